@@ -1,0 +1,85 @@
+// One error class per failure, matched by `name` (never by message text), as js-libp2p does.
+// Every class sets `name` explicitly so it survives minification and crosses the RPC boundary:
+// the RPC layer sends `name` and `message`, and the caller rebuilds the same class.
+
+export abstract class EdgecoderError extends Error {
+  /** a stable machine-readable code, equal to the class name */
+  get code (): string { return this.name }
+}
+
+function define (name: string): new (message?: string, options?: ErrorOptions) => EdgecoderError {
+  const cls = class extends EdgecoderError {
+    constructor (message: string = name, options?: ErrorOptions) {
+      super(message, options)
+      this.name = name
+    }
+  }
+  Object.defineProperty(cls, 'name', { value: name })
+  return cls
+}
+
+// Local input
+export const InvalidConfigError = define('InvalidConfigError')
+export const InvalidBootstrapFileError = define('InvalidBootstrapFileError')
+export const InvalidArgumentError = define('InvalidArgumentError')
+export const KeyFileError = define('KeyFileError')
+export const DataDirError = define('DataDirError')
+export const DaemonNotRunningError = define('DaemonNotRunningError')
+export const DataDirLockedError = define('DataDirLockedError')
+
+// Wire and signatures
+export const MalformedMessageError = define('MalformedMessageError')
+export const MessageTooLargeError = define('MessageTooLargeError')
+export const InvalidSignatureError = define('InvalidSignatureError')
+export const WrongDomainError = define('WrongDomainError')
+export const WrongMeshError = define('WrongMeshError')
+export const MessageExpiredError = define('MessageExpiredError')
+export const ReplayedMessageError = define('ReplayedMessageError')
+export const UnexpectedSignerError = define('UnexpectedSignerError')
+
+// RPC
+export const RpcTimeoutError = define('RpcTimeoutError')
+export const RateLimitedError = define('RateLimitedError')
+export const RemoteError = define('RemoteError')
+export const NoCoordinatorError = define('NoCoordinatorError')
+
+// Jobs
+export const JobNotFoundError = define('JobNotFoundError')
+export const InvalidJobSpecError = define('InvalidJobSpecError')
+export const InvalidStateError = define('InvalidStateError')
+export const NotAssigneeError = define('NotAssigneeError')
+export const StaleAttemptError = define('StaleAttemptError')
+export const NotSubmitterError = define('NotSubmitterError')
+export const AssignmentRejectedError = define('AssignmentRejectedError')
+
+// Executors
+export const ExecutorNotFoundError = define('ExecutorNotFoundError')
+export const ExecutorTimeoutError = define('ExecutorTimeoutError')
+export const OutputLimitExceededError = define('OutputLimitExceededError')
+export const MemoryLimitExceededError = define('MemoryLimitExceededError')
+export const CommandNotAllowedError = define('CommandNotAllowedError')
+export const ExecutionAbortedError = define('ExecutionAbortedError')
+export const InvalidWasmModuleError = define('InvalidWasmModuleError')
+
+/** Every error class, by name, so the RPC layer can rebuild a remote error as its own class. */
+export const errorClasses: Record<string, new (message?: string) => EdgecoderError> = {
+  InvalidConfigError, InvalidBootstrapFileError, InvalidArgumentError, KeyFileError, DataDirError,
+  DaemonNotRunningError, DataDirLockedError, MalformedMessageError, MessageTooLargeError,
+  InvalidSignatureError, WrongDomainError, WrongMeshError, MessageExpiredError, ReplayedMessageError,
+  UnexpectedSignerError, RpcTimeoutError, RateLimitedError, RemoteError, NoCoordinatorError,
+  JobNotFoundError, InvalidJobSpecError, InvalidStateError, NotAssigneeError, StaleAttemptError,
+  NotSubmitterError, AssignmentRejectedError, ExecutorNotFoundError, ExecutorTimeoutError,
+  OutputLimitExceededError, MemoryLimitExceededError, CommandNotAllowedError, ExecutionAbortedError,
+  InvalidWasmModuleError
+}
+
+/** Rebuilds an error received by name; unknown names become RemoteError so nothing is lost. */
+export function errorFromName (name: string, message: string): Error {
+  const Cls = errorClasses[name]
+  if (Cls != null) return new Cls(message)
+  return new RemoteError(`${name}: ${message}`)
+}
+
+export function isError (err: unknown, name: string): boolean {
+  return err instanceof Error && err.name === name
+}
