@@ -1,0 +1,99 @@
+// `edgecoder-node start`: runs a node in the foreground until SIGINT/SIGTERM.
+import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { createNode, type EdgecoderNode } from '../node/create-node.js'
+import { loadKeyFile } from '../identity/key-file.js'
+import { DataDirFiles, parseHostPort, readConfig, writeFileAtomic, type NodeConfig, type Role } from '../identity/data-dir.js'
+import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
+import { startControlServer, type ControlServer } from '../api/control-server.js'
+import { createLogger, type LogLevel } from '../ops/logger.js'
+
+export interface StartOptions {
+  dataDir: string
+  role?: Role
+  listen: string[]
+  bootstrap?: string
+  http?: string
+  slots?: number
+  allowCommands: string[]
+  logLevel: LogLevel
+  /** how long SIGTERM waits for running jobs before handing them back */
+  drainTimeoutMs: number
+}
+
+export async function runDaemon (o: StartOptions): Promise<void> {
+  const cfg: NodeConfig = await readConfig(o.dataDir)
+  const role = o.role ?? cfg.role
+  const log = createLogger({ level: o.logLevel, component: 'edgecoder', base: { role } })
+  const privateKey = await loadKeyFile(o.dataDir)
+  const bootstrapPath = o.bootstrap ?? cfg.bootstrap
+  // validate before anything is opened or written
+  const boot = bootstrapPath != null ? await loadBootstrapFile(bootstrapPath) : undefined
+  const http = o.http ?? cfg.http ?? '127.0.0.1:0'
+  const { host, port } = parseHostPort(http, '--http')
+  const listen = o.listen.length > 0 ? o.listen : cfg.listen
+
+  const node: EdgecoderNode = await createNode({
+    role,
+    dataDir: o.dataDir,
+    privateKey,
+    bootstrap: boot,
+    listen,
+    slots: o.slots ?? cfg.slots,
+    processAllowlist: [...cfg.processAllowlist, ...o.allowCommands],
+    offer: cfg.executors,
+    leaseMs: cfg.leaseMs
+  })
+  let api: ControlServer | undefined
+  try {
+    api = await startControlServer(node, host, port)
+  } catch (err) {
+    await node.stop()
+    throw err
+  }
+  const apiPath = join(o.dataDir, DataDirFiles.api)
+  await writeFileAtomic(apiPath, JSON.stringify({ url: api.url, token: api.token, pid: process.pid, peerId: node.peerId.toString() }, null, 2) + '\n', 0o600)
+  const addrs = node.multiaddrs().map(m => m.toString())
+  // a ready-made bootstrap file pointing at this node, for the next node to use
+  await writeFileAtomic(join(o.dataDir, DataDirFiles.bootstrapOut), JSON.stringify({ meshId: node.meshId, peers: addrs }, null, 2) + '\n', 0o644)
+
+  const ev = node.events
+  ev.on('job:queued', d => { log.info('job queued', { jobId: d.jobId, executor: d.executor }) })
+  ev.on('job:assigned', d => { log.info('job assigned', { jobId: d.jobId, peerId: d.worker, attempt: d.attempt }) })
+  ev.on('job:completed', d => { log.info('job succeeded', { jobId: d.jobId }) })
+  ev.on('job:failed', d => { log.warn('job failed', { jobId: d.jobId, reason: d.reason }) })
+  ev.on('job:cancelled', d => { log.info('job cancelled', { jobId: d.jobId }) })
+  ev.on('job:requeued', d => { log.warn('job requeued', { jobId: d.jobId, attempt: d.attempt, reason: d.reason }) })
+  ev.on('work:assigned', d => { log.info('running job', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, executor: d.executor }) })
+  ev.on('work:finished', d => { log.info('job finished', { jobId: d.jobId, exitCode: d.exitCode, error: d.error, wallMs: d.wallMs }) })
+  ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
+  ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
+  node.libp2p.addEventListener('peer:connect', e => { log.debug('peer connected', { peerId: e.detail.toString() }) })
+
+  log.info('node started', { peerId: node.peerId.toString(), meshId: node.meshId, multiaddrs: addrs, api: api.url })
+
+  await new Promise<void>(resolve => {
+    let stopping = false
+    const shutdown = (sig: string): void => {
+      if (stopping) { log.warn('second signal: stopping now', { signal: sig }); return }
+      stopping = true
+      log.info('shutting down', { signal: sig })
+      void (async () => {
+        try {
+          if (node.worker != null) {
+            // finish what is running (bounded), then hand back anything left
+            await node.worker.drain(AbortSignal.timeout(o.drainTimeoutMs)).catch(() => { log.warn('drain timed out: handing back running jobs') })
+          }
+          await api?.close()
+          await rm(apiPath, { force: true })
+          await node.stop()
+          log.info('stopped')
+        } finally {
+          resolve()
+        }
+      })()
+    }
+    process.once('SIGINT', () => { shutdown('SIGINT') })
+    process.once('SIGTERM', () => { shutdown('SIGTERM') })
+  })
+}

@@ -1,0 +1,160 @@
+// The application user's side: submit signed jobs and follow them, on the local coordinator when
+// this node is one, otherwise over the mesh to a coordinator found in the DHT or among connected peers.
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId, ContentRouting, PeerStore } from '@libp2p/interface'
+import type { Connection } from '@libp2p/interface'
+import { Level } from 'level'
+import { rpcCall, type RpcDialer } from '../rpc/reqresp.js'
+import { Protocols, Domains } from '../wire/domains.js'
+import type { Signer } from '../wire/signed.js'
+import { JobQuery, JobStatus } from '../wire/pb/jobs.js'
+import { buildJobSpec, signJobSpec, type JobSpecInput } from './job-spec.js'
+import { coordinatorsCid, type CoordinatorService, toJobStatus } from './coordinator.js'
+import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
+import type { JobState } from './types.js'
+
+export interface MeshDialer extends RpcDialer {
+  getConnections (peer?: PeerId): Connection[]
+}
+
+export interface JobClientDeps {
+  meshId: string
+  signer: Signer
+  dialer: MeshDialer
+  contentRouting: ContentRouting
+  peerStore: PeerStore
+  coordinator?: CoordinatorService
+  /** where submitted job ids are remembered; memory when absent */
+  indexPath?: string
+}
+
+export interface SubmitOptions { signal?: AbortSignal, coordinator?: string }
+
+export class JobClient {
+  private readonly index?: Level<string, string>
+  private readonly memoryIndex = new Map<string, string>()
+
+  constructor (private readonly deps: JobClientDeps) {
+    if (deps.indexPath != null) this.index = new Level<string, string>(deps.indexPath, { valueEncoding: 'utf8' })
+  }
+
+  async open (): Promise<void> { await this.index?.open() }
+  async close (): Promise<void> { await this.index?.close() }
+
+  /** Signs and submits a job; returns its id. */
+  async submit (input: JobSpecInput, opts: SubmitOptions = {}): Promise<string> {
+    opts.signal?.throwIfAborted()
+    const local = this.deps.coordinator
+    const target = opts.coordinator ?? input.coordinator
+    const spec = buildJobSpec({ ...input, coordinator: target ?? (local != null ? this.deps.signer.peerId.toString() : '') })
+    const env = await signJobSpec(this.deps.signer, spec)
+    if (local != null && (spec.coordinator === '' || spec.coordinator === this.deps.signer.peerId.toString())) {
+      const id = await local.submit(env)
+      await this.remember(id, this.deps.signer.peerId.toString())
+      return id
+    }
+    const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.findCoordinators(opts.signal)
+    let lastErr: Error | undefined
+    for (const c of candidates) {
+      try {
+        const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal, timeoutMs: 15_000 })
+        const id = new TextDecoder().decode(body)
+        await this.remember(id, c.toString())
+        return id
+      } catch (err) {
+        lastErr = err as Error
+        if (lastErr.name === 'InvalidJobSpecError') throw lastErr
+      }
+    }
+    throw lastErr ?? new NoCoordinatorError('no coordinator found in the mesh (check the bootstrap file and that a coordinator is running)')
+  }
+
+  /** Coordinators: connected peers that speak the claim protocol first, then DHT providers. */
+  async findCoordinators (signal?: AbortSignal): Promise<PeerId[]> {
+    const found = new Map<string, PeerId>()
+    for (const conn of this.deps.dialer.getConnections()) {
+      try {
+        const peer = await this.deps.peerStore.get(conn.remotePeer)
+        if (peer.protocols.includes(Protocols.claim)) found.set(conn.remotePeer.toString(), conn.remotePeer)
+      } catch {}
+    }
+    if (found.size > 0) return [...found.values()]
+    try {
+      const s = AbortSignal.any([AbortSignal.timeout(10_000), ...(signal != null ? [signal] : [])])
+      for await (const p of this.deps.contentRouting.findProviders(await coordinatorsCid(this.deps.meshId), { signal: s })) {
+        if (p.multiaddrs.length > 0) await this.deps.peerStore.merge(p.id, { multiaddrs: p.multiaddrs }).catch(() => {})
+        found.set(p.id.toString(), p.id)
+        break
+      }
+    } catch {}
+    return [...found.values()]
+  }
+
+  async status (jobId: string, opts: { signal?: AbortSignal } = {}): Promise<JobStatus> {
+    return await this.query(jobId, JobQuery.Op.STATUS, opts.signal)
+  }
+
+  async result (jobId: string, opts: { signal?: AbortSignal } = {}): Promise<JobStatus> {
+    return await this.query(jobId, JobQuery.Op.RESULT, opts.signal)
+  }
+
+  async cancel (jobId: string, opts: { signal?: AbortSignal } = {}): Promise<JobStatus> {
+    return await this.query(jobId, JobQuery.Op.CANCEL, opts.signal)
+  }
+
+  /** Jobs: all of this coordinator's, or the ones this node submitted. */
+  async list (opts: { state?: JobState, limit?: number, signal?: AbortSignal } = {}): Promise<JobStatus[]> {
+    if (this.deps.coordinator != null) {
+      return (await this.deps.coordinator.store.list({ state: opts.state, limit: opts.limit })).map(r => toJobStatus(r, false))
+    }
+    const out: JobStatus[] = []
+    for (const id of await this.submittedIds()) {
+      try {
+        const s = await this.status(id, opts)
+        if (opts.state == null || s.state === opts.state) out.push(s)
+      } catch {}
+    }
+    return out.slice(-(opts.limit ?? 1000))
+  }
+
+  /** Resolves when the job reaches a terminal state. */
+  async wait (jobId: string, opts: { signal?: AbortSignal, pollMs?: number } = {}): Promise<JobStatus> {
+    for (;;) {
+      const s = await this.status(jobId, opts)
+      if (s.state === 'succeeded' || s.state === 'failed' || s.state === 'cancelled') return s
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, opts.pollMs ?? 100)
+        opts.signal?.addEventListener('abort', () => { clearTimeout(t); reject(opts.signal?.reason) }, { once: true })
+      })
+    }
+  }
+
+  private async query (jobId: string, op: JobQuery.Op, signal?: AbortSignal): Promise<JobStatus> {
+    const local = this.deps.coordinator
+    if (local != null && (await local.store.get(jobId)) != null) {
+      if (op === JobQuery.Op.CANCEL) return toJobStatus(await local.cancel(jobId), false)
+      return await local.status(jobId, op === JobQuery.Op.RESULT)
+    }
+    const coord = await this.coordinatorOf(jobId)
+    if (coord == null) throw new JobNotFoundError(`no job ${jobId} known to this node`)
+    const env = await this.deps.signer.sign(Domains.jobQuery, JobQuery.encode({ op, jobId }), 30_000)
+    return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+  }
+
+  private async remember (id: string, coordinator: string): Promise<void> {
+    if (this.index != null) await this.index.put(id, coordinator)
+    else this.memoryIndex.set(id, coordinator)
+  }
+
+  private async coordinatorOf (id: string): Promise<string | undefined> {
+    if (this.index != null) return await this.index.get(id)
+    return this.memoryIndex.get(id)
+  }
+
+  private async submittedIds (): Promise<string[]> {
+    if (this.index == null) return [...this.memoryIndex.keys()]
+    const ids: string[] = []
+    for await (const k of this.index.keys()) ids.push(k)
+    return ids
+  }
+}

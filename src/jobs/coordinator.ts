@@ -1,0 +1,525 @@
+// The coordinator: keeps the durable job queue, announces jobs on gossip, answers claims with
+// signed assignments, tracks leases, accepts signed results only from the live assignee, and
+// serves submissions, status, results and cancels to job owners.
+import { randomBytes } from 'node:crypto'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 as mfSha256 } from 'multiformats/hashes/sha2'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore, type ContentRouting } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { Protocols, Domains, jobsTopic, coordinatorsKey } from '../wire/domains.js'
+import { ReplayGuard, verifyEnvelope, toHex, sha256, bytesEqual, type Signer } from '../wire/signed.js'
+import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
+import {
+  Assignment, ClaimRequest, ClaimResponse, JobAnnouncement, JobQuery, JobResult, JobStatus, LeaseRenewal,
+  LeaseResponse, ResultAck, CancelNotice
+} from '../wire/pb/jobs.js'
+import { JobStore } from './job-store.js'
+import { verifyJobSpec } from './job-spec.js'
+import { storeEnvelope, loadEnvelope } from './envelopes.js'
+import { bidderFractionPpm } from './bidders.js'
+import { TERMINAL_STATES, type JobRecord, type JobState } from './types.js'
+import type { TypedEmitter } from '../util/typed-emitter.js'
+import type { JobEvents } from './events.js'
+import {
+  InvalidStateError, JobNotFoundError, MalformedMessageError, NotAssigneeError, NotSubmitterError, StaleAttemptError,
+  InvalidJobSpecError
+} from '../errors/index.js'
+
+export interface CoordinatorInit {
+  meshId: string
+  signer: Signer
+  store: JobStore
+  events: TypedEmitter<JobEvents>
+  /** how long an assignment's lease lasts without renewal */
+  leaseMs?: number
+  /** bidders an announcement aims for */
+  targetBidders?: number
+  /** delay before a queued, unclaimed job is re-announced (doubles each round) */
+  reannounceMs?: number
+  /** base backoff before a failed attempt is retried (doubles per attempt) */
+  retryBackoffMs?: number
+}
+
+export interface CoordinatorComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  contentRouting: ContentRouting
+  logger: ComponentLogger
+  metrics?: Metrics
+  pubsub: GossipSub
+}
+
+const MAX_ANNOUNCE_ROUNDS = 8
+
+export class CoordinatorService implements Startable {
+  readonly [Symbol.toStringTag] = 'edgecoder/coordinator'
+  readonly [serviceCapabilities] = ['@edgecoder/coordinator']
+  readonly [serviceDependencies] = ['@libp2p/identify', '@libp2p/kad-dht']
+
+  private readonly log: Logger
+  private readonly rpc: RpcServer
+  private readonly replay = new ReplayGuard()
+  private readonly queued = new Set<string>()
+  private readonly leaseMs: number
+  private readonly targetBidders: number
+  private readonly reannounceMs: number
+  private readonly retryBackoffMs: number
+  private tick?: ReturnType<typeof setInterval>
+  private provideTimer?: ReturnType<typeof setTimeout>
+  private readonly abort = new AbortController()
+  private started = false
+  private paused = false
+
+  constructor (private readonly components: CoordinatorComponents, private readonly init: CoordinatorInit) {
+    this.log = components.logger.forComponent('edgecoder:coordinator')
+    this.rpc = new RpcServer(components, 'coordinator')
+    this.leaseMs = init.leaseMs ?? 10_000
+    this.targetBidders = init.targetBidders ?? 3
+    this.reannounceMs = init.reannounceMs ?? 250
+    this.retryBackoffMs = init.retryBackoffMs ?? 200
+  }
+
+  get store (): JobStore { return this.init.store }
+
+  async start (): Promise<void> {
+    for (const rec of this.store.live.values()) {
+      if (rec.state === 'queued') this.queued.add(rec.id)
+    }
+    const topic = jobsTopic(this.init.meshId)
+    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+    this.components.pubsub.subscribe(topic)
+    await this.rpc.register({ protocol: Protocols.claim, handle: async (req, ctx) => await this.handleClaim(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.lease, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.result, limits: { maxRequestBytes: 4 * 1024 * 1024 }, handle: async (req, ctx) => await this.handleResult(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.submit, limits: { maxRequestBytes: 6 * 1024 * 1024, ratePoints: 1000 }, handle: async (req) => new TextEncoder().encode(await this.submit(req)) })
+    await this.rpc.register({ protocol: Protocols.job, handle: async (req, ctx) => await this.handleJobQuery(req, ctx.remotePeer) })
+    this.tick = setInterval(() => { void this.maintain() }, Math.max(50, Math.min(250, Math.floor(this.leaseMs / 8))))
+    this.tick.unref?.()
+    this.started = true
+  }
+
+  /** Announces this coordinator in the DHT; retried because the routing table may still be empty. */
+  afterStart (): void {
+    const provide = async (): Promise<void> => {
+      try {
+        await this.components.contentRouting.provide(await coordinatorsCid(this.init.meshId), { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]) })
+        this.log('provided coordinator record')
+        this.provideTimer = setTimeout(() => { void provide() }, 5 * 60_000)
+      } catch (err) {
+        if (this.abort.signal.aborted) return
+        this.log('provide failed, retrying: %s', (err as Error).message)
+        this.provideTimer = setTimeout(() => { void provide() }, 2_000)
+      }
+      this.provideTimer?.unref?.()
+    }
+    void provide()
+    // announce whatever survived a restart so idle workers hear of it
+    for (const id of this.queued) {
+      const rec = this.store.live.get(id)
+      if (rec != null) void this.announce(rec)
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.started = false
+    this.abort.abort()
+    if (this.tick != null) clearInterval(this.tick)
+    if (this.provideTimer != null) clearTimeout(this.provideTimer)
+    await this.rpc.unregisterAll()
+    this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId))
+    this.components.pubsub.topicValidators.delete(jobsTopic(this.init.meshId))
+  }
+
+  setPaused (paused: boolean): void { this.paused = paused }
+
+  /** Accepts a signed job spec; returns the job id. Idempotent for the same envelope. */
+  async submit (env: SignedEnvelope): Promise<string> {
+    const v = await verifyJobSpec(env, this.init.meshId)
+    const self = this.components.peerId.toString()
+    if (v.spec.coordinator !== '' && v.spec.coordinator !== self) {
+      throw new InvalidJobSpecError(`job addressed to coordinator ${v.spec.coordinator}, this is ${self}`)
+    }
+    const existing = await this.store.get(v.id)
+    if (existing != null) return v.id
+    const now = Date.now()
+    const rec: JobRecord = {
+      id: v.id,
+      seq: this.store.allocateSeq(),
+      state: 'queued',
+      owner: v.owner.toString(),
+      coordinator: self,
+      executor: v.spec.executor,
+      label: v.spec.label,
+      spec: storeEnvelope(env),
+      timeoutMs: v.spec.timeoutMs,
+      maxAttempts: v.spec.maxAttempts,
+      offeredPrice: v.spec.offeredPrice.toString(),
+      cpuMillis: v.spec.resources?.cpuMillis ?? 0,
+      memoryMb: v.spec.resources?.memoryMb ?? 0,
+      attempt: 0,
+      attempts: [],
+      timestamps: [{ state: 'queued', at: now }],
+      reason: '',
+      createdAt: now,
+      updatedAt: now,
+      notBefore: 0,
+      round: 0,
+      lastAnnouncedAt: 0
+    }
+    await this.store.put(rec)
+    this.queued.add(rec.id)
+    this.init.events.emit('job:queued', { jobId: rec.id, coordinator: self, executor: rec.executor })
+    void this.announce(rec)
+    return rec.id
+  }
+
+  private async announce (rec: JobRecord): Promise<void> {
+    if (!this.started) return
+    rec.lastAnnouncedAt = Date.now()
+    const workers = this.knownWorkerCount()
+    const body = JobAnnouncement.encode({
+      jobId: rec.id,
+      executor: rec.executor,
+      resources: { cpuMillis: rec.cpuMillis, memoryMb: rec.memoryMb },
+      offeredPrice: BigInt(rec.offeredPrice),
+      attempt: rec.attempt + 1,
+      round: rec.round,
+      bidderFractionPpm: bidderFractionPpm(this.targetBidders, workers, rec.round),
+      queueDepth: this.queued.size
+    })
+    try {
+      const env = await this.init.signer.sign(Domains.announce, body, 60_000)
+      await this.components.pubsub.publish(jobsTopic(this.init.meshId), SignedEnvelope.encode(env))
+      this.init.events.emit('job:announced', { jobId: rec.id, coordinator: this.components.peerId.toString(), round: rec.round })
+    } catch (err) {
+      this.log('announce %s failed: %s', rec.id, (err as Error).message)
+    }
+  }
+
+  private knownWorkerCount (): number {
+    let n = 0
+    for (const conn of this.components.connectionManager.getConnections()) {
+      if (this.workerPeers.has(conn.remotePeer.toString())) n++
+    }
+    return Math.max(n, 1)
+  }
+
+  /** workers that have claimed from us; used to size the bidder fraction */
+  private readonly workerPeers = new Set<string>()
+
+  private async handleClaim (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.claim, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    const claim = decode(ClaimRequest, v.payload.body, 'claim request')
+    this.workerPeers.add(remote.toString())
+    const rec = this.paused ? undefined : this.pickJob(claim)
+    if (rec == null) {
+      return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
+    }
+    const now = Date.now()
+    const previous = rec.state
+    const attempt = rec.attempt + 1
+    const expiresAt = now + this.leaseMs
+    const assignment = Assignment.encode({
+      jobId: rec.id,
+      worker: remote.toString(),
+      attempt,
+      leaseExpiresAtMs: BigInt(expiresAt),
+      nonce: randomBytes(16),
+      claimNonce: claim.claimNonce,
+      job: loadEnvelope(rec.spec)
+    })
+    // sign before touching state: a failure here leaves the job queued
+    const env = await this.init.signer.sign(Domains.assignment, assignment, this.leaseMs)
+    if (rec.state !== 'queued' || !this.queued.has(rec.id)) {
+      // lost a race with another claim while signing
+      return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
+    }
+    this.queued.delete(rec.id)
+    rec.state = 'assigned'
+    rec.attempt = attempt
+    rec.lease = { worker: remote.toString(), attempt, expiresAt, assignmentDigest: toHex(sha256(env.payload)), assignment: storeEnvelope(env) }
+    rec.attempts.push({ attempt, worker: remote.toString(), assignedAt: now, outcome: 'running' })
+    this.enter(rec, 'assigned', now)
+    await this.store.put(rec, previous)
+    this.init.events.emit('job:assigned', { jobId: rec.id, worker: remote.toString(), attempt })
+    return ClaimResponse.encode({ status: ClaimResponse.Status.ASSIGNED, assignment: env, queueDepth: this.queued.size })
+  }
+
+  private pickJob (claim: ClaimRequest): JobRecord | undefined {
+    const now = Date.now()
+    const fits = (rec: JobRecord | undefined): rec is JobRecord =>
+      rec != null && rec.state === 'queued' && rec.notBefore <= now && claim.executors.includes(rec.executor) &&
+      (claim.capacity == null || claim.capacity.memoryMb === 0 || rec.memoryMb <= claim.capacity.memoryMb)
+    if (claim.jobId !== '') {
+      const preferred = this.store.live.get(claim.jobId)
+      if (fits(preferred)) return preferred
+    }
+    for (const id of this.queued) {
+      const rec = this.store.live.get(id)
+      if (fits(rec)) return rec
+    }
+    return undefined
+  }
+
+  private liveLease (jobId: string, signer: PeerId, attempt: number, digest: Uint8Array): JobRecord {
+    const rec = this.store.live.get(jobId)
+    if (rec == null) throw new JobNotFoundError(`job ${jobId} is not live here`)
+    if (rec.lease == null) throw new StaleAttemptError(`job ${jobId} has no live attempt`)
+    if (rec.lease.worker !== signer.toString()) throw new NotAssigneeError(`job ${jobId} attempt ${rec.lease.attempt} is assigned to another worker`)
+    if (rec.lease.attempt !== attempt || rec.lease.assignmentDigest !== toHex(digest)) {
+      throw new StaleAttemptError(`job ${jobId}: attempt ${attempt} is not the live attempt (${rec.lease.attempt})`)
+    }
+    return rec
+  }
+
+  private async handleLease (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.lease, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    const renewal = decode(LeaseRenewal, v.payload.body, 'lease renewal')
+    const rec = await this.store.get(renewal.jobId)
+    if (rec?.state === 'cancelled') return LeaseResponse.encode({ status: LeaseResponse.Status.CANCELLED, leaseExpiresAtMs: 0n })
+    let live: JobRecord
+    try {
+      live = this.liveLease(renewal.jobId, remote, renewal.attempt, renewal.assignmentDigest)
+    } catch (err) {
+      if (['StaleAttemptError', 'JobNotFoundError', 'NotAssigneeError'].includes((err as Error).name)) {
+        return LeaseResponse.encode({ status: LeaseResponse.Status.LOST, leaseExpiresAtMs: 0n })
+      }
+      throw err
+    }
+    const now = Date.now()
+    const lease = live.lease as NonNullable<JobRecord['lease']>
+    lease.expiresAt = now + this.leaseMs
+    const previous = live.state
+    if (renewal.running && live.state === 'assigned') {
+      this.enter(live, 'running', now)
+      const a = live.attempts[live.attempts.length - 1]
+      if (a != null) a.startedAt = now
+      this.init.events.emit('job:started', { jobId: live.id, worker: remote.toString(), attempt: lease.attempt })
+    }
+    await this.store.put(live, previous)
+    return LeaseResponse.encode({ status: LeaseResponse.Status.OK, leaseExpiresAtMs: BigInt(lease.expiresAt) })
+  }
+
+  private async handleResult (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.result, meshId: this.init.meshId, expectedSigner: remote })
+    const result = decode(JobResult, v.payload.body, 'job result')
+    const existing = await this.store.get(result.jobId)
+    if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
+      return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.queued.size > 0 })
+    }
+    const rec = this.liveLease(result.jobId, remote, result.attempt, result.assignmentDigest)
+    if (!bytesEqual(sha256(result.output), result.outputDigest)) {
+      throw new MalformedMessageError('output_digest does not match output')
+    }
+    const now = Date.now()
+    const previous = rec.state
+    const attemptInfo = rec.attempts[rec.attempts.length - 1]
+    const lease = rec.lease as NonNullable<JobRecord['lease']>
+    rec.lease = undefined
+    rec.result = {
+      envelope: storeEnvelope(req),
+      digest: toHex(v.digest),
+      exitCode: result.exitCode,
+      outputDigest: toHex(result.outputDigest),
+      error: result.error === '' ? undefined : result.error,
+      worker: remote.toString(),
+      attempt: lease.attempt
+    }
+    if (attemptInfo != null) {
+      attemptInfo.endedAt = now
+      attemptInfo.startedAt ??= now
+    }
+    if (result.error !== '') {
+      // the executor could not produce a result: the attempt failed, the job may be retried
+      if (attemptInfo != null) { attemptInfo.outcome = 'failed'; attemptInfo.reason = `${result.error}: ${result.errorMessage}` }
+      this.retryOrFail(rec, `attempt ${lease.attempt} failed on ${remote.toString()}: ${result.error}: ${result.errorMessage}`, now)
+    } else if (result.exitCode === 0) {
+      if (attemptInfo != null) attemptInfo.outcome = 'succeeded'
+      rec.reason = ''
+      this.enter(rec, 'succeeded', now)
+    } else {
+      // a program that ran and exited non-zero is a result: running it again would not change it
+      if (attemptInfo != null) { attemptInfo.outcome = 'failed'; attemptInfo.reason = `exit status ${result.exitCode}` }
+      rec.reason = `exit status ${result.exitCode}`
+      this.enter(rec, 'failed', now)
+    }
+    await this.store.put(rec, previous)
+    this.afterTransition(rec)
+    return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.queued.size > 0 })
+  }
+
+  private retryOrFail (rec: JobRecord, reason: string, now: number): void {
+    rec.lease = undefined
+    if (rec.attempt >= rec.maxAttempts) {
+      rec.reason = `failed after ${rec.attempt} attempt(s); last: ${reason}`
+      this.enter(rec, 'failed', now)
+      return
+    }
+    rec.reason = reason
+    rec.round = 0
+    rec.notBefore = now + this.retryBackoffMs * 2 ** (rec.attempt - 1)
+    this.enter(rec, 'queued', now)
+    this.queued.add(rec.id)
+  }
+
+  private afterTransition (rec: JobRecord): void {
+    const base = { jobId: rec.id, coordinator: rec.coordinator }
+    if (rec.state === 'succeeded') this.init.events.emit('job:completed', { ...base, exitCode: rec.result?.exitCode ?? 0 })
+    else if (rec.state === 'failed') this.init.events.emit('job:failed', { ...base, reason: rec.reason })
+    else if (rec.state === 'cancelled') this.init.events.emit('job:cancelled', base)
+    else if (rec.state === 'queued') this.init.events.emit('job:requeued', { ...base, attempt: rec.attempt, reason: rec.reason })
+  }
+
+  private enter (rec: JobRecord, state: JobState, now: number): void {
+    rec.state = state
+    rec.updatedAt = now
+    rec.timestamps.push({ state, at: now })
+  }
+
+  /** Lease expiry, delayed retries and re-announcements. */
+  private async maintain (): Promise<void> {
+    const now = Date.now()
+    const changes: Array<{ rec: JobRecord, previous: JobState }> = []
+    for (const rec of this.store.live.values()) {
+      if ((rec.state === 'assigned' || rec.state === 'running') && rec.lease != null && rec.lease.expiresAt <= now) {
+        const previous = rec.state
+        const a = rec.attempts[rec.attempts.length - 1]
+        if (a != null) { a.outcome = 'lease-expired'; a.endedAt = now; a.reason = `lease expired (worker ${rec.lease.worker} silent)` }
+        this.retryOrFail(rec, `attempt ${rec.attempt}: lease expired on ${rec.lease.worker}`, now)
+        changes.push({ rec, previous })
+      }
+    }
+    if (changes.length > 0) {
+      await this.store.putMany(changes)
+      for (const c of changes) {
+        this.init.events.emit('lease:expired', { jobId: c.rec.id, attempt: c.rec.attempt })
+        this.afterTransition(c.rec)
+      }
+    }
+    if (this.paused) return
+    for (const id of this.queued) {
+      const rec = this.store.live.get(id)
+      if (rec == null || rec.notBefore > now) continue
+      const due = rec.lastAnnouncedAt === 0 || (rec.round < MAX_ANNOUNCE_ROUNDS && now - rec.lastAnnouncedAt >= this.reannounceMs * 2 ** rec.round)
+      if (!due) continue
+      if (rec.lastAnnouncedAt !== 0) rec.round++
+      void this.announce(rec)
+    }
+  }
+
+  async cancel (jobId: string, requester?: PeerId): Promise<JobRecord> {
+    const rec = await this.store.get(jobId)
+    if (rec == null) throw new JobNotFoundError(`no job ${jobId}`)
+    if (requester != null && rec.owner !== requester.toString()) throw new NotSubmitterError('only the job owner may cancel it')
+    if (rec.state === 'cancelled') return rec
+    if (TERMINAL_STATES.has(rec.state)) throw new InvalidStateError(`job ${jobId} already ${rec.state}`)
+    const now = Date.now()
+    const previous = rec.state
+    const lease = rec.lease
+    const a = rec.attempts[rec.attempts.length - 1]
+    if (lease != null && a != null && a.outcome === 'running') { a.outcome = 'cancelled'; a.endedAt = now }
+    rec.lease = undefined
+    rec.reason = 'cancelled by owner'
+    this.queued.delete(rec.id)
+    this.enter(rec, 'cancelled', now)
+    await this.store.put(rec, previous)
+    this.afterTransition(rec)
+    if (lease != null) void this.notifyCancel(rec.id, lease.worker, lease.attempt)
+    return rec
+  }
+
+  private async notifyCancel (jobId: string, worker: string, attempt: number): Promise<void> {
+    try {
+      const env = await this.init.signer.sign(Domains.cancelNotice, CancelNotice.encode({ jobId, attempt }), 30_000)
+      await rpcCall(this.components.connectionManager, peerIdFromString(worker), Protocols.cancel, env, { timeoutMs: 5_000, signal: this.abort.signal })
+    } catch (err) {
+      // the worker also learns on its next lease renewal
+      this.log('cancel notice to %s failed: %s', worker, (err as Error).message)
+    }
+  }
+
+  private async handleJobQuery (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.jobQuery, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    const q = decode(JobQuery, v.payload.body, 'job query')
+    const rec = await this.store.get(q.jobId)
+    if (rec == null) throw new JobNotFoundError(`no job ${q.jobId}`)
+    if (rec.owner !== remote.toString()) throw new NotSubmitterError('only the job owner may query it')
+    if (q.op === JobQuery.Op.CANCEL) return JobStatus.encode(toJobStatus(await this.cancel(q.jobId, remote), false))
+    return JobStatus.encode(toJobStatus(rec, q.op === JobQuery.Op.RESULT))
+  }
+
+  async status (jobId: string, withResult = false): Promise<JobStatus> {
+    const rec = await this.store.get(jobId)
+    if (rec == null) throw new JobNotFoundError(`no job ${jobId}`)
+    return toJobStatus(rec, withResult)
+  }
+
+  queueDepth (): number { return this.queued.size }
+}
+
+export function toJobStatus (rec: JobRecord, withResult: boolean): JobStatus {
+  const status: JobStatus = {
+    jobId: rec.id,
+    state: rec.state,
+    executor: rec.executor,
+    owner: rec.owner,
+    coordinator: rec.coordinator,
+    attempt: rec.attempt,
+    maxAttempts: rec.maxAttempts,
+    reason: rec.reason,
+    createdAtMs: BigInt(rec.createdAt),
+    updatedAtMs: BigInt(rec.updatedAt),
+    timestamps: rec.timestamps.map(t => ({ state: t.state, atMs: BigInt(t.at) })),
+    attempts: rec.attempts.map(a => ({
+      attempt: a.attempt,
+      worker: a.worker,
+      assignedAtMs: BigInt(a.assignedAt),
+      startedAtMs: BigInt(a.startedAt ?? 0),
+      endedAtMs: BigInt(a.endedAt ?? 0),
+      outcome: a.outcome,
+      reason: a.reason ?? ''
+    })),
+    label: rec.label
+  }
+  if (withResult && rec.result != null) {
+    const env = loadEnvelope(rec.result.envelope)
+    status.signedResult = env
+    // the envelope was verified when accepted; decode its body for the caller's convenience
+    status.result = JobResult.decode(SignedPayload.decode(env.payload).body)
+  }
+  return status
+}
+
+function decode<T> (codec: { decode: (b: Uint8Array) => T }, bytes: Uint8Array, what: string): T {
+  try {
+    return codec.decode(bytes)
+  } catch (err) {
+    throw new MalformedMessageError(`${what} does not decode: ${(err as Error).message}`)
+  }
+}
+
+export async function coordinatorsCid (meshId: string): Promise<CID> {
+  const digest = await mfSha256.digest(new TextEncoder().encode(coordinatorsKey(meshId)))
+  return CID.createV1(raw.code, digest)
+}
+
+/** Gossip validator for the jobs topic: only well-formed, coordinator-signed, unexpired announcements. */
+export function announcementValidator (meshId: string) {
+  return async (_peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    try {
+      const env = SignedEnvelope.decode(msg.data)
+      const v = await verifyEnvelope(env, { domain: Domains.announce, meshId, expectedSigner: msg.from })
+      JobAnnouncement.decode(v.payload.body)
+      return TopicValidatorResult.Accept
+    } catch (err) {
+      return (err as Error).name === 'MessageExpiredError' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+    }
+  }
+}

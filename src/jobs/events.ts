@@ -1,0 +1,18 @@
+/** Typed events a node emits about jobs (the embedding API's `node.events`). */
+export interface JobEvents extends Record<string, unknown> {
+  'job:queued': { jobId: string, coordinator: string, executor: string }
+  'job:announced': { jobId: string, coordinator: string, round: number }
+  'job:assigned': { jobId: string, worker: string, attempt: number }
+  'job:started': { jobId: string, worker: string, attempt: number }
+  'job:completed': { jobId: string, coordinator: string, exitCode: number }
+  'job:failed': { jobId: string, coordinator: string, reason: string }
+  'job:cancelled': { jobId: string, coordinator: string }
+  'job:requeued': { jobId: string, coordinator: string, attempt: number, reason: string }
+  'lease:expired': { jobId: string, attempt: number }
+  /** worker side */
+  'work:heard': { jobId: string, coordinator: string }
+  'work:assigned': { jobId: string, coordinator: string, attempt: number, executor: string }
+  'work:finished': { jobId: string, coordinator: string, attempt: number, exitCode: number, error?: string, wallMs: number }
+  'work:rejected': { coordinator: string, reason: string, error: string }
+  'work:aborted': { jobId: string, attempt: number, reason: string }
+}

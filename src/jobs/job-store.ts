@@ -1,0 +1,118 @@
+// The coordinator's durable queue: every job record in LevelDB, written before any reply that
+// depends on it, so kill -9 at any moment loses no job. Non-terminal jobs are mirrored in memory
+// for dispatch; terminal ones are read from disk on demand.
+import { Level } from 'level'
+import type { JobRecord, JobState } from './types.js'
+import { TERMINAL_STATES } from './types.js'
+import { DataDirError, DataDirLockedError } from '../errors/index.js'
+
+function sub (db: Level<string, string>, name: string) {
+  return db.sublevel<string, string>(name, { valueEncoding: 'utf8' })
+}
+type Sub = ReturnType<typeof sub>
+
+export class JobStore {
+  private readonly db: Level<string, string>
+  private readonly jobs: Sub
+  private readonly meta: Sub
+  /** non-terminal jobs, by id */
+  readonly live = new Map<string, JobRecord>()
+  private nextSeq = 1
+  private readonly counts = new Map<JobState, number>()
+
+  constructor (path: string) {
+    this.db = new Level<string, string>(path, { valueEncoding: 'utf8' })
+    this.jobs = sub(this.db, 'jobs')
+    this.meta = sub(this.db, 'meta')
+  }
+
+  async open (): Promise<void> {
+    try {
+      await this.db.open()
+    } catch (err) {
+      const cause = (err as { cause?: Error }).cause
+      const msg = `${(err as Error).message} ${cause?.message ?? ''}`
+      if (/lock/i.test(msg)) throw new DataDirLockedError(`job store ${this.db.location} is in use by another process`)
+      throw new DataDirError(`cannot open job store ${this.db.location}: ${msg}`)
+    }
+    for await (const [, value] of this.jobs.iterator()) {
+      const rec = JSON.parse(value) as JobRecord
+      this.count(rec.state, 1)
+      if (rec.seq >= this.nextSeq) this.nextSeq = rec.seq + 1
+      if (!TERMINAL_STATES.has(rec.state)) this.live.set(rec.id, rec)
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.db.close()
+  }
+
+  allocateSeq (): number {
+    return this.nextSeq++
+  }
+
+  async get (id: string): Promise<JobRecord | undefined> {
+    const live = this.live.get(id)
+    if (live != null) return live
+    const v = await this.jobs.get(id)
+    return v == null ? undefined : JSON.parse(v) as JobRecord
+  }
+
+  /** Persists a record (new or changed) and updates the in-memory view. */
+  async put (rec: JobRecord, previous?: JobState): Promise<void> {
+    await this.jobs.put(rec.id, JSON.stringify(rec))
+    this.apply(rec, previous)
+  }
+
+  /** Persists several records in one LevelDB batch. */
+  async putMany (changes: Array<{ rec: JobRecord, previous?: JobState }>): Promise<void> {
+    if (changes.length === 0) return
+    await this.jobs.batch(changes.map(c => ({ type: 'put' as const, key: c.rec.id, value: JSON.stringify(c.rec) })))
+    for (const c of changes) this.apply(c.rec, c.previous)
+  }
+
+  private apply (rec: JobRecord, previous?: JobState): void {
+    if (previous !== rec.state) {
+      if (previous != null) this.count(previous, -1)
+      this.count(rec.state, 1)
+    }
+    if (TERMINAL_STATES.has(rec.state)) this.live.delete(rec.id)
+    else this.live.set(rec.id, rec)
+  }
+
+  private count (state: JobState, delta: number): void {
+    this.counts.set(state, (this.counts.get(state) ?? 0) + delta)
+  }
+
+  countsByState (): Record<JobState, number> {
+    return {
+      queued: this.counts.get('queued') ?? 0,
+      assigned: this.counts.get('assigned') ?? 0,
+      running: this.counts.get('running') ?? 0,
+      succeeded: this.counts.get('succeeded') ?? 0,
+      failed: this.counts.get('failed') ?? 0,
+      cancelled: this.counts.get('cancelled') ?? 0
+    }
+  }
+
+  async list (opts: { state?: JobState, limit?: number, owner?: string } = {}): Promise<JobRecord[]> {
+    const out: JobRecord[] = []
+    const limit = opts.limit ?? 1000
+    for await (const [, value] of this.jobs.iterator()) {
+      const rec = JSON.parse(value) as JobRecord
+      if (opts.state != null && rec.state !== opts.state) continue
+      if (opts.owner != null && rec.owner !== opts.owner) continue
+      out.push(rec)
+    }
+    out.sort((a, b) => a.seq - b.seq)
+    return out.slice(-limit)
+  }
+
+  async getMeta (key: string): Promise<string | undefined> {
+    return await this.meta.get(key)
+  }
+
+  async putMeta (key: string, value: string): Promise<void> {
+    await this.meta.put(key, value)
+  }
+}

@@ -1,0 +1,372 @@
+// The worker: hears announcements, claims over a direct stream, verifies the signed assignment,
+// runs the job with an executor while renewing its lease, and returns a signed result bound to the
+// assignment. Idle workers learn of work from announcements (and from "more work" in result acks),
+// never by polling on a timer.
+import { randomBytes } from 'node:crypto'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore, type ContentRouting, type Libp2pEvents, type TypedEventTarget, type IdentifyResult } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
+import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { Protocols, Domains, jobsTopic } from '../wire/domains.js'
+import { ReplayGuard, verifyEnvelope, sha256, ownBytes, type Signer, bytesEqual } from '../wire/signed.js'
+import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
+import { type JobSpec, Assignment, ClaimRequest, ClaimResponse, JobAnnouncement, JobResult, LeaseRenewal, LeaseResponse, ResultAck, CancelNotice } from '../wire/pb/jobs.js'
+import { verifyJobSpec } from './job-spec.js'
+import { isSelectedBidder } from './bidders.js'
+import { announcementValidator, coordinatorsCid } from './coordinator.js'
+import type { ExecutorRegistry } from '../executors/registry.js'
+import type { ExecutionOutcome } from '../executors/types.js'
+import type { TypedEmitter } from '../util/typed-emitter.js'
+import type { JobEvents } from './events.js'
+import { AssignmentRejectedError, MalformedMessageError, ExecutionAbortedError } from '../errors/index.js'
+
+export interface WorkerInit {
+  meshId: string
+  signer: Signer
+  executors: ExecutorRegistry
+  events: TypedEmitter<JobEvents>
+  /** jobs run at once */
+  slots?: number
+  /** executors offered; default: every registered one */
+  offer?: string[]
+  maxOutputBytes?: number
+  memoryLimitMb?: number
+  /** how often coordinators are looked up in the DHT */
+  discoveryIntervalMs?: number
+}
+
+export interface WorkerComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  contentRouting: ContentRouting
+  logger: ComponentLogger
+  metrics?: Metrics
+  pubsub: GossipSub
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+interface RunningJob {
+  jobId: string
+  coordinator: PeerId
+  attempt: number
+  abort: AbortController
+  done: Promise<void>
+}
+
+export class WorkerService implements Startable {
+  readonly [Symbol.toStringTag] = 'edgecoder/worker'
+  readonly [serviceCapabilities] = ['@edgecoder/worker']
+  readonly [serviceDependencies] = ['@libp2p/identify', '@libp2p/kad-dht']
+
+  private readonly log: Logger
+  private readonly rpc: RpcServer
+  private readonly replay = new ReplayGuard()
+  private readonly slots: number
+  private reserved = 0
+  private readonly running = new Map<string, RunningJob>()
+  /** coordinators heard from (announcements, DHT, identify) */
+  readonly coordinators = new Set<string>()
+  private readonly abort = new AbortController()
+  private discoveryTimer?: ReturnType<typeof setTimeout>
+  private draining = false
+  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleAnnouncement(evt.detail) }
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
+    if (evt.detail.protocols.includes(Protocols.claim)) this.addCoordinator(evt.detail.peerId)
+  }
+
+  constructor (private readonly components: WorkerComponents, private readonly init: WorkerInit) {
+    this.log = components.logger.forComponent('edgecoder:worker')
+    this.rpc = new RpcServer(components, 'worker')
+    this.slots = init.slots ?? 2
+  }
+
+  get offered (): string[] {
+    const all = this.init.executors.names()
+    return this.init.offer != null ? all.filter((n: string) => this.init.offer?.includes(n) === true) : all
+  }
+
+  get freeSlots (): number { return this.slots - this.reserved }
+  get runningJobs (): string[] { return [...this.running.keys()] }
+
+  async start (): Promise<void> {
+    const topic = jobsTopic(this.init.meshId)
+    if (!this.components.pubsub.topicValidators.has(topic)) {
+      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+    }
+    this.components.pubsub.subscribe(topic)
+    this.components.pubsub.addEventListener('message', this.onMessage)
+    this.components.events.addEventListener('peer:identify', this.onIdentify)
+    await this.rpc.register({ protocol: Protocols.cancel, handle: async (req, ctx) => await this.handleCancel(req, ctx.remotePeer) })
+  }
+
+  afterStart (): void {
+    void this.discover()
+  }
+
+  /** Finishes nothing new: running jobs are aborted and handed back (their leases lapse and requeue). */
+  async stop (): Promise<void> {
+    this.abort.abort()
+    if (this.discoveryTimer != null) clearTimeout(this.discoveryTimer)
+    this.components.pubsub.removeEventListener('message', this.onMessage)
+    this.components.events.removeEventListener('peer:identify', this.onIdentify)
+    for (const r of this.running.values()) r.abort.abort(new ExecutionAbortedError('worker stopping'))
+    await Promise.allSettled([...this.running.values()].map(async r => await r.done))
+    await this.rpc.unregisterAll()
+  }
+
+  /** Stops taking new work; resolves when running jobs have finished and reported. */
+  async drain (signal?: AbortSignal): Promise<void> {
+    this.draining = true
+    while (this.running.size > 0) {
+      signal?.throwIfAborted()
+      await Promise.race([...this.running.values()].map(async r => await r.done))
+    }
+  }
+
+  private addCoordinator (peer: PeerId): void {
+    if (peer.equals(this.components.peerId)) return
+    const id = peer.toString()
+    if (this.coordinators.has(id)) return
+    this.coordinators.add(id)
+    this.log('serving coordinator %s', id)
+    // a new coordinator may already hold queued work: ask once
+    void this.fill(peer)
+  }
+
+  private async discover (): Promise<void> {
+    try {
+      const cid = await coordinatorsCid(this.init.meshId)
+      const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(10_000)])
+      for await (const prov of this.components.contentRouting.findProviders(cid, { signal })) {
+        if (prov.multiaddrs.length > 0) await this.components.peerStore.merge(prov.id, { multiaddrs: prov.multiaddrs }).catch(() => {})
+        this.addCoordinator(prov.id)
+      }
+    } catch (err) {
+      if (!this.abort.signal.aborted) this.log('coordinator discovery: %s', (err as Error).message)
+    }
+    if (this.abort.signal.aborted) return
+    const interval = this.init.discoveryIntervalMs ?? (this.coordinators.size === 0 ? 2_000 : 60_000)
+    this.discoveryTimer = setTimeout(() => { void this.discover() }, interval)
+    this.discoveryTimer.unref?.()
+  }
+
+  private async handleAnnouncement (msg: GossipMessage): Promise<void> {
+    if (msg.topic !== jobsTopic(this.init.meshId) || msg.type !== 'signed') return
+    if (this.abort.signal.aborted || this.draining) return
+    let ann: JobAnnouncement
+    try {
+      // the topic validator already checked the signature; decode only
+      const env = SignedEnvelope.decode(msg.data)
+      ann = JobAnnouncement.decode(SignedPayload.decode(env.payload).body)
+    } catch {
+      return
+    }
+    this.coordinators.add(msg.from.toString())
+    this.init.events.emit('work:heard', { jobId: ann.jobId, coordinator: msg.from.toString() })
+    if (!this.offered.includes(ann.executor) || this.freeSlots <= 0) return
+    if (!isSelectedBidder(ann.jobId, ann.round, this.components.peerId.toString(), ann.bidderFractionPpm)) return
+    await this.claimOnce(msg.from, ann.jobId)
+  }
+
+  /** Claims until the coordinator has no more work for us or our slots are full. */
+  private async fill (coordinator: PeerId): Promise<void> {
+    while (this.freeSlots > 0 && !this.abort.signal.aborted && !this.draining) {
+      const got = await this.claimOnce(coordinator, '')
+      if (!got) break
+    }
+  }
+
+  /** One claim; returns true when it produced an assignment. */
+  private async claimOnce (coordinator: PeerId, jobId: string): Promise<boolean> {
+    if (this.freeSlots <= 0) return false
+    this.reserved++
+    let started = false
+    try {
+      const claimNonce = randomBytes(16)
+      const body = ClaimRequest.encode({
+        jobId,
+        executors: this.offered,
+        freeSlots: this.freeSlots + 1,
+        capacity: { cpuMillis: 0, memoryMb: this.init.memoryLimitMb ?? 256 },
+        claimNonce
+      })
+      const env = await this.init.signer.sign(Domains.claim, body, 30_000)
+      const resBytes = await rpcCall(this.components.connectionManager, coordinator, Protocols.claim, env, { signal: this.abort.signal, timeoutMs: 10_000 })
+      const res = ClaimResponse.decode(resBytes)
+      if (res.status !== ClaimResponse.Status.ASSIGNED || res.assignment == null) return false
+      const accepted = await this.acceptAssignment(res.assignment, coordinator, claimNonce)
+      started = true
+      this.startJob(accepted)
+      return true
+    } catch (err) {
+      const e = err as Error
+      if (e.name === 'AssignmentRejectedError') {
+        this.init.events.emit('work:rejected', { coordinator: coordinator.toString(), reason: e.message, error: e.name })
+      } else if (!this.abort.signal.aborted) {
+        this.log('claim from %p failed: %s %s', coordinator, e.name, e.message)
+      }
+      return false
+    } finally {
+      if (!started) this.reserved--
+    }
+  }
+
+  /**
+   * Everything a worker checks before running anything: the coordinator it asked signed it, for this
+   * mesh and domain, unexpired, never seen before, naming this worker and answering this claim, and it
+   * carries the owner's valid signed spec whose id is the job id.
+   */
+  async acceptAssignment (env: SignedEnvelope, coordinator: PeerId, claimNonce: Uint8Array): Promise<AcceptedAssignment> {
+    try {
+      const v = await verifyEnvelope(env, { domain: Domains.assignment, meshId: this.init.meshId, expectedSigner: coordinator, replay: this.replay })
+      let a: Assignment
+      try { a = Assignment.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`assignment does not decode: ${(err as Error).message}`) }
+      if (a.worker !== this.components.peerId.toString()) throw new AssignmentRejectedError(`assignment names worker ${a.worker}, not this worker`)
+      if (!bytesEqual(a.claimNonce, claimNonce)) throw new AssignmentRejectedError('assignment does not answer this claim (claim nonce mismatch)')
+      if (Number(a.leaseExpiresAtMs) <= Date.now()) throw new AssignmentRejectedError('assignment lease already expired')
+      if (a.job == null) throw new AssignmentRejectedError('assignment carries no job spec')
+      const spec = await verifyJobSpec(a.job, this.init.meshId)
+      if (spec.id !== a.jobId) throw new AssignmentRejectedError('assignment job id does not match its signed spec')
+      if (!this.offered.includes(spec.spec.executor)) throw new AssignmentRejectedError(`executor ${spec.spec.executor} is not offered here`)
+      if (this.running.has(a.jobId)) throw new AssignmentRejectedError(`job ${a.jobId} is already running here`)
+      return { assignment: a, digest: v.digest, coordinator, spec: spec.spec }
+    } catch (err) {
+      const e = err as Error
+      throw e.name === 'AssignmentRejectedError' ? e : new AssignmentRejectedError(`${e.name}: ${e.message}`)
+    }
+  }
+
+  private startJob (acc: AcceptedAssignment): void {
+    const abort = new AbortController()
+    const job: RunningJob = { jobId: acc.assignment.jobId, coordinator: acc.coordinator, attempt: acc.assignment.attempt, abort, done: Promise.resolve() }
+    this.running.set(job.jobId, job)
+    this.init.events.emit('work:assigned', { jobId: job.jobId, coordinator: acc.coordinator.toString(), attempt: job.attempt, executor: acc.spec.executor })
+    job.done = this.runJob(acc, abort).finally(() => {
+      this.running.delete(job.jobId)
+      this.reserved--
+    })
+  }
+
+  private async runJob (acc: AcceptedAssignment, abort: AbortController): Promise<void> {
+    const { assignment: a, spec, coordinator } = acc
+    const signal = AbortSignal.any([abort.signal, this.abort.signal])
+    const lease = this.keepLease(acc, abort)
+    let outcome: ExecutionOutcome | undefined
+    let error: Error | undefined
+    const t0 = Date.now()
+    try {
+      const executor = this.init.executors.get(spec.executor)
+      outcome = await executor.execute({
+        jobId: a.jobId,
+        input: spec.input,
+        args: spec.args,
+        module: spec.module.byteLength > 0 ? spec.module : undefined,
+        delayMs: spec.delayMs,
+        timeoutMs: spec.timeoutMs,
+        maxOutputBytes: this.init.maxOutputBytes ?? 1024 * 1024,
+        memoryLimitMb: Math.min(spec.resources?.memoryMb ?? 64, this.init.memoryLimitMb ?? 256) || 64,
+        signal
+      })
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err))
+    } finally {
+      lease.stop()
+    }
+    if (abort.signal.aborted || this.abort.signal.aborted) {
+      // cancelled, lost or stopping: nothing to report (a lost attempt's result would be refused)
+      this.init.events.emit('work:aborted', { jobId: a.jobId, attempt: a.attempt, reason: String((abort.signal.reason as Error | undefined)?.message ?? 'stopping') })
+      return
+    }
+    const output = ownBytes(outcome?.output ?? new Uint8Array(0))
+    const result: JobResult = {
+      jobId: a.jobId,
+      attempt: a.attempt,
+      assignmentDigest: acc.digest,
+      output,
+      exitCode: outcome?.exitCode ?? -1,
+      outputDigest: sha256(output),
+      resources: { wallMs: BigInt(outcome?.wallMs ?? Date.now() - t0), cpuMs: BigInt(outcome?.cpuMs ?? 0), maxRssKb: BigInt(outcome?.maxRssKb ?? 0) },
+      error: error?.name ?? '',
+      errorMessage: error?.message.slice(0, 1000) ?? '',
+      stderr: ownBytes((outcome?.stderr ?? new Uint8Array(0)).slice(0, 64 * 1024))
+    }
+    const env = await this.init.signer.sign(Domains.result, JobResult.encode(result), 10 * 60_000)
+    this.init.events.emit('work:finished', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, exitCode: result.exitCode, error: error?.name, wallMs: Date.now() - t0 })
+    const ack = await this.sendResult(coordinator, env)
+    if (ack?.moreWork === true) void this.fill(coordinator)
+  }
+
+  /** Delivers a result, retrying through brief outages (a coordinator restart) until it is refused. */
+  private async sendResult (coordinator: PeerId, env: SignedEnvelope): Promise<ResultAck | undefined> {
+    let delay = 100
+    for (let i = 0; i < 12 && !this.abort.signal.aborted; i++) {
+      try {
+        return ResultAck.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.result, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
+      } catch (err) {
+        const e = err as Error
+        if (['StaleAttemptError', 'NotAssigneeError', 'JobNotFoundError', 'MalformedMessageError', 'InvalidSignatureError'].includes(e.name)) {
+          this.log('result for refused: %s %s', e.name, e.message)
+          return undefined
+        }
+        await new Promise(resolve => setTimeout(resolve, delay))
+        delay = Math.min(delay * 2, 5_000)
+      }
+    }
+    return undefined
+  }
+
+  private keepLease (acc: AcceptedAssignment, abort: AbortController): { stop: () => void } {
+    const { assignment: a, coordinator } = acc
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let expiresAt = Number(a.leaseExpiresAtMs)
+    const leaseMs = Math.max(500, expiresAt - Date.now())
+    const renew = async (): Promise<void> => {
+      if (stopped) return
+      try {
+        const body = LeaseRenewal.encode({ jobId: a.jobId, attempt: a.attempt, assignmentDigest: acc.digest, running: true })
+        const env = await this.init.signer.sign(Domains.lease, body, 30_000)
+        const res = LeaseResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.lease, env, { signal: this.abort.signal, timeoutMs: Math.max(1_000, leaseMs / 2) }))
+        if (res.status === LeaseResponse.Status.CANCELLED) { abort.abort(new ExecutionAbortedError('job cancelled')); return }
+        if (res.status === LeaseResponse.Status.LOST) { abort.abort(new ExecutionAbortedError('lease lost')); return }
+        expiresAt = Number(res.leaseExpiresAtMs)
+      } catch (err) {
+        this.log('lease renewal for %s failed: %s', a.jobId, (err as Error).message)
+        // past our own lease the coordinator will requeue: stop wasting work
+        if (Date.now() > expiresAt) { abort.abort(new ExecutionAbortedError('lease lapsed')); return }
+      }
+      if (!stopped) {
+        timer = setTimeout(() => { void renew() }, Math.max(100, Math.floor(leaseMs / 3)))
+        timer.unref?.()
+      }
+    }
+    void renew()
+    return { stop: () => { stopped = true; if (timer != null) clearTimeout(timer) } }
+  }
+
+  private async handleCancel (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.cancelNotice, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    const n = CancelNotice.decode(v.payload.body)
+    const job = this.running.get(n.jobId)
+    // only the coordinator that assigned the job may cancel it here
+    if (job != null && job.coordinator.equals(remote) && job.attempt === n.attempt) {
+      job.abort.abort(new ExecutionAbortedError('job cancelled'))
+    }
+    return new Uint8Array(0)
+  }
+
+  /** For tests and tools: claims from a specific coordinator now. */
+  async claimFrom (coordinator: string | PeerId): Promise<boolean> {
+    return await this.claimOnce(typeof coordinator === 'string' ? peerIdFromString(coordinator) : coordinator, '')
+  }
+}
+
+export interface AcceptedAssignment {
+  assignment: Assignment
+  digest: Uint8Array<ArrayBuffer>
+  coordinator: PeerId
+  spec: JobSpec
+}

@@ -1,0 +1,84 @@
+// Builds the libp2p node every role runs: TCP + WebRTC-direct, noise, yamux, identify, ping, a
+// mesh-scoped kad-dht in server mode with private addresses kept (so it works on loopback and LANs),
+// and gossipsub with StrictSign. Role services (coordinator, worker) are passed in by the caller.
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { webRTCDirect } from '@libp2p/webrtc'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { createPeerScoreParams } from '@libp2p/gossipsub/score'
+import type { PrivateKey, ServiceMap, ConnectionGater } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import type { Ping } from '@libp2p/ping'
+import { dhtProtocol, jobsTopic } from '../wire/domains.js'
+
+export interface MeshServices extends ServiceMap {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
+  privateKey: PrivateKey
+  meshId: string
+  listen: string[]
+  /** identify's agent version, e.g. "edgecoder-node/0.1.0 role=worker" */
+  userAgent: string
+  /** role services keyed by name */
+  services: { [K in keyof S]: (components: any) => S[K] }
+  connectionGater?: ConnectionGater
+}
+
+export const VERSION = '0.1.0'
+
+export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLibp2pOptions<S>): Promise<Libp2p<MeshServices & S>> {
+  const webrtcListen = opts.listen.filter(a => a.includes('/webrtc-direct'))
+  const options: Libp2pOptions<MeshServices & S> = {
+    privateKey: opts.privateKey,
+    nodeInfo: { userAgent: opts.userAgent },
+    addresses: { listen: opts.listen },
+    transports: [tcp(), ...(webrtcListen.length > 0 || process.env.EDGECODER_WEBRTC !== '0' ? [webRTCDirect()] : [])],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux({ maxEarlyStreams: 256 } as Parameters<typeof yamux>[0])],
+    connectionGater: {
+      // private and loopback addresses are the point on LANs and in tests
+      denyDialMultiaddr: async () => false,
+      ...opts.connectionGater
+    },
+    connectionManager: {
+      maxConnections: 1024,
+      // many loopback peers dial one coordinator at once: the default (5/s per host) refuses them
+      inboundConnectionThreshold: 10_000,
+      maxIncomingPendingConnections: 256
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: dhtProtocol(opts.meshId),
+        clientMode: false,
+        peerInfoMapper: passthroughMapper,
+        allowQueryWithZeroPeers: false,
+        initialQuerySelfInterval: 200
+      }),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        allowedTopics: [jobsTopic(opts.meshId)],
+        scoreParams: createPeerScoreParams({
+          // every loopback/LAN peer shares an IP: do not punish that
+          IPColocationFactorWeight: 0
+        }),
+        maxInboundDataLength: 1024 * 1024
+      }),
+      ...opts.services
+    } as Libp2pOptions<MeshServices & S>['services']
+  }
+  return await createLibp2p(options)
+}

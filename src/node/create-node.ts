@@ -1,0 +1,167 @@
+// The embedding API: one call starts a coordinator, worker or client inside any app.
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { createMeshLibp2p, VERSION, type MeshServices } from '../mesh/create-libp2p.js'
+import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
+import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
+import { createSigner, type Signer } from '../wire/signed.js'
+import { CoordinatorService, type CoordinatorComponents } from '../jobs/coordinator.js'
+import { WorkerService, type WorkerComponents } from '../jobs/worker.js'
+import { JobClient, type MeshDialer } from '../jobs/client.js'
+import { JobStore } from '../jobs/job-store.js'
+import { TypedEmitter } from '../util/typed-emitter.js'
+import type { JobEvents } from '../jobs/events.js'
+import { createDefaultExecutors, type ExecutorRegistry } from '../executors/registry.js'
+import type { Executor } from '../executors/types.js'
+import type { Role } from '../identity/data-dir.js'
+import { DataDirFiles } from '../identity/data-dir.js'
+import { InvalidConfigError } from '../errors/index.js'
+
+export interface CreateNodeOptions {
+  role: Role
+  /** persistent state lives here (job store, submitted-jobs index); a temp dir when absent */
+  dataDir?: string
+  /** identity; a fresh Ed25519 key when absent */
+  privateKey?: PrivateKey
+  /** mesh to join; from the bootstrap config when given, else "edgecoder-local" */
+  meshId?: string
+  /** bootstrap peers: a config object, a path to a bootstrap file, or multiaddr strings */
+  bootstrap?: BootstrapConfig | string | string[]
+  listen?: string[]
+  /** worker: jobs at once */
+  slots?: number
+  /** worker: commands the process executor may run */
+  processAllowlist?: string[]
+  /** worker: extra executors (an app's own) */
+  executors?: Executor[]
+  /** worker: executors offered (default all) */
+  offer?: string[]
+  /** coordinator: lease length */
+  leaseMs?: number
+  /** coordinator: base retry backoff */
+  retryBackoffMs?: number
+  signal?: AbortSignal
+}
+
+export interface EdgecoderNode {
+  readonly role: Role
+  readonly meshId: string
+  readonly peerId: PeerId
+  readonly libp2p: Libp2p<MeshServices & Record<string, unknown>>
+  readonly events: TypedEmitter<JobEvents>
+  readonly jobs: JobClient
+  readonly coordinator?: CoordinatorService
+  readonly worker?: WorkerService
+  readonly executors: ExecutorRegistry
+  readonly signer: Signer
+  multiaddrs (): Multiaddr[]
+  /** Stops the node: workers hand back running work, stores close, nothing half-written. */
+  stop (): Promise<void>
+}
+
+export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNode> {
+  opts.signal?.throwIfAborted()
+  const boot = await resolveBootstrap(opts)
+  const meshId = opts.meshId ?? boot?.meshId ?? DEFAULT_MESH_ID
+  if (!MESH_ID_PATTERN.test(meshId)) throw new InvalidConfigError(`meshId "${meshId}" must be 1-64 letters, digits, ".", "_" or "-"`)
+  if (boot != null && opts.meshId != null && boot.meshId !== opts.meshId) {
+    throw new InvalidConfigError(`bootstrap config is for mesh "${boot.meshId}" but meshId "${opts.meshId}" was given`)
+  }
+  const privateKey = opts.privateKey ?? await generateKeyPair('Ed25519')
+  const signer = createSigner(privateKey, meshId)
+  const events = new TypedEmitter<JobEvents>()
+  let tempDir: string | undefined
+  const dataDir = opts.dataDir ?? (tempDir = await mkdtemp(join(tmpdir(), 'edgecoder-node-')))
+
+  const executors = createDefaultExecutors({ processAllowlist: opts.processAllowlist ?? [] })
+  for (const e of opts.executors ?? []) executors.register(e)
+
+  let store: JobStore | undefined
+  if (opts.role === 'coordinator') {
+    store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
+    await store.open()
+  }
+  const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
+  if (opts.role === 'coordinator' && store != null) {
+    const s = store
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs })
+  }
+  if (opts.role === 'worker') {
+    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer })
+  }
+  let libp2p: Libp2p<MeshServices & Record<string, unknown>>
+  try {
+    libp2p = await createMeshLibp2p({
+      privateKey,
+      meshId,
+      listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
+      services
+    }) as Libp2p<MeshServices & Record<string, unknown>>
+  } catch (err) {
+    await store?.close()
+    throw err
+  }
+  const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
+  const worker = libp2p.services.worker as WorkerService | undefined
+  const jobs = new JobClient({
+    meshId,
+    signer,
+    dialer: meshDialer(libp2p),
+    contentRouting: libp2p.contentRouting,
+    peerStore: libp2p.peerStore,
+    coordinator,
+    indexPath: opts.role === 'coordinator' ? undefined : join(dataDir, 'client-db')
+  })
+  await jobs.open()
+  const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
+  dialer.start()
+
+  let stopped = false
+  const node: EdgecoderNode = {
+    role: opts.role,
+    meshId,
+    peerId: libp2p.peerId,
+    libp2p,
+    events,
+    jobs,
+    coordinator,
+    worker,
+    executors,
+    signer,
+    multiaddrs: () => libp2p.getMultiaddrs(),
+    async stop () {
+      if (stopped) return
+      stopped = true
+      dialer.stop()
+      await libp2p.stop()
+      await jobs.close()
+      await store?.close()
+      if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
+    }
+  }
+  opts.signal?.addEventListener('abort', () => { void node.stop() }, { once: true })
+  return node
+}
+
+/** What the job client needs of libp2p: open a stream, list connections. */
+function meshDialer (libp2p: Libp2p): MeshDialer {
+  return {
+    openStream: async (peer, protocol, options) => await libp2p.dialProtocol(peer, protocol, options),
+    getConnections: (peer?: PeerId) => libp2p.getConnections(peer)
+  }
+}
+
+async function resolveBootstrap (opts: CreateNodeOptions): Promise<BootstrapConfig | undefined> {
+  const b = opts.bootstrap
+  if (b == null) return undefined
+  if (typeof b === 'string') return await loadBootstrapFile(b)
+  if (Array.isArray(b)) return parseBootstrapConfig({ meshId: opts.meshId ?? DEFAULT_MESH_ID, peers: b }, 'bootstrap option')
+  return b
+}
+
+export { VERSION }
