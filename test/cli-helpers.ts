@@ -1,0 +1,52 @@
+// Runs the real CLI as separate OS processes, the way a user does.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { waitFor } from './helpers.js'
+
+export const CLI = fileURLToPath(new URL('../../bin/edgecoder-node.js', import.meta.url))
+
+export interface RunResult { code: number | null, stdout: string, stderr: string }
+
+export async function cli (args: string[], opts: { timeoutMs?: number, env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+    const t = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`cli ${args.join(' ')} timed out\n${stdout}\n${stderr}`)) }, opts.timeoutMs ?? 30_000)
+    child.on('exit', code => { clearTimeout(t); resolve({ code, stdout, stderr }) })
+  })
+}
+
+export async function cliJson<T> (args: string[]): Promise<T> {
+  const r = await cli([...args, '--json'])
+  if (r.code !== 0) throw new Error(`cli ${args.join(' ')} exited ${String(r.code)}: ${r.stderr}`)
+  return JSON.parse(r.stdout) as T
+}
+
+export interface Daemon { child: ChildProcess, logs: () => string, dataDir: string }
+
+export async function startDaemon (dataDir: string, args: string[]): Promise<Daemon> {
+  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let logs = ''
+  child.stdout?.on('data', (d: Buffer) => { logs += d.toString() })
+  child.stderr?.on('data', (d: Buffer) => { logs += d.toString() })
+  let exited = false
+  child.on('exit', () => { exited = true })
+  await waitFor(async () => {
+    if (exited) throw new Error(`daemon exited early:\n${logs}`)
+    try { await readFile(join(dataDir, 'api.json')); return logs.includes('node started') } catch { return false }
+  }, 20_000, 'daemon to start')
+  return { child, logs: () => logs, dataDir }
+}
+
+export async function stopDaemon (d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  if (d.child.exitCode != null || d.child.signalCode != null) return d.child.exitCode
+  return await new Promise(resolve => {
+    d.child.once('exit', code => { resolve(code) })
+    d.child.kill(signal)
+  })
+}
