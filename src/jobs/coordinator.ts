@@ -91,9 +91,6 @@ export class CoordinatorService implements Startable {
     for (const rec of this.store.live.values()) {
       if (rec.state === 'queued') this.queued.add(rec.id)
     }
-    const topic = jobsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
-    this.components.pubsub.subscribe(topic)
     await this.rpc.register({ protocol: Protocols.claim, handle: async (req, ctx) => await this.handleClaim(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.lease, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.result, limits: { maxRequestBytes: 4 * 1024 * 1024 }, handle: async (req, ctx) => await this.handleResult(req, ctx.remotePeer) })
@@ -106,6 +103,10 @@ export class CoordinatorService implements Startable {
 
   /** Announces this coordinator in the DHT; retried because the routing table may still be empty. */
   afterStart (): void {
+    // pubsub starts alongside us: subscribe only once every service is up
+    const topic = jobsTopic(this.init.meshId)
+    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+    this.components.pubsub.subscribe(topic)
     const provide = async (): Promise<void> => {
       try {
         await this.components.contentRouting.provide(await coordinatorsCid(this.init.meshId), { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]) })
@@ -126,14 +127,18 @@ export class CoordinatorService implements Startable {
     }
   }
 
-  async stop (): Promise<void> {
+  beforeStop (): void {
     this.started = false
     this.abort.abort()
     if (this.tick != null) clearInterval(this.tick)
     if (this.provideTimer != null) clearTimeout(this.provideTimer)
-    await this.rpc.unregisterAll()
-    this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId))
+    try { this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId)) } catch {}
     this.components.pubsub.topicValidators.delete(jobsTopic(this.init.meshId))
+  }
+
+  async stop (): Promise<void> {
+    this.beforeStop()
+    await this.rpc.unregisterAll()
   }
 
   setPaused (paused: boolean): void { this.paused = paused }
@@ -363,6 +368,7 @@ export class CoordinatorService implements Startable {
     }
     rec.reason = reason
     rec.round = 0
+    rec.lastAnnouncedAt = 0
     rec.notBefore = now + this.retryBackoffMs * 2 ** (rec.attempt - 1)
     this.enter(rec, 'queued', now)
     this.queued.add(rec.id)
@@ -384,6 +390,7 @@ export class CoordinatorService implements Startable {
 
   /** Lease expiry, delayed retries and re-announcements. */
   private async maintain (): Promise<void> {
+    if (!this.started) return
     const now = Date.now()
     const changes: Array<{ rec: JobRecord, previous: JobState }> = []
     for (const rec of this.store.live.values()) {

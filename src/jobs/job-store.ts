@@ -44,6 +44,7 @@ export class JobStore {
   }
 
   async close (): Promise<void> {
+    while (this.writing != null || this.next != null) await (this.next ?? this.writing)?.catch(() => {})
     await this.db.close()
   }
 
@@ -54,21 +55,54 @@ export class JobStore {
   async get (id: string): Promise<JobRecord | undefined> {
     const live = this.live.get(id)
     if (live != null) return live
-    const v = await this.jobs.get(id)
+    const v = this.pending.get(id) ?? await this.jobs.get(id)
     return v == null ? undefined : JSON.parse(v) as JobRecord
   }
 
-  /** Persists a record (new or changed) and updates the in-memory view. */
+  /**
+   * Persists a record (new or changed) and updates the in-memory view at once. Writes are group
+   * committed: every change made while a batch is on disk goes into the next batch, in order, with the
+   * latest snapshot of each job winning. LevelDB writes issued concurrently may land in any order, so
+   * this queue is also what keeps a later state from being overwritten by an earlier one.
+   */
   async put (rec: JobRecord, previous?: JobState): Promise<void> {
-    await this.jobs.put(rec.id, JSON.stringify(rec))
+    // snapshot and count now: the caller may change the record again before the write lands
+    this.pending.set(rec.id, JSON.stringify(rec))
     this.apply(rec, previous)
+    await this.flush()
   }
 
-  /** Persists several records in one LevelDB batch. */
   async putMany (changes: Array<{ rec: JobRecord, previous?: JobState }>): Promise<void> {
     if (changes.length === 0) return
-    await this.jobs.batch(changes.map(c => ({ type: 'put' as const, key: c.rec.id, value: JSON.stringify(c.rec) })))
-    for (const c of changes) this.apply(c.rec, c.previous)
+    for (const c of changes) {
+      this.pending.set(c.rec.id, JSON.stringify(c.rec))
+      this.apply(c.rec, c.previous)
+    }
+    await this.flush()
+  }
+
+  private readonly pending = new Map<string, string>()
+  private writing?: Promise<void>
+  private next?: Promise<void>
+
+  /** Resolves once everything pending now is on disk. */
+  private async flush (): Promise<void> {
+    if (this.writing == null) {
+      this.writing = this.writeBatch().finally(() => { this.writing = undefined })
+      return await this.writing
+    }
+    // a batch is on disk already: ride the next one
+    this.next ??= this.writing.catch(() => {}).then(async () => {
+      this.next = undefined
+      await this.flush()
+    })
+    return await this.next
+  }
+
+  private async writeBatch (): Promise<void> {
+    const ops = [...this.pending].map(([key, value]) => ({ type: 'put' as const, key, value }))
+    this.pending.clear()
+    await this.jobs.batch(ops)
   }
 
   private apply (rec: JobRecord, previous?: JobState): void {
@@ -98,6 +132,7 @@ export class JobStore {
   async list (opts: { state?: JobState, limit?: number, owner?: string } = {}): Promise<JobRecord[]> {
     const out: JobRecord[] = []
     const limit = opts.limit ?? 1000
+    await this.flush()
     for await (const [, value] of this.jobs.iterator()) {
       const rec = JSON.parse(value) as JobRecord
       if (opts.state != null && rec.state !== opts.state) continue

@@ -92,17 +92,18 @@ export class WorkerService implements Startable {
   get runningJobs (): string[] { return [...this.running.keys()] }
 
   async start (): Promise<void> {
-    const topic = jobsTopic(this.init.meshId)
-    if (!this.components.pubsub.topicValidators.has(topic)) {
-      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
-    }
-    this.components.pubsub.subscribe(topic)
-    this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.events.addEventListener('peer:identify', this.onIdentify)
     await this.rpc.register({ protocol: Protocols.cancel, handle: async (req, ctx) => await this.handleCancel(req, ctx.remotePeer) })
   }
 
   afterStart (): void {
+    // pubsub starts alongside us: subscribe only once every service is up
+    const topic = jobsTopic(this.init.meshId)
+    if (!this.components.pubsub.topicValidators.has(topic)) {
+      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+    }
+    this.components.pubsub.addEventListener('message', this.onMessage)
+    this.components.pubsub.subscribe(topic)
     void this.discover()
   }
 
@@ -111,6 +112,7 @@ export class WorkerService implements Startable {
     this.abort.abort()
     if (this.discoveryTimer != null) clearTimeout(this.discoveryTimer)
     this.components.pubsub.removeEventListener('message', this.onMessage)
+    try { this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId)) } catch {}
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     for (const r of this.running.values()) r.abort.abort(new ExecutionAbortedError('worker stopping'))
     await Promise.allSettled([...this.running.values()].map(async r => await r.done))
@@ -329,7 +331,7 @@ export class WorkerService implements Startable {
       try {
         const body = LeaseRenewal.encode({ jobId: a.jobId, attempt: a.attempt, assignmentDigest: acc.digest, running: true })
         const env = await this.init.signer.sign(Domains.lease, body, 30_000)
-        const res = LeaseResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.lease, env, { signal: this.abort.signal, timeoutMs: Math.max(1_000, leaseMs / 2) }))
+        const res = LeaseResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.lease, env, { signal: this.abort.signal, timeoutMs: Math.max(1_000, Math.floor(leaseMs / 2)) }))
         if (res.status === LeaseResponse.Status.CANCELLED) { abort.abort(new ExecutionAbortedError('job cancelled')); return }
         if (res.status === LeaseResponse.Status.LOST) { abort.abort(new ExecutionAbortedError('lease lost')); return }
         expiresAt = Number(res.leaseExpiresAtMs)

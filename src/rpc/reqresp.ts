@@ -138,7 +138,7 @@ export interface RpcDialer {
 
 /** Sends one signed request and returns the response body, or throws the remote's typed error. */
 export async function rpcCall (dialer: RpcDialer, peer: PeerId, protocol: string, request: SignedEnvelope, options: RpcCallOptions = {}): Promise<Uint8Array> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_RPC_LIMITS.timeoutMs
+  const timeoutMs = Math.max(1, Math.ceil(options.timeoutMs ?? DEFAULT_RPC_LIMITS.timeoutMs))
   const timeout = AbortSignal.timeout(timeoutMs)
   const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
   let stream: Stream | undefined

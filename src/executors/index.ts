@@ -1,0 +1,6 @@
+export type { Executor, ExecutionRequest, ExecutionOutcome } from './types.js'
+export { NoopExecutor } from './noop.js'
+export { ProcessExecutor, type ProcessExecutorOptions } from './process.js'
+export { WasmExecutor, WASM_TRAP_EXIT_CODE, type WasmExecutorOptions } from './wasm.js'
+export { capModuleMemory, pagesForMb, WASM_PAGE_BYTES } from './wasm-memory.js'
+export { ExecutorRegistry, createDefaultExecutors, type DefaultExecutorsOptions } from './registry.js'
