@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import {
   NoopExecutor, ProcessExecutor, WasmExecutor, ExecutorRegistry, createDefaultExecutors,
@@ -157,6 +158,25 @@ describe('executors', () => {
       assert.ok(took < 1500, `took ${took} ms`)
     })
 
+    it('allows stdout of exactly maxOutputBytes, not one byte more', async () => {
+      const out = await proc.execute(req({ args: ['cat'], input: new Uint8Array(1000).fill(0x61), maxOutputBytes: 1000 }))
+      assert.equal(out.output.byteLength, 1000)
+      await rejectsNamed(proc.execute(req({ args: ['cat'], input: new Uint8Array(1001).fill(0x61), maxOutputBytes: 1000 })), 'OutputLimitExceededError')
+    })
+
+    it('does not fail when the child exits without reading its stdin', async () => {
+      const out = await proc.execute(req({ args: ['sh', '-c', 'exit 0'], input: new Uint8Array(1024 * 1024) }))
+      assert.equal(out.exitCode, 0)
+    })
+
+    it('samples the child\'s peak RSS from /proc', async function () {
+      if (!existsSync('/proc/self/status')) this.skip()
+      const out = await proc.execute(req({ args: ['sleep', '0.2'] }))
+      assert.equal(out.exitCode, 0)
+      assert.ok(out.maxRssKb > 0, `maxRssKb ${out.maxRssKb}`)
+      assert.ok(out.wallMs >= 190, `wallMs ${out.wallMs}`)
+    })
+
     it('truncates stderr silently at maxOutputBytes', async () => {
       const out = await proc.execute(req({ args: ['sh', '-c', 'head -c 100000 /dev/zero >&2; echo ok'], maxOutputBytes: 1000 }))
       assert.equal(out.exitCode, 0)
@@ -173,7 +193,6 @@ describe('executors', () => {
 
   describe('wasm', () => {
     const wasmExec = new WasmExecutor()
-    const stdioFiles = (): string[] => readdirSync(tmpdir()).filter(f => f.startsWith('edgecoder-wasm-'))
 
     it('upper: uppercases stdin to stdout', async () => {
       const input = 'hello, wasm sandbox! ' + 'abc'.repeat(3000) // bigger than the guest's 4 KiB buffer
@@ -200,6 +219,20 @@ describe('executors', () => {
       assert.equal(out.exitCode, 3)
       assert.equal(dec.decode(out.output), '32') // 2 MiB = 32 pages of 64 KiB
       assert.equal(out.maxRssKb, 2048)
+    })
+
+    it('grow: the cap follows memoryLimitMb; a module needing more than the cap is refused', async () => {
+      const out = await wasmExec.execute(req({ module: wasm('grow'), memoryLimitMb: 4 }))
+      assert.equal(out.exitCode, 3)
+      assert.equal(dec.decode(out.output), '64')
+      // grow.wasm starts with one page; a cap below 64 KiB cannot hold it
+      await rejectsNamed(wasmExec.execute(req({ module: wasm('grow'), memoryLimitMb: 0.01 })), 'MemoryLimitExceededError')
+    })
+
+    it('allows stdout of exactly maxOutputBytes, not one byte more', async () => {
+      const out = await wasmExec.execute(req({ module: wasm('upper'), input: new Uint8Array(5000).fill(0x61), maxOutputBytes: 5000 }))
+      assert.equal(dec.decode(out.output), 'A'.repeat(5000))
+      await rejectsNamed(wasmExec.execute(req({ module: wasm('upper'), input: new Uint8Array(5001).fill(0x61), maxOutputBytes: 5000 })), 'OutputLimitExceededError')
     })
 
     it('flood: terminated past the output cap', async () => {
@@ -230,13 +263,26 @@ describe('executors', () => {
       const took = await rejectsNamed(wasmExec.execute(req({ module: wasm('spin'), signal: abortAfter(100) })), 'ExecutionAbortedError')
       assert.ok(took < 1500, `took ${took} ms`)
       await rejectsNamed(wasmExec.execute(req({ module: wasm('spin'), signal: AbortSignal.abort() })), 'ExecutionAbortedError')
+      // aborted while the executor is still setting up its temp files
+      const ac = new AbortController()
+      const run = wasmExec.execute(req({ module: wasm('spin'), signal: ac.signal }))
+      ac.abort()
+      const tookSetup = await rejectsNamed(run, 'ExecutionAbortedError')
+      assert.ok(tookSetup < 1500, `took ${tookSetup} ms`)
     })
 
     it('leaves no temp files behind', async () => {
-      const before = stdioFiles().length
-      await wasmExec.execute(req({ module: wasm('upper'), input: enc.encode('x') }))
-      await rejectsNamed(wasmExec.execute(req({ module: wasm('spin'), timeoutMs: 100 })), 'ExecutorTimeoutError')
-      assert.equal(stdioFiles().length, before)
+      const dir = mkdtempSync(join(tmpdir(), 'executors-spec-'))
+      try {
+        const own = new WasmExecutor({ tempDir: dir })
+        await own.execute(req({ module: wasm('upper'), input: enc.encode('x') }))
+        await rejectsNamed(own.execute(req({ module: wasm('spin'), timeoutMs: 100 })), 'ExecutorTimeoutError')
+        await rejectsNamed(own.execute(req({ module: wasm('flood'), maxOutputBytes: 1000 })), 'OutputLimitExceededError')
+        await rejectsNamed(own.execute(req({ module: wasm('spin'), signal: abortAfter(50) })), 'ExecutionAbortedError')
+        assert.deepEqual(readdirSync(dir), [])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
   })
 

@@ -61,6 +61,17 @@ describe('mesh: job lifecycle end to end', function () {
     assert.equal(s.attempts[0].worker, worker.peerId.toString())
   })
 
+  it('a worker reaches a coordinator over WebRTC-direct alone', async () => {
+    const coord = await fx.coordinator({ listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] })
+    const rtc = coord.multiaddrs().filter(m => m.toString().includes('/webrtc-direct/'))
+    assert.equal(rtc.length, 1)
+    const worker = await fx.node({ role: 'worker', listen: [], bootstrap: { meshId: MESH, peers: rtc } })
+    await waitFor(() => worker.worker?.coordinators.has(coord.peerId.toString()) === true, 15_000, 'worker to find the coordinator')
+    assert.ok(worker.libp2p.getConnections(coord.peerId).every(c => c.remoteAddr.toString().includes('/webrtc-direct')))
+    const id = await coord.jobs.submit({ executor: 'noop', input: 'over webrtc' })
+    assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+  })
+
   it('a worker serves several coordinators in one mesh', async () => {
     const c1 = await fx.coordinator()
     const c2 = await fx.coordinator({ bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })

@@ -24,6 +24,8 @@ const MIN_THREAD_HEAP_MB = 32
 export interface WasmExecutorOptions {
   /** how often the stdout/stderr files are measured against the cap (default 10 ms) */
   pollIntervalMs?: number
+  /** where each run's stdin/stdout/stderr files live, in a fresh 0700 dir (default os.tmpdir()) */
+  tempDir?: string
 }
 
 /** A stdio file the main thread owns; dev+ino say whether its fd number still means this file. */
@@ -34,9 +36,10 @@ interface StdioFile { path: string, fd: number, dev: number, ino: number }
  * directories, empty environment, argv ['job', ...args], stdin from the request input.
  *
  * Limits: linear memory is capped by rewriting the module (memory.grow fails past memoryLimitMb),
- * the thread's heap by resourceLimits; the thread is terminated at timeoutMs, when stdout passes
- * maxOutputBytes, or on abort. stderr is truncated at maxOutputBytes; only a guest that floods
- * stderr far past that (stderrHardCapBytes) is stopped, so it cannot fill the disk.
+ * the thread's heap by resourceLimits; the thread is terminated at timeoutMs or on abort. stdout
+ * past maxOutputBytes is an OutputLimitExceededError, stderr is truncated at maxOutputBytes. Both
+ * are enforced inside the thread at each fd_write (see wasm-thread.ts); the main thread also
+ * polls the files' sizes as a backstop and terminates the thread if either is ever too big.
  *
  * A trap (unreachable, out-of-bounds access, stack overflow...) is the guest program crashing, not
  * the executor failing: it is reported as exit code 134 with the trap text appended to stderr,
@@ -49,9 +52,11 @@ interface StdioFile { path: string, fd: number, dev: number, ino: number }
 export class WasmExecutor implements Executor {
   readonly name = 'wasm'
   private readonly pollIntervalMs: number
+  private readonly tempDir: string | undefined
 
   constructor (opts: WasmExecutorOptions = {}) {
     this.pollIntervalMs = opts.pollIntervalMs ?? 10
+    this.tempDir = opts.tempDir
   }
 
   async execute (req: ExecutionRequest): Promise<ExecutionOutcome> {
@@ -60,7 +65,7 @@ export class WasmExecutor implements Executor {
     if (req.module == null || req.module.byteLength === 0) throw new InvalidWasmModuleError('no wasm module given')
     const module = capModuleMemory(req.module, pagesForMb(req.memoryLimitMb))
 
-    const dir = await mkdtemp(join(tmpdir(), 'edgecoder-wasm-'))
+    const dir = await mkdtemp(join(this.tempDir ?? tmpdir(), 'edgecoder-wasm-'))
     const files: StdioFile[] = []
     try {
       writeFileSync(join(dir, 'stdin'), req.input, { mode: 0o600 })
@@ -73,11 +78,13 @@ export class WasmExecutor implements Executor {
         args: ['job', ...req.args],
         stdinFd: stdin.fd,
         stdoutFd: stdout.fd,
-        stderrFd: stderr.fd
+        stderrFd: stderr.fd,
+        maxOutputBytes: req.maxOutputBytes
       }, stdout.path, stderr.path)
 
       if (result.kind === 'invalid') throw new InvalidWasmModuleError(result.message)
       if (result.kind === 'memory') throw new MemoryLimitExceededError(result.message)
+      if (result.kind === 'output-limit') throw new OutputLimitExceededError(result.message)
 
       // the poll may not have seen the last writes before the guest exited
       if (statSync(stdout.path).size > req.maxOutputBytes) throw outputTooLarge('stdout', req.maxOutputBytes)
@@ -107,11 +114,10 @@ export class WasmExecutor implements Executor {
 
   /** Resolves when the thread has reported and is gone; rejects with a typed error on a limit. */
   private async runThread (req: ExecutionRequest, t0: number, input: WasmThreadInput, stdoutPath: string, stderrPath: string): Promise<WasmThreadResult> {
-    const stderrHardCap = stderrHardCapBytes(req.maxOutputBytes)
+    const stderrHardCap = stderrHardCapBytes(req.maxOutputBytes, req.memoryLimitMb)
     const worker = new Worker(threadUrl(), {
       workerData: input,
       env: {}, // the thread (and so the guest's host) sees none of the node's secrets
-      execArgv: ['--no-warnings'], // node:wasi's ExperimentalWarning would print on every run
       stdout: false,
       stderr: false,
       resourceLimits: { maxOldGenerationSizeMb: Math.max(MIN_THREAD_HEAP_MB, Math.ceil(req.memoryLimitMb)) }
@@ -151,6 +157,8 @@ export class WasmExecutor implements Executor {
         else finish(new Error(`wasm thread failed: ${err.message}`, { cause: err }))
       })
       worker.on('exit', code => finish(new Error(`wasm thread exited with code ${code} without a result`)))
+      // an abort while the temp files were being set up fired no event
+      if (req.signal.aborted) onAbort()
     })
   }
 }
@@ -160,8 +168,12 @@ function threadUrl (): URL {
   return new URL(import.meta.url.endsWith('.ts') ? './wasm-thread.ts' : './wasm-thread.js', import.meta.url)
 }
 
-function stderrHardCapBytes (maxOutputBytes: number): number {
-  return Math.max(16 * maxOutputBytes, 1024 * 1024)
+/**
+ * The thread lets stderr pass maxOutputBytes by at most one fd_write, which cannot be larger than
+ * the guest's memory; anything bigger means the in-thread guard was bypassed.
+ */
+function stderrHardCapBytes (maxOutputBytes: number, memoryLimitMb: number): number {
+  return maxOutputBytes + Math.ceil(memoryLimitMb) * 1024 * 1024 + 64 * 1024
 }
 
 function outputTooLarge (stream: string, limit: number): Error {

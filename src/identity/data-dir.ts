@@ -72,7 +72,7 @@ export interface NodeConfig {
 export function defaultConfig (role: Role): NodeConfig {
   return {
     role,
-    listen: ['/ip4/0.0.0.0/tcp/0'],
+    listen: ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/webrtc-direct'],
     slots: 2,
     processAllowlist: [],
     leaseMs: 10_000
