@@ -35,7 +35,8 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
     nodes.push(client)
     // wait until every worker has found the coordinator (through the bootstrap dial and identify)
     const deadline = Date.now() + 15_000
-    while (nodes.slice(1, 1 + o.workers).some(w => w.worker?.coordinators.has(coordinator.peerId.toString()) !== true)) {
+    const clientReady = async (): Promise<boolean> => (await client.jobs.findCoordinators()).some(p => p.equals(coordinator.peerId))
+    while (nodes.slice(1, 1 + o.workers).some(w => w.worker?.coordinators.has(coordinator.peerId.toString()) !== true) || !(await clientReady())) {
       if (Date.now() > deadline) throw new Error('workers did not find the coordinator within 15 s')
       await new Promise(resolve => setTimeout(resolve, 25))
     }

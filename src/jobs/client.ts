@@ -53,7 +53,7 @@ export class JobClient {
       await this.remember(id, this.deps.signer.peerId.toString())
       return id
     }
-    const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.findCoordinators(opts.signal)
+    const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.awaitCoordinators(opts.signal)
     let lastErr: Error | undefined
     for (const c of candidates) {
       try {
@@ -69,6 +69,22 @@ export class JobClient {
     throw lastErr ?? new NoCoordinatorError('no coordinator found in the mesh (check the bootstrap file and that a coordinator is running)')
   }
 
+  /**
+   * Coordinators, waiting a little for the mesh: right after start, connections may still be
+   * identifying and the DHT may be empty.
+   */
+  private async awaitCoordinators (signal?: AbortSignal, waitMs = 10_000): Promise<PeerId[]> {
+    const deadline = Date.now() + waitMs
+    let delay = 50
+    for (;;) {
+      const found = await this.findCoordinators(signal)
+      if (found.length > 0 || Date.now() >= deadline) return found
+      signal?.throwIfAborted()
+      await new Promise(resolve => setTimeout(resolve, delay))
+      delay = Math.min(delay * 2, 1_000)
+    }
+  }
+
   /** Coordinators: connected peers that speak the claim protocol first, then DHT providers. */
   async findCoordinators (signal?: AbortSignal): Promise<PeerId[]> {
     const found = new Map<string, PeerId>()
@@ -80,7 +96,7 @@ export class JobClient {
     }
     if (found.size > 0) return [...found.values()]
     try {
-      const s = AbortSignal.any([AbortSignal.timeout(10_000), ...(signal != null ? [signal] : [])])
+      const s = AbortSignal.any([AbortSignal.timeout(3_000), ...(signal != null ? [signal] : [])])
       for await (const p of this.deps.contentRouting.findProviders(await coordinatorsCid(this.deps.meshId), { signal: s })) {
         if (p.multiaddrs.length > 0) await this.deps.peerStore.merge(p.id, { multiaddrs: p.multiaddrs }).catch(() => {})
         found.set(p.id.toString(), p.id)

@@ -246,13 +246,18 @@ export class WorkerService implements Startable {
     const job: RunningJob = { jobId: acc.assignment.jobId, coordinator: acc.coordinator, attempt: acc.assignment.attempt, abort, done: Promise.resolve() }
     this.running.set(job.jobId, job)
     this.init.events.emit('work:assigned', { jobId: job.jobId, coordinator: acc.coordinator.toString(), attempt: job.attempt, executor: acc.spec.executor })
-    job.done = this.runJob(acc, abort).finally(() => {
-      this.running.delete(job.jobId)
-      this.reserved--
-    })
+    let moreWork = false
+    job.done = this.runJob(acc, abort)
+      .then(ack => { moreWork = ack?.moreWork === true }, err => { this.log.error('job %s: %s', job.jobId, (err as Error).message) })
+      .finally(() => {
+        this.running.delete(job.jobId)
+        this.reserved--
+        // the slot is free only now: ask for the next job at once
+        if (moreWork) void this.fill(acc.coordinator)
+      })
   }
 
-  private async runJob (acc: AcceptedAssignment, abort: AbortController): Promise<void> {
+  private async runJob (acc: AcceptedAssignment, abort: AbortController): Promise<ResultAck | undefined> {
     const { assignment: a, spec, coordinator } = acc
     const signal = AbortSignal.any([abort.signal, this.abort.signal])
     const lease = this.keepLease(acc, abort)
@@ -297,8 +302,7 @@ export class WorkerService implements Startable {
     }
     const env = await this.init.signer.sign(Domains.result, JobResult.encode(result), 10 * 60_000)
     this.init.events.emit('work:finished', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, exitCode: result.exitCode, error: error?.name, wallMs: Date.now() - t0 })
-    const ack = await this.sendResult(coordinator, env)
-    if (ack?.moreWork === true) void this.fill(coordinator)
+    return await this.sendResult(coordinator, env)
   }
 
   /** Delivers a result, retrying through brief outages (a coordinator restart) until it is refused. */

@@ -133,7 +133,7 @@ export interface RpcCallOptions {
 }
 
 export interface RpcDialer {
-  openStream (peer: PeerId, protocol: string, options: { signal: AbortSignal, maxOutboundStreams?: number }): Promise<Stream>
+  openStream (peer: PeerId, protocol: string, options: { signal: AbortSignal, maxOutboundStreams?: number, negotiateFully?: boolean }): Promise<Stream>
 }
 
 /** Sends one signed request and returns the response body, or throws the remote's typed error. */
@@ -143,7 +143,8 @@ export async function rpcCall (dialer: RpcDialer, peer: PeerId, protocol: string
   const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
   let stream: Stream | undefined
   try {
-    stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024 })
+    // lazy negotiation: the protocol id travels with the request, saving a round trip
+    stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
     const pb = pbStream(stream, { maxDataLength: options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes })
     await pb.write(request, SignedEnvelope, { signal })
     const response = await pb.read(RpcResponse, { signal })

@@ -1,7 +1,7 @@
 // Signing and verifying SignedEnvelopes (protocols/envelope.proto). This is the single place where
 // a signature is bound to its signer, its domain (protocol + message kind), its mesh and its expiry,
 // so no protocol can forget one of those checks.
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createPublicKey, randomBytes, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import type { PrivateKey, PeerId } from '@libp2p/interface'
@@ -98,10 +98,31 @@ export async function verifyEnvelope (env: SignedEnvelope, opts: VerifyOptions):
   if (expires - issued > MAX_VALIDITY_MS) throw new MessageExpiredError('validity window too long')
   if (expires <= now && opts.allowExpired !== true) throw new MessageExpiredError(`expired ${now - expires} ms ago`)
   if (payload.nonce.byteLength < 8) throw new MalformedMessageError('nonce too short')
-  const ok = await signer.publicKey.verify(concat(SIG_PREFIX, env.payload), env.signature)
+  const ok = verifyEd25519(signer.publicKey.raw, concat(SIG_PREFIX, env.payload), env.signature)
   if (!ok) throw new InvalidSignatureError('signature does not verify')
   if (opts.replay != null) opts.replay.check(payload, now)
   return { payload, signer, digest: sha256(env.payload) }
+}
+
+// Building a KeyObject costs more than the verification itself: keep the ones of recent signers.
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex')
+const keyCache = new Map<string, KeyObject>()
+const KEY_CACHE_MAX = 4096
+
+function verifyEd25519 (raw: Uint8Array, data: Uint8Array, sig: Uint8Array): boolean {
+  if (sig.byteLength !== 64 || raw.byteLength !== 32) return false
+  const id = Buffer.from(raw).toString('base64')
+  let key = keyCache.get(id)
+  if (key == null) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' })
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value as string)
+    keyCache.set(id, key)
+  }
+  try {
+    return cryptoVerify(null, data, key, sig)
+  } catch {
+    return false
+  }
 }
 
 /**
