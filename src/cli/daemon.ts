@@ -1,5 +1,6 @@
 // `edgecoder-node start`: runs a node in the foreground until SIGINT/SIGTERM.
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { rm } from 'node:fs/promises'
 import { createNode, type EdgecoderNode } from '../node/create-node.js'
 import { loadKeyFile } from '../identity/key-file.js'
@@ -26,7 +27,8 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const role = o.role ?? cfg.role
   const log = createLogger({ level: o.logLevel, component: 'edgecoder', base: { role } })
   const privateKey = await loadKeyFile(o.dataDir)
-  const bootstrapPath = o.bootstrap ?? cfg.bootstrap
+  // with no bootstrap file named, the packaged default (the local mesh, no fixed peers)
+  const bootstrapPath = o.bootstrap ?? cfg.bootstrap ?? fileURLToPath(new URL('../../../bootstrap/default.json', import.meta.url))
   // validate before anything is opened or written
   const boot = bootstrapPath != null ? await loadBootstrapFile(bootstrapPath) : undefined
   const http = o.http ?? cfg.http ?? '127.0.0.1:0'

@@ -295,7 +295,7 @@ export class WorkerService implements Startable {
       output,
       exitCode: outcome?.exitCode ?? -1,
       outputDigest: sha256(output),
-      resources: { wallMs: BigInt(outcome?.wallMs ?? Date.now() - t0), cpuMs: BigInt(outcome?.cpuMs ?? 0), maxRssKb: BigInt(outcome?.maxRssKb ?? 0) },
+      resources: { wallMs: whole(outcome?.wallMs ?? Date.now() - t0), cpuMs: whole(outcome?.cpuMs ?? 0), maxRssKb: whole(outcome?.maxRssKb ?? 0) },
       error: error?.name ?? '',
       errorMessage: error?.message.slice(0, 1000) ?? '',
       stderr: ownBytes((outcome?.stderr ?? new Uint8Array(0)).slice(0, 64 * 1024))
@@ -368,6 +368,11 @@ export class WorkerService implements Startable {
   async claimFrom (coordinator: string | PeerId): Promise<boolean> {
     return await this.claimOnce(typeof coordinator === 'string' ? peerIdFromString(coordinator) : coordinator, '')
   }
+}
+
+/** An app's executor may report fractions or junk: the wire wants whole non-negative numbers. */
+function whole (n: number): bigint {
+  return Number.isFinite(n) && n > 0 ? BigInt(Math.round(n)) : 0n
 }
 
 export interface AcceptedAssignment {

@@ -19,7 +19,7 @@ import { createDefaultExecutors, type ExecutorRegistry } from '../executors/regi
 import type { Executor } from '../executors/types.js'
 import type { Role } from '../identity/data-dir.js'
 import { DataDirFiles } from '../identity/data-dir.js'
-import { InvalidConfigError } from '../errors/index.js'
+import { DataDirLockedError, InvalidConfigError } from '../errors/index.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -117,7 +117,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     coordinator,
     indexPath: opts.role === 'coordinator' ? undefined : join(dataDir, 'client-db')
   })
-  await jobs.open()
+  try {
+    await jobs.open()
+  } catch (err) {
+    // another process holds this data dir: leave nothing running behind the error
+    await libp2p.stop()
+    await store?.close()
+    const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
+    throw /lock/i.test(msg) ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`) : err
+  }
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
 
