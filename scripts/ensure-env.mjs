@@ -10,7 +10,7 @@ import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const buildOnly = process.argv.includes('--build-only')
+const forceBuild = process.argv.includes('--force-build')
 const quiet = process.env.EDGECODER_QUIET_SETUP === '1'
 const log = (msg) => { if (!quiet) process.stderr.write(`[setup] ${msg}\n`) }
 
@@ -28,7 +28,7 @@ function run (cmd, args) {
   execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: process.env })
 }
 
-if (!buildOnly) {
+{
   const stamp = join(root, 'node_modules', '.edgecoder-install-stamp')
   const want = hashOf(['package.json', 'package-lock.json'])
   const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : ''
@@ -56,7 +56,7 @@ const buildStamp = join(root, 'dist', '.build-stamp')
 const srcNewest = Math.max(...['src', 'test', 'examples', 'bench'].map(d => newestMtime(join(root, d))),
   statSync(join(root, 'tsconfig.json')).mtimeMs)
 const built = existsSync(buildStamp) ? statSync(buildStamp).mtimeMs : 0
-if (srcNewest > built || buildOnly) {
+if (srcNewest > built || forceBuild) {
   log('compiling TypeScript ...')
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')])
   mkdirSync(join(root, 'dist'), { recursive: true })
