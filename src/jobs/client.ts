@@ -91,7 +91,10 @@ export class JobClient {
     for (const conn of this.deps.dialer.getConnections()) {
       try {
         const peer = await this.deps.peerStore.get(conn.remotePeer)
-        if (peer.protocols.includes(Protocols.claim)) found.set(conn.remotePeer.toString(), conn.remotePeer)
+        // the peer store also records protocols a peer merely dialled us with: trust identify's agent role
+        const agent = new TextDecoder().decode(peer.metadata.get('AgentVersion') ?? new Uint8Array(0))
+        const role = /role=(\w+)/.exec(agent)?.[1]
+        if (peer.protocols.includes(Protocols.claim) && (role == null || role === 'coordinator')) found.set(conn.remotePeer.toString(), conn.remotePeer)
       } catch {}
     }
     if (found.size > 0) return [...found.values()]
