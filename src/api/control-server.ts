@@ -8,6 +8,7 @@ import { JOB_STATES, type JobState } from '../jobs/types.js'
 import { jobStatusToJson, peerTopology } from './views.js'
 import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
+import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
 
 export interface ControlServer {
   url: string
@@ -55,12 +56,17 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
         multiaddrs: node.multiaddrs().map(m => m.toString()),
         executors: node.role === 'worker' ? node.worker?.offered ?? [] : [],
         queueDepth: node.coordinator?.queueDepth(),
+        noteKey: node.ledger?.noteKey,
         pid: process.pid
       })
       return
     }
     if (req.method === 'GET' && url.pathname === '/v1/peers') {
       send(res, 200, { peers: await peerTopology(node, signal) })
+      return
+    }
+    if (parts[0] === 'v1' && parts[1] === 'ledger') {
+      await handleLedger(node, req.method ?? 'GET', parts[2] ?? '', url.searchParams, res, signal)
       return
     }
     if (parts[0] === 'v1' && parts[1] === 'jobs') {
@@ -116,6 +122,98 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
   }
 }
 
+function num (q: URLSearchParams, name: string, dflt?: number): number {
+  const v = q.get(name)
+  if (v == null || v === '') {
+    if (dflt != null) return dflt
+    throw new InvalidArgumentError(`--${name.replace(/[A-Z]/g, c => '-' + c.toLowerCase())} is required`)
+  }
+  if (!/^\d{1,15}$/.test(v)) throw new InvalidArgumentError(`--${name.replace(/[A-Z]/g, c => '-' + c.toLowerCase())} must be a whole number`)
+  return Number(v)
+}
+
+async function handleLedger (node: EdgecoderNode, method: string, op: string, q: URLSearchParams, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const log = q.get('log') ?? undefined
+  const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
+  if (method === 'GET' && op === 'evidence') {
+    send(res, 200, { evidence: await node.replica?.evidence() ?? [] })
+    return
+  }
+  if (method === 'GET' && op === 'receipts') {
+    send(res, 200, { receipts: await node.replica?.receipts(log) ?? [] })
+    return
+  }
+  if (method === 'GET' && op === 'logs') {
+    send(res, 200, { logs: node.ledger != null ? [{ log: node.peerId.toString(), size: node.ledger.size, verifiedSize: node.ledger.checkpointSize, own: true }] : node.replica?.list() ?? [] })
+    return
+  }
+  if (method === 'POST' && op === 'reconcile') {
+    if (node.replica == null) {
+      // a coordinator reconciles by checkpointing and re-verifying its own log
+      const root = await node.ledger?.verifyAll()
+      send(res, 200, { outcomes: [{ log: node.peerId.toString(), verified: true, root: root != null ? b64(root) : '' }] })
+      return
+    }
+    const logs = log != null ? [log] : [...new Set([...node.replica.list().map(l => l.log), ...node.ledgerService.tracked])]
+    const outcomes = []
+    for (const l of logs) outcomes.push(await node.replica.reconcile(l, signal))
+    send(res, 200, { outcomes })
+    return
+  }
+  if (method === 'POST' && op === 'verify') {
+    if (node.ledger != null && (log == null || log === node.peerId.toString())) {
+      const note = await node.ledger.latestCheckpoint()
+      const root = await node.ledger.verifyAll()
+      const atCheckpoint = await node.ledger.root(node.ledger.checkpointSize)
+      send(res, 200, { log: node.peerId.toString(), ok: node.ledger.size === node.ledger.checkpointSize ? Buffer.compare(Buffer.from(root), Buffer.from(atCheckpoint)) === 0 : true, size: node.ledger.checkpointSize, root: b64(atCheckpoint), note })
+      return
+    }
+    const v = await ledgerView(node, log)
+    const r = await (node.replica as NonNullable<EdgecoderNode['replica']>).verify(v.log)
+    send(res, 200, { ...r, evidence: (await node.replica?.evidence() ?? []).filter(e => e.log === v.log).length })
+    return
+  }
+  const view = await ledgerView(node, log)
+  if (method !== 'GET') throw new InvalidArgumentError(`no route ${method} /v1/ledger/${op}`)
+  switch (op) {
+    case 'balance': {
+      const account = q.get('account')
+      if (account != null && account !== '') { send(res, 200, { log: view.log, account, balance: view.balance(account).toString() }); return }
+      send(res, 200, { log: view.log, balances: Object.fromEntries([...view.balances()].map(([k, v]) => [k, v.toString()])) })
+      return
+    }
+    case 'entries': {
+      const from = num(q, 'from', 0)
+      const limit = Math.min(num(q, 'limit', 100), 10_000)
+      const out = []
+      for (let i = from; i < Math.min(view.size, from + limit); i++) out.push(entryToJson(i, await view.entry(i)))
+      send(res, 200, { log: view.log, treeSize: view.size, entries: out })
+      return
+    }
+    case 'checkpoint': {
+      const note = await view.note()
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+      res.end(note)
+      return
+    }
+    case 'proof': {
+      const index = num(q, 'index')
+      const treeSize = num(q, 'treeSize', view.size)
+      if (treeSize > view.size || index >= treeSize) throw new InvalidArgumentError(`need index < tree size <= ${view.size} (the checkpointed size)`)
+      send(res, 200, { log: view.log, index, treeSize, leaf: b64(await view.entry(index)), hashes: (await view.inclusion(index, treeSize)).map(b64), root: b64(await view.root(treeSize)) })
+      return
+    }
+    case 'consistency': {
+      const from = num(q, 'from')
+      const to = num(q, 'to', view.size)
+      if (to > view.size || from > to || from < 1) throw new InvalidArgumentError(`need 1 <= from <= to <= ${view.size} (the checkpointed size)`)
+      send(res, 200, { log: view.log, from, to, fromRoot: b64(await view.root(from)), toRoot: b64(await view.root(to)), hashes: (await view.consistency(from, to)).map(b64) })
+      return
+    }
+  }
+  throw new InvalidArgumentError(`no route GET /v1/ledger/${op}`)
+}
+
 async function readJson (req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
   let size = 0
@@ -133,7 +231,7 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
 
 function statusFor (err: Error): number {
   if (err instanceof JobNotFoundError || err.name === 'JobNotFoundError') return 404
-  if (['InvalidArgumentError', 'InvalidJobSpecError', 'InvalidStateError', 'NotSubmitterError'].includes(err.name)) return 400
+  if (['InvalidArgumentError', 'InvalidJobSpecError', 'InvalidStateError', 'NotSubmitterError', 'InsufficientCreditsError', 'PriceTooLowError', 'UnknownLogError'].includes(err.name)) return 400
   if (['NoCoordinatorError', 'RpcTimeoutError'].includes(err.name)) return 503
   return 500
 }

@@ -21,6 +21,11 @@ export async function readApiInfo (dataDir: string): Promise<ApiInfo> {
 }
 
 export async function callDaemon<T> (dataDir: string, method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  return JSON.parse(await callDaemonText(dataDir, method, path, body, signal)) as T
+}
+
+/** The raw response body (for texts that must be printed exactly, such as a signed note). */
+export async function callDaemonText (dataDir: string, method: 'GET' | 'POST', path: string, body?: unknown, signal?: AbortSignal): Promise<string> {
   const api = await readApiInfo(dataDir)
   let res: Response
   try {
@@ -33,7 +38,11 @@ export async function callDaemon<T> (dataDir: string, method: 'GET' | 'POST', pa
   } catch (err) {
     throw new DaemonNotRunningError(`the daemon for ${dataDir} does not answer at ${api.url} (${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}); is it running?`)
   }
-  const json = await res.json() as { error?: { name: string, message: string } }
-  if (!res.ok) throw errorFromName(json.error?.name ?? 'RemoteError', json.error?.message ?? `HTTP ${res.status}`)
-  return json as T
+  const text = await res.text()
+  if (!res.ok) {
+    let e: { error?: { name: string, message: string } } = {}
+    try { e = JSON.parse(text) as typeof e } catch {}
+    throw errorFromName(e.error?.name ?? 'RemoteError', e.error?.message ?? `HTTP ${res.status}`)
+  }
+  return text
 }

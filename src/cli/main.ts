@@ -6,6 +6,7 @@ import { parse, str, list, int } from './args.js'
 import { callDaemon, readApiInfo } from './api-client.js'
 import { runDaemon } from './daemon.js'
 import { runDemo } from './demo.js'
+import { cmdLedger } from './ledger-commands.js'
 import { defaultDataDir, defaultConfig, ensureDir, exists, writeConfig, DataDirFiles, ROLES, type Role, readConfig } from '../identity/data-dir.js'
 import { createKeyFile, loadKeyFile } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -29,6 +30,9 @@ Usage:
   edgecoder-node jobs list [--state S] [--json]
   edgecoder-node jobs cancel ID [--json]
   edgecoder-node peers  --data-dir D [--json]
+  edgecoder-node ledger balance [ACCOUNT] | entries [--from N --limit K] | checkpoint
+                        | proof --index N [--tree-size T] | consistency --from M [--to N]
+                        | verify | reconcile | evidence | receipts   [--log PEER] [--json]
   edgecoder-node demo   [--workers N] [--jobs N]
 
 --data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
@@ -100,16 +104,16 @@ async function cmdId (argv: string[]): Promise<void> {
   const key = await loadKeyFile(dataDir)
   const peerId = peerIdFromPrivateKey(key).toString()
   const cfg = await readConfig(dataDir)
-  let info: { multiaddrs: string[], meshId?: string, running: boolean } = { multiaddrs: [], running: false }
+  let info: { multiaddrs: string[], meshId?: string, running: boolean, noteKey?: string } = { multiaddrs: [], running: false }
   try {
     await readApiInfo(dataDir)
-    const n = await callDaemon<{ multiaddrs: string[], meshId: string }>(dataDir, 'GET', '/v1/node')
-    info = { multiaddrs: n.multiaddrs, meshId: n.meshId, running: true }
+    const n = await callDaemon<{ multiaddrs: string[], meshId: string, noteKey?: string }>(dataDir, 'GET', '/v1/node')
+    info = { multiaddrs: n.multiaddrs, meshId: n.meshId, running: true, noteKey: n.noteKey }
   } catch (err) {
     if ((err as Error).name !== 'DaemonNotRunningError') throw err
   }
-  const value = { peerId, role: cfg.role, running: info.running, meshId: info.meshId, multiaddrs: info.multiaddrs }
-  out(values.json === true, value, `peer id:    ${peerId}\nrole:       ${cfg.role}\nrunning:    ${info.running ? 'yes' : 'no'}${info.meshId != null ? `\nmesh:       ${info.meshId}` : ''}\nmultiaddrs: ${info.multiaddrs.length > 0 ? info.multiaddrs.join('\n            ') : '(daemon not running)'}`)
+  const value = { peerId, role: cfg.role, running: info.running, meshId: info.meshId, multiaddrs: info.multiaddrs, ...(info.noteKey != null ? { noteKey: info.noteKey } : {}) }
+  out(values.json === true, value, `peer id:    ${peerId}\nrole:       ${cfg.role}\nrunning:    ${info.running ? 'yes' : 'no'}${info.meshId != null ? `\nmesh:       ${info.meshId}` : ''}${info.noteKey != null ? `\nnote key:   ${info.noteKey}` : ''}\nmultiaddrs: ${info.multiaddrs.length > 0 ? info.multiaddrs.join('\n            ') : '(daemon not running)'}`)
 }
 
 function describeJob (j: JobStatusJson): string {
@@ -234,7 +238,7 @@ export async function main (argv: string[]): Promise<void> {
     if (cmd == null) process.exitCode = 2
     return
   }
-  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo }
+  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) } }
   const fn = table[cmd]
   if (fn == null) throw new InvalidArgumentError(`unknown command "${cmd}" (try: edgecoder-node --help)`)
   await fn(rest)

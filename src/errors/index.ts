@@ -7,7 +7,11 @@ export abstract class EdgecoderError extends Error {
   get code (): string { return this.name }
 }
 
-function define (name: string): new (message?: string, options?: ErrorOptions) => EdgecoderError {
+type ErrorClass = new (message?: string, options?: ErrorOptions) => EdgecoderError
+const registry: Record<string, ErrorClass> = {}
+
+/** Defines an error class with a stable name and registers it so RPC callers can rebuild it. */
+export function defineError (name: string): ErrorClass {
   const cls = class extends EdgecoderError {
     constructor (message: string = name, options?: ErrorOptions) {
       super(message, options)
@@ -15,8 +19,10 @@ function define (name: string): new (message?: string, options?: ErrorOptions) =
     }
   }
   Object.defineProperty(cls, 'name', { value: name })
+  registry[name] = cls
   return cls
 }
+const define = defineError
 
 // Local input
 export const InvalidConfigError = define('InvalidConfigError')
@@ -62,16 +68,7 @@ export const ExecutionAbortedError = define('ExecutionAbortedError')
 export const InvalidWasmModuleError = define('InvalidWasmModuleError')
 
 /** Every error class, by name, so the RPC layer can rebuild a remote error as its own class. */
-export const errorClasses: Record<string, new (message?: string) => EdgecoderError> = {
-  InvalidConfigError, InvalidBootstrapFileError, InvalidArgumentError, KeyFileError, DataDirError,
-  DaemonNotRunningError, DataDirLockedError, MalformedMessageError, MessageTooLargeError,
-  InvalidSignatureError, WrongDomainError, WrongMeshError, MessageExpiredError, ReplayedMessageError,
-  UnexpectedSignerError, RpcTimeoutError, RateLimitedError, RemoteError, NoCoordinatorError,
-  JobNotFoundError, InvalidJobSpecError, InvalidStateError, NotAssigneeError, StaleAttemptError,
-  NotSubmitterError, AssignmentRejectedError, ExecutorNotFoundError, ExecutorTimeoutError,
-  OutputLimitExceededError, MemoryLimitExceededError, CommandNotAllowedError, ExecutionAbortedError,
-  InvalidWasmModuleError
-}
+export const errorClasses: Readonly<Record<string, ErrorClass>> = registry
 
 /** Rebuilds an error received by name; unknown names become RemoteError so nothing is lost. */
 export function errorFromName (name: string, message: string): Error {

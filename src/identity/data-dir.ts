@@ -20,8 +20,9 @@ export const DataDirFiles = {
   api: 'api.json',
   bootstrapOut: 'bootstrap.json',
   jobsDb: 'jobs-db',
-  workerDb: 'worker-db',
-  lock: 'daemon.pid'
+  ledgerDb: 'ledger-db',
+  replicaDb: 'replica-db',
+  clientDb: 'client-db'
 } as const
 
 export async function ensureDir (dir: string): Promise<void> {

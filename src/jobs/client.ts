@@ -26,6 +26,8 @@ export interface JobClientDeps {
   coordinator?: CoordinatorService
   /** where submitted job ids are remembered; memory when absent */
   indexPath?: string
+  /** told of each coordinator a job went to (its log is one this node now follows) */
+  onSubmitted?: (coordinator: string) => void
 }
 
 export interface SubmitOptions { signal?: AbortSignal, coordinator?: string }
@@ -161,6 +163,7 @@ export class JobClient {
   }
 
   private async remember (id: string, coordinator: string): Promise<void> {
+    this.deps.onSubmitted?.(coordinator)
     if (this.index != null) await this.index.put(id, coordinator)
     else this.memoryIndex.set(id, coordinator)
   }

@@ -24,6 +24,7 @@ import { bidderFractionPpm } from './bidders.js'
 import { TERMINAL_STATES, type JobRecord, type JobState } from './types.js'
 import type { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from './events.js'
+import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import {
   InvalidStateError, JobNotFoundError, MalformedMessageError, NotAssigneeError, NotSubmitterError, StaleAttemptError,
   InvalidJobSpecError
@@ -42,6 +43,8 @@ export interface CoordinatorInit {
   reannounceMs?: number
   /** base backoff before a failed attempt is retried (doubles per attempt) */
   retryBackoffMs?: number
+  /** prices, holds and settles credits; absent: jobs run free */
+  ledger?: CoordinatorLedger
 }
 
 export interface CoordinatorComponents {
@@ -90,6 +93,13 @@ export class CoordinatorService implements Startable {
   async start (): Promise<void> {
     for (const rec of this.store.live.values()) {
       if (rec.state === 'queued') this.queued.add(rec.id)
+      if (rec.price != null) this.init.ledger?.hold(rec.id, rec.owner, BigInt(rec.price))
+    }
+    // a crash between accepting a result and settling it: settle now (settle is exactly-once)
+    for (const id of this.store.finishedWithResult) {
+      if (this.init.ledger == null || this.init.ledger.isSettled(id)) continue
+      const rec = await this.store.get(id)
+      if (rec != null) await this.init.ledger.settle(rec)
     }
     await this.rpc.register({ protocol: Protocols.claim, handle: async (req, ctx) => await this.handleClaim(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.lease, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
@@ -152,6 +162,8 @@ export class CoordinatorService implements Startable {
     }
     const existing = await this.store.get(v.id)
     if (existing != null) return v.id
+    // priced and paid for before it is queued: a job the owner cannot pay for is refused here
+    const price = await this.init.ledger?.reserve(v.id, v.owner.toString(), v.spec.executor, v.spec.offeredPrice, this.queued.size, this.knownWorkerCount())
     const now = Date.now()
     const rec: JobRecord = {
       id: v.id,
@@ -165,6 +177,7 @@ export class CoordinatorService implements Startable {
       timeoutMs: v.spec.timeoutMs,
       maxAttempts: v.spec.maxAttempts,
       offeredPrice: v.spec.offeredPrice.toString(),
+      ...(price != null ? { price: price.toString() } : {}),
       cpuMillis: v.spec.resources?.cpuMillis ?? 0,
       memoryMb: v.spec.resources?.memoryMb ?? 0,
       attempt: 0,
@@ -177,7 +190,12 @@ export class CoordinatorService implements Startable {
       round: 0,
       lastAnnouncedAt: 0
     }
-    await this.store.put(rec)
+    try {
+      await this.store.put(rec)
+    } catch (err) {
+      this.init.ledger?.release(rec.id)
+      throw err
+    }
     this.queued.add(rec.id)
     this.init.events.emit('job:queued', { jobId: rec.id, coordinator: self, executor: rec.executor })
     void this.announce(rec)
@@ -316,6 +334,8 @@ export class CoordinatorService implements Startable {
     const result = decode(JobResult, v.payload.body, 'job result')
     const existing = await this.store.get(result.jobId)
     if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
+      // a retry after a lost ack: make sure it is paid (exactly once), then say so
+      await this.init.ledger?.settle(existing)
       return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.queued.size > 0 })
     }
     const rec = this.liveLease(result.jobId, remote, result.attempt, result.assignmentDigest)
@@ -329,6 +349,8 @@ export class CoordinatorService implements Startable {
     rec.lease = undefined
     rec.result = {
       envelope: storeEnvelope(req),
+      assignmentDigest: lease.assignmentDigest,
+      assignment: lease.assignment,
       digest: toHex(v.digest),
       exitCode: result.exitCode,
       outputDigest: toHex(result.outputDigest),
@@ -355,6 +377,8 @@ export class CoordinatorService implements Startable {
       this.enter(rec, 'failed', now)
     }
     await this.store.put(rec, previous)
+    // the job's state is durable; pay for it before acking so an ack means "in the log"
+    await this.init.ledger?.settle(rec)
     this.afterTransition(rec)
     return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.queued.size > 0 })
   }
@@ -375,6 +399,8 @@ export class CoordinatorService implements Startable {
   }
 
   private afterTransition (rec: JobRecord): void {
+    // held credits of a job that ends unpaid (cancelled, failed without a result) go back
+    if (TERMINAL_STATES.has(rec.state) && this.init.ledger?.isSettled(rec.id) !== true) this.init.ledger?.release(rec.id)
     const base = { jobId: rec.id, coordinator: rec.coordinator }
     if (rec.state === 'succeeded') this.init.events.emit('job:completed', { ...base, exitCode: rec.result?.exitCode ?? 0 })
     else if (rec.state === 'failed') this.init.events.emit('job:failed', { ...base, reason: rec.reason })

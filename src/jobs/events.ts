@@ -9,10 +9,15 @@ export interface JobEvents extends Record<string, unknown> {
   'job:cancelled': { jobId: string, coordinator: string }
   'job:requeued': { jobId: string, coordinator: string, attempt: number, reason: string }
   'lease:expired': { jobId: string, attempt: number }
+  /** a replica found a coordinator's log lying: stored as evidence */
+  'ledger:alert': { log: string, kind: string, detail: string, evidenceId: string }
+  'ledger:checkpoint': { log: string, size: number }
   /** worker side */
   'work:heard': { jobId: string, coordinator: string }
   'work:assigned': { jobId: string, coordinator: string, attempt: number, executor: string }
   'work:finished': { jobId: string, coordinator: string, attempt: number, exitCode: number, error?: string, wallMs: number }
+  /** the coordinator accepted our signed result: a receipt to find in its log */
+  'work:acked': { jobId: string, coordinator: string, attempt: number, resultDigest: string, assignmentDigest: string }
   'work:rejected': { coordinator: string, reason: string, error: string }
   'work:aborted': { jobId: string, attempt: number, reason: string }
 }

@@ -17,6 +17,8 @@ export class JobStore {
   private readonly meta: Sub
   /** non-terminal jobs, by id */
   readonly live = new Map<string, JobRecord>()
+  /** ids of finished jobs that hold an accepted result (found at open; for settlement reconciliation) */
+  readonly finishedWithResult: string[] = []
   private nextSeq = 1
   private readonly counts = new Map<JobState, number>()
 
@@ -40,6 +42,7 @@ export class JobStore {
       this.count(rec.state, 1)
       if (rec.seq >= this.nextSeq) this.nextSeq = rec.seq + 1
       if (!TERMINAL_STATES.has(rec.state)) this.live.set(rec.id, rec)
+      else if (rec.result != null && rec.result.error == null) this.finishedWithResult.push(rec.id)
     }
   }
 

@@ -31,6 +31,10 @@ export interface LeaseInfo {
 
 export interface ResultInfo {
   envelope: StoredEnvelope
+  /** hex SHA-256 of the assignment payload the result answers */
+  assignmentDigest?: string
+  /** the signed assignment the result answers (evidence for the settlement) */
+  assignment?: StoredEnvelope
   /** hex SHA-256 of the result payload */
   digest: string
   exitCode: number
@@ -54,6 +58,8 @@ export interface JobRecord {
   maxAttempts: number
   /** decimal string: credits are integers and may exceed 2^53 */
   offeredPrice: string
+  /** what the owner pays, fixed at submission (decimal string) */
+  price?: string
   cpuMillis: number
   memoryMb: number
   attempt: number

@@ -9,7 +9,7 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
 import { Protocols, Domains, jobsTopic } from '../wire/domains.js'
-import { ReplayGuard, verifyEnvelope, sha256, ownBytes, type Signer, bytesEqual } from '../wire/signed.js'
+import { ReplayGuard, verifyEnvelope, sha256, ownBytes, toHex, type Signer, bytesEqual } from '../wire/signed.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
 import { type JobSpec, Assignment, ClaimRequest, ClaimResponse, JobAnnouncement, JobResult, LeaseRenewal, LeaseResponse, ResultAck, CancelNotice } from '../wire/pb/jobs.js'
 import { verifyJobSpec } from './job-spec.js'
@@ -302,7 +302,11 @@ export class WorkerService implements Startable {
     }
     const env = await this.init.signer.sign(Domains.result, JobResult.encode(result), 10 * 60_000)
     this.init.events.emit('work:finished', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, exitCode: result.exitCode, error: error?.name, wallMs: Date.now() - t0 })
-    return await this.sendResult(coordinator, env)
+    const ack = await this.sendResult(coordinator, env)
+    if (ack != null) {
+      this.init.events.emit('work:acked', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, resultDigest: toHex(sha256(env.payload)), assignmentDigest: toHex(acc.digest) })
+    }
+    return ack
   }
 
   /** Delivers a result, retrying through brief outages (a coordinator restart) until it is refused. */

@@ -20,6 +20,11 @@ import type { Executor } from '../executors/types.js'
 import type { Role } from '../identity/data-dir.js'
 import { DataDirFiles } from '../identity/data-dir.js'
 import { DataDirLockedError, InvalidConfigError } from '../errors/index.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
+import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
+import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
+import type { Policy } from '../ledger/policy.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -44,6 +49,13 @@ export interface CreateNodeOptions {
   leaseMs?: number
   /** coordinator: base retry backoff */
   retryBackoffMs?: number
+  /** coordinator: the policy written into a new ledger */
+  policy?: Policy
+  /** coordinator: checkpoint after this many entries or this long */
+  checkpointEvery?: number
+  checkpointIntervalMs?: number
+  /** worker: an acknowledged result missing from the log this long after is evidence */
+  receiptGraceMs?: number
   signal?: AbortSignal
 }
 
@@ -57,6 +69,11 @@ export interface EdgecoderNode {
   readonly coordinator?: CoordinatorService
   readonly worker?: WorkerService
   readonly executors: ExecutorRegistry
+  /** coordinators: this node's own credit ledger */
+  readonly ledger?: CoordinatorLedger
+  /** other roles: replicas of the coordinators' logs this node deals with */
+  readonly replica?: LedgerReplica
+  readonly ledgerService: LedgerService
   readonly signer: Signer
   multiaddrs (): Multiaddr[]
   /** Stops the node: workers hand back running work, stores close, nothing half-written. */
@@ -80,19 +97,68 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   const executors = createDefaultExecutors({ processAllowlist: opts.processAllowlist ?? [] })
   for (const e of opts.executors ?? []) executors.register(e)
 
+  // local stores first: a locked or broken data dir fails before anything joins the mesh
+  const closers: Array<() => Promise<void>> = []
+  const closeAll = async (): Promise<void> => { for (const c of closers.splice(0).reverse()) await c().catch(() => {}) }
   let store: JobStore | undefined
-  if (opts.role === 'coordinator') {
-    store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
-    await store.open()
+  let ledger: CoordinatorLedger | undefined
+  let replica: LedgerReplica | undefined
+  // the replica reaches the network through the ledger service, which exists only once libp2p does
+  let ledgerService: LedgerService | undefined
+  const fetcher: LedgerFetcher = {
+    sync: (log, from, to, signal) => (ledgerService as LedgerService).sync(log, from, to, signal),
+    consistency: async (log, from, to, signal) => await (ledgerService as LedgerService).consistency(log, from, to, signal),
+    latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
+  }
+  try {
+    if (opts.role === 'coordinator') {
+      store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
+      await store.open()
+      const st = store
+      closers.push(async () => { await st.close() })
+      const peer = peerIdFromPrivateKey(privateKey).toString()
+      ledger = new CoordinatorLedger({
+        path: join(dataDir, DataDirFiles.ledgerDb),
+        meshId,
+        owner: peer,
+        privateKey,
+        genesisPolicy: opts.policy,
+        checkpointEvery: opts.checkpointEvery,
+        checkpointIntervalMs: opts.checkpointIntervalMs,
+        onCheckpoint: note => {
+          events.emit('ledger:checkpoint', { log: peer, size: ledger?.checkpointSize ?? 0 })
+          void ledgerService?.publish(note)
+        }
+      })
+      await ledger.open()
+      const l = ledger
+      closers.push(async () => { await l.close() })
+    } else {
+      replica = new LedgerReplica({
+        path: join(dataDir, DataDirFiles.replicaDb),
+        meshId,
+        self: peerIdFromPrivateKey(privateKey).toString(),
+        fetcher,
+        receiptGraceMs: opts.receiptGraceMs,
+        onAlert: e => { events.emit('ledger:alert', { log: e.log, kind: e.kind, detail: e.detail, evidenceId: e.id }) }
+      })
+      await replica.open()
+      const r = replica
+      closers.push(async () => { await r.close() })
+    }
+  } catch (err) {
+    await closeAll()
+    throw err
   }
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger })
   }
   if (opts.role === 'worker') {
     services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer })
   }
+  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica })
   let libp2p: Libp2p<MeshServices & Record<string, unknown>>
   try {
     libp2p = await createMeshLibp2p({
@@ -103,9 +169,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       services
     }) as Libp2p<MeshServices & Record<string, unknown>>
   } catch (err) {
-    await store?.close()
+    await closeAll()
     throw err
   }
+  ledgerService = libp2p.services.ledger as LedgerService
+  // a worker follows the logs of the coordinators that pay it, and keeps its receipts
+  events.on('work:acked', d => {
+    ledgerService?.track(d.coordinator)
+    void replica?.addReceipt({ jobId: d.jobId, log: d.coordinator, resultDigest: d.resultDigest, assignmentDigest: d.assignmentDigest, ackedAt: Date.now() })
+  })
   const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
   const worker = libp2p.services.worker as WorkerService | undefined
   const jobs = new JobClient({
@@ -115,14 +187,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     contentRouting: libp2p.contentRouting,
     peerStore: libp2p.peerStore,
     coordinator,
-    indexPath: opts.role === 'coordinator' ? undefined : join(dataDir, 'client-db')
+    indexPath: opts.role === 'coordinator' ? undefined : join(dataDir, DataDirFiles.clientDb),
+    onSubmitted: c => { ledgerService?.track(c) }
   })
   try {
     await jobs.open()
   } catch (err) {
     // another process holds this data dir: leave nothing running behind the error
     await libp2p.stop()
-    await store?.close()
+    await closeAll()
     const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
     throw /lock/i.test(msg) ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`) : err
   }
@@ -140,6 +213,9 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     coordinator,
     worker,
     executors,
+    ledger,
+    replica,
+    ledgerService,
     signer,
     multiaddrs: () => libp2p.getMultiaddrs(),
     async stop () {
@@ -148,7 +224,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       dialer.stop()
       await libp2p.stop()
       await jobs.close()
-      await store?.close()
+      await closeAll()
       if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
     }
   }

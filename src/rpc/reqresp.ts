@@ -45,6 +45,17 @@ export interface RpcMethod {
   handle (request: SignedEnvelope, ctx: RpcContext): Promise<Uint8Array>
 }
 
+/**
+ * A method whose response is a stream: each yielded body goes out as its own RpcResponse frame
+ * (backpressure from the stream), an error as a final frame carrying the error. The caller reads
+ * frames until the stream ends.
+ */
+export interface RpcStreamMethod {
+  protocol: string
+  limits?: Partial<RpcLimits>
+  stream (request: SignedEnvelope, ctx: RpcContext): AsyncIterable<Uint8Array>
+}
+
 export interface RpcServerComponents {
   registrar: Registrar
   logger: ComponentLogger
@@ -64,7 +75,7 @@ export class RpcServer {
     this.errors = components.metrics?.registerCounter(`edgecoder_rpc_${name}_errors_total`, { help: 'requests answered with an error' })
   }
 
-  async register (method: RpcMethod): Promise<void> {
+  async register (method: RpcMethod | RpcStreamMethod): Promise<void> {
     const limits = { ...DEFAULT_RPC_LIMITS, ...method.limits }
     const limiter = new RateLimiter({ points: limits.ratePoints, duration: limits.rateWindowSec })
     await this.components.registrar.handle(method.protocol, (stream, connection) => {
@@ -77,7 +88,7 @@ export class RpcServer {
     for (const p of this.registered.splice(0)) await this.components.registrar.unhandle(p)
   }
 
-  private async serve (method: RpcMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection): Promise<void> {
+  private async serve (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection): Promise<void> {
     const signal = AbortSignal.timeout(limits.timeoutMs)
     const remotePeer = connection.remotePeer
     this.requests?.increment()
@@ -94,6 +105,13 @@ export class RpcServer {
         request = await pb.read(SignedEnvelope, { signal })
       } catch (err) {
         throw asWireError(err)
+      }
+      if ('stream' in method) {
+        for await (const body of method.stream(request, { remotePeer, connection, signal })) {
+          await pb.write({ errorName: '', errorMessage: '', body: ownBytes(body) }, RpcResponse, { signal })
+        }
+        await stream.close({ signal })
+        return
       }
       const body = await method.handle(request, { remotePeer, connection, signal })
       response = { errorName: '', errorMessage: '', body: ownBytes(body) }
@@ -157,6 +175,36 @@ export async function rpcCall (dialer: RpcDialer, peer: PeerId, protocol: string
     if (timeout.aborted && options.signal?.aborted !== true) {
       throw new RpcTimeoutError(`${protocol} to ${peer.toString()} timed out after ${timeoutMs} ms`)
     }
+    throw e
+  }
+}
+
+/** Sends one signed request to a streaming method and yields each response body as it arrives. */
+export async function * rpcStream (dialer: RpcDialer, peer: PeerId, protocol: string, request: SignedEnvelope, options: RpcCallOptions = {}): AsyncGenerator<Uint8Array> {
+  const timeoutMs = Math.max(1, Math.ceil(options.timeoutMs ?? 120_000))
+  const timeout = AbortSignal.timeout(timeoutMs)
+  const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+  const stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
+  try {
+    const pb = pbStream(stream, { maxDataLength: options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes })
+    await pb.write(request, SignedEnvelope, { signal })
+    for (;;) {
+      let frame: RpcResponse
+      try {
+        frame = await pb.read(RpcResponse, { signal })
+      } catch (err) {
+        // the server closing its side after the last frame ends the stream
+        if ((err as Error).name === 'UnexpectedEOFError' || (err as Error).name === 'StreamClosedError' || /end of|ended/i.test((err as Error).message)) break
+        throw err
+      }
+      if (frame.errorName !== '') throw errorFromName(frame.errorName, frame.errorMessage)
+      yield frame.body
+    }
+    await stream.close({ signal }).catch(() => {})
+  } catch (err) {
+    const e = err instanceof Error ? err : new Error(String(err))
+    stream.abort(e)
+    if (timeout.aborted && options.signal?.aborted !== true) throw new RpcTimeoutError(`${protocol} to ${peer.toString()} timed out after ${timeoutMs} ms`)
     throw e
   }
 }

@@ -10,7 +10,9 @@ export const Protocols = {
   result: '/edgecoder/result/1.0.0',
   submit: '/edgecoder/submit/1.0.0',
   job: '/edgecoder/job/1.0.0',
-  cancel: '/edgecoder/cancel/1.0.0'
+  cancel: '/edgecoder/cancel/1.0.0',
+  ledger: '/edgecoder/ledger/1.0.0',
+  ledgerSync: '/edgecoder/ledger-sync/1.0.0'
 } as const
 
 export const Domains = {
@@ -21,11 +23,17 @@ export const Domains = {
   lease: '/edgecoder/lease/1.0.0',
   result: '/edgecoder/result/1.0.0',
   jobQuery: '/edgecoder/job-query/1.0.0',
-  cancelNotice: '/edgecoder/cancel-notice/1.0.0'
+  cancelNotice: '/edgecoder/cancel-notice/1.0.0',
+  ledgerRequest: '/edgecoder/ledger-request/1.0.0',
+  ledgerSync: '/edgecoder/ledger-sync/1.0.0'
 } as const
 
 export function jobsTopic (meshId: string): string {
   return `/edgecoder/${meshId}/jobs/1.0.0`
+}
+
+export function checkpointsTopic (meshId: string): string {
+  return `/edgecoder/${meshId}/checkpoints/1.0.0`
 }
 
 export function dhtProtocol (meshId: string): string {

@@ -1,0 +1,88 @@
+// `edgecoder-node ledger ...`: balances, entries, checkpoints, proofs, verification, reconciliation.
+import { parse, str, int } from './args.js'
+import { callDaemon, callDaemonText } from './api-client.js'
+import { InvalidArgumentError, defineError } from '../errors/index.js'
+import type { EntryJson } from '../ledger/ledger-view.js'
+
+export const LedgerVerificationError = defineError('LedgerVerificationError')
+
+const opts = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, log: { type: 'string' } } as const
+
+function out (json: boolean, value: unknown, text: string): void {
+  process.stdout.write((json ? JSON.stringify(value, null, 2) : text) + '\n')
+}
+
+export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, unknown>) => string): Promise<void> {
+  const sub = argv[0]
+  const rest = argv.slice(1)
+  const query = (pairs: Record<string, string | number | undefined>): string => {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(pairs)) if (v != null) q.set(k, String(v))
+    const s = q.toString()
+    return s === '' ? '' : `?${s}`
+  }
+  switch (sub) {
+    case 'balance': {
+      const { values, positionals } = parse(rest, opts)
+      if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT]')
+      const r = await callDaemon<{ log: string, account?: string, balance?: string, balances?: Record<string, string> }>(dataDirOf(values), 'GET', `/v1/ledger/balance${query({ account: positionals[0], log: str(values.log) })}`)
+      out(values.json === true, r, r.balance != null ? r.balance : Object.entries(r.balances ?? {}).map(([k, v]) => `${v.padStart(12)}  ${k}`).join('\n'))
+      return
+    }
+    case 'entries': {
+      const { values } = parse(rest, { ...opts, from: { type: 'string' }, limit: { type: 'string' } }, false)
+      const r = await callDaemon<{ treeSize: number, entries: EntryJson[] }>(dataDirOf(values), 'GET', `/v1/ledger/entries${query({ from: int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER), limit: int(values.limit, '--limit', 1, 10_000), log: str(values.log) })}`)
+      out(values.json === true, r, r.entries.map(e => `${String(e.index).padStart(6)}  ${e.time}  ${e.kind.padEnd(10)}  ${e.postings.map(p => `${p.account.slice(-8)}:${p.delta}`).join(' ')}${e.settlement != null ? `  job ${e.settlement.jobId.slice(0, 12)}` : ''}`).join('\n'))
+      return
+    }
+    case 'checkpoint': {
+      const { values } = parse(rest, opts, false)
+      // the signed note, byte for byte
+      process.stdout.write(await callDaemonText(dataDirOf(values), 'GET', `/v1/ledger/checkpoint${query({ log: str(values.log) })}`))
+      return
+    }
+    case 'proof': {
+      const { values } = parse(rest, { ...opts, index: { type: 'string' }, 'tree-size': { type: 'string' } }, false)
+      const index = int(values.index, '--index', 0, Number.MAX_SAFE_INTEGER)
+      if (index == null) throw new InvalidArgumentError('--index is required')
+      const r = await callDaemon<{ index: number, treeSize: number, leaf: string, hashes: string[] }>(dataDirOf(values), 'GET', `/v1/ledger/proof${query({ index, treeSize: int(values['tree-size'], '--tree-size', 1, Number.MAX_SAFE_INTEGER), log: str(values.log) })}`)
+      out(true, { index: r.index, treeSize: r.treeSize, leaf: r.leaf, hashes: r.hashes }, '')
+      return
+    }
+    case 'consistency': {
+      const { values } = parse(rest, { ...opts, from: { type: 'string' }, to: { type: 'string' } }, false)
+      const from = int(values.from, '--from', 1, Number.MAX_SAFE_INTEGER)
+      if (from == null) throw new InvalidArgumentError('--from is required')
+      const r = await callDaemon<{ from: number, to: number, fromRoot: string, toRoot: string, hashes: string[] }>(dataDirOf(values), 'GET', `/v1/ledger/consistency${query({ from, to: int(values.to, '--to', 1, Number.MAX_SAFE_INTEGER), log: str(values.log) })}`)
+      out(true, { from: r.from, to: r.to, fromRoot: r.fromRoot, toRoot: r.toRoot, hashes: r.hashes }, '')
+      return
+    }
+    case 'verify': {
+      const { values } = parse(rest, opts, false)
+      const r = await callDaemon<{ ok: boolean, size: number, root: string, checkpointRoot?: string, frozen?: boolean, evidence?: number }>(dataDirOf(values), 'POST', `/v1/ledger/verify${query({ log: str(values.log) })}`)
+      out(values.json === true, r, r.ok ? `ok: ${r.size} entries, root ${r.root} matches the signed checkpoint` : `MISMATCH: recomputed root ${r.root} at size ${r.size}, checkpoint says ${r.checkpointRoot ?? '?'}${r.frozen === true ? ' (log frozen: evidence stored, see `ledger evidence`)' : ''}`)
+      if (!r.ok) throw new LedgerVerificationError('the ledger does not match its signed checkpoint')
+      return
+    }
+    case 'reconcile': {
+      const { values } = parse(rest, opts, false)
+      const r = await callDaemon<{ outcomes: Array<{ log: string, size: number, verified: boolean, fetched?: number, receiptsProven?: number, evidence?: Array<{ kind: string, detail: string }> }> }>(dataDirOf(values), 'POST', `/v1/ledger/reconcile${query({ log: str(values.log) })}`, undefined, AbortSignal.timeout(300_000))
+      out(values.json === true, r, r.outcomes.length === 0 ? '(no logs to reconcile)' : r.outcomes.map(o => `${o.log}: ${o.verified ? 'verified' : 'NOT VERIFIED'} at ${o.size} entries${o.fetched != null ? `, fetched ${o.fetched}` : ''}${o.receiptsProven != null ? `, ${o.receiptsProven} receipts proven` : ''}${(o.evidence ?? []).map(e => `\n  EVIDENCE ${e.kind}: ${e.detail}`).join('')}`).join('\n'))
+      if (r.outcomes.some(o => !o.verified || (o.evidence ?? []).length > 0)) process.exitCode = 1
+      return
+    }
+    case 'evidence': {
+      const { values } = parse(rest, opts, false)
+      const r = await callDaemon<{ evidence: Array<{ id: string, kind: string, log: string, detectedAt: string, detail: string }> }>(dataDirOf(values), 'GET', '/v1/ledger/evidence')
+      out(values.json === true, r.evidence, r.evidence.length === 0 ? '(no evidence)' : r.evidence.map(e => `${e.detectedAt}  ${e.kind}  ${e.log}\n  ${e.detail}`).join('\n'))
+      return
+    }
+    case 'receipts': {
+      const { values } = parse(rest, opts, false)
+      const r = await callDaemon<{ receipts: Array<{ jobId: string, log: string, proven?: { index: number } }> }>(dataDirOf(values), 'GET', `/v1/ledger/receipts${query({ log: str(values.log) })}`)
+      out(values.json === true, r.receipts, r.receipts.length === 0 ? '(no receipts)' : r.receipts.map(x => `${x.jobId}  ${x.proven != null ? `proven at entry ${x.proven.index}` : 'not yet proven'}`).join('\n'))
+      return
+    }
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node ledger balance|entries|checkpoint|proof|consistency|verify|reconcile|evidence|receipts ...')
+}

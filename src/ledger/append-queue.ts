@@ -1,0 +1,41 @@
+// Group commit for a MerkleLog: entries appended while a batch is being written go into the next
+// batch, so many settlements cost one LevelDB write and one set of subtree-hash updates.
+export interface Appender {
+  append (entries: Uint8Array[]): Promise<{ firstIndex: number, size: number, root: Uint8Array }>
+}
+
+export class AppendQueue {
+  private pending: Array<{ entry: Uint8Array, resolve: (index: number) => void, reject: (err: Error) => void }> = []
+  private running = false
+
+  constructor (private readonly log: Appender, private readonly maxBatch = 1000) {}
+
+  /** Resolves with the entry's index once it is durably in the log. */
+  async append (entry: Uint8Array): Promise<number> {
+    return await new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject })
+      if (!this.running) void this.drain()
+    })
+  }
+
+  private async drain (): Promise<void> {
+    this.running = true
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, this.maxBatch)
+        try {
+          const r = await this.log.append(batch.map(b => b.entry))
+          batch.forEach((b, i) => { b.resolve(r.firstIndex + i) })
+        } catch (err) {
+          for (const b of batch) b.reject(err as Error)
+        }
+      }
+    } finally {
+      this.running = false
+    }
+  }
+
+  async idle (): Promise<void> {
+    while (this.running || this.pending.length > 0) await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}

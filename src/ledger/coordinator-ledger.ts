@@ -1,0 +1,281 @@
+// A coordinator's credit ledger: its append-only log (RFC 6962 tree in LevelDB), balances derived
+// from it, exactly-once settlement of jobs, issuance windows, and signed C2SP checkpoints.
+import { Level } from 'level'
+import type { PrivateKey } from '@libp2p/interface'
+import { MerkleLog } from './merkle/merkle-log.js'
+import { formatCheckpoint, signNote, noteVerifierKey } from './merkle/checkpoint.js'
+import { LedgerEntry } from '../wire/pb/ledger.js'
+import { Book, MINT_ACCOUNT } from './book.js'
+import { AppendQueue } from './append-queue.js'
+import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type Policy } from './policy.js'
+import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError } from './errors.js'
+import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import type { JobRecord } from '../jobs/types.js'
+
+export interface CoordinatorLedgerInit {
+  path: string
+  meshId: string
+  /** this coordinator's peer id string */
+  owner: string
+  privateKey: PrivateKey
+  /** a checkpoint after this many new entries ... */
+  checkpointEvery?: number
+  /** ... or this long after the first entry not yet in a checkpoint */
+  checkpointIntervalMs?: number
+  /** policy written as the log's first entry when the log is new */
+  genesisPolicy?: Policy
+  onCheckpoint?: (note: string) => void
+}
+
+export function logOrigin (meshId: string, coordinator: string): string {
+  return `edgecoder/${meshId}/${coordinator}`
+}
+
+const pad = (n: number): string => n.toString().padStart(16, '0')
+
+export class CoordinatorLedger {
+  readonly origin: string
+  readonly book: Book
+  private readonly db: Level<string, string>
+  private log?: MerkleLog
+  private queue?: AppendQueue
+  private readonly notes
+  /** credits held for queued and running jobs, by job id */
+  private readonly reserved = new Map<string, { account: string, price: bigint }>()
+  private readonly reservedByAccount = new Map<string, bigint>()
+  /** jobs whose settlement is being appended */
+  private readonly settling = new Set<string>()
+  /** per worker: credits earned in the current issuance window (their contribution) */
+  private windowContrib = new Map<string, bigint>()
+  private windowStart = Date.now()
+  private latestNote = ''
+  private latestNoteSize = -1
+  private timer?: ReturnType<typeof setInterval>
+  private failed?: Error
+  private checkpointing?: Promise<string>
+
+  constructor (private readonly init: CoordinatorLedgerInit) {
+    this.origin = logOrigin(init.meshId, init.owner)
+    this.book = new Book(init.owner)
+    this.db = new Level<string, string>(init.path, { valueEncoding: 'utf8' })
+    this.notes = this.db.sublevel<string, string>('checkpoints', { valueEncoding: 'utf8' })
+  }
+
+  /** The signed-note verifier key of this log: `<origin>+<key id>+<base64 key>`. */
+  get noteKey (): string {
+    return noteVerifierKey(this.origin, this.init.privateKey.publicKey.raw)
+  }
+
+  get size (): number { return this.book.size }
+  /** tree size of the newest signed checkpoint (-1 before the first) */
+  get checkpointSize (): number { return this.latestNoteSize }
+
+  async open (): Promise<void> {
+    try {
+      await this.db.open()
+    } catch (err) {
+      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
+      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger ${this.init.path} is in use by another process`)
+      throw new DataDirError(`cannot open ledger ${this.init.path}: ${msg}`)
+    }
+    this.log = await MerkleLog.open(this.db.sublevel<string, string>('log', { valueEncoding: 'utf8' }))
+    this.queue = new AppendQueue(this.log)
+    for await (const { index, entry } of this.log.entries(0, this.log.size)) this.book.apply(index, entry)
+    if (this.book.size === 0) {
+      await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(this.init.genesisPolicy ?? DEFAULT_POLICY), memo: 'genesis policy' })
+    }
+    for await (const [k, v] of this.notes.iterator({ reverse: true, limit: 1 })) {
+      this.latestNote = v
+      this.latestNoteSize = Number(k)
+    }
+    this.windowStart = this.book.lastWindowEnd > 0 ? this.book.lastWindowEnd : Date.now()
+    // the window in progress at a restart: rebuild contributions from this window's settlements
+    this.timer = setInterval(() => { void this.tick() }, Math.min(1_000, this.init.checkpointIntervalMs ?? 1_000))
+    this.timer.unref?.()
+  }
+
+  async close (): Promise<void> {
+    if (this.timer != null) clearInterval(this.timer)
+    await this.queue?.idle()
+    if (this.failed == null && this.book.size > this.latestNoteSize) await this.checkpoint().catch(() => {})
+    await this.db.close()
+  }
+
+  private get merkle (): MerkleLog {
+    if (this.log == null) throw new DataDirError('ledger is not open')
+    return this.log
+  }
+
+  /** Appends one entry: applied to the balances at once (in order), durable when this resolves. */
+  private async appendEntry (e: LedgerEntry): Promise<number> {
+    if (this.failed != null) throw new DataDirError(`ledger stopped after a write failure: ${this.failed.message}`)
+    const bytes = LedgerEntry.encode(e)
+    const expected = this.book.size
+    this.book.apply(expected, bytes)
+    try {
+      const index = await (this.queue as AppendQueue).append(bytes)
+      if (index !== expected) throw new LedgerInvariantError(`entry landed at ${index}, expected ${expected}`)
+      if (this.book.size - Math.max(0, this.latestNoteSize) >= (this.init.checkpointEvery ?? 100)) void this.checkpoint().catch(() => {})
+      return index
+    } catch (err) {
+      // memory is now ahead of disk: refuse everything until a restart replays the log
+      this.failed = err as Error
+      throw err
+    }
+  }
+
+  get policy (): Policy { return this.book.policy }
+
+  available (account: string): bigint {
+    return this.book.balance(account) - (this.reservedByAccount.get(account) ?? 0n)
+  }
+
+  /**
+   * Prices a new job and holds the credits; refuses (before the job is queued) when the owner
+   * cannot pay or offered less than the price. A first-time account gets the welcome grant first.
+   */
+  async reserve (jobId: string, owner: string, executor: string, offered: bigint, queued: number, workers: number): Promise<bigint> {
+    if (this.reserved.has(jobId)) return (this.reserved.get(jobId) as { price: bigint }).price
+    const price = quote(this.policy, executor, queued, workers)
+    if (offered > 0n && offered < price) throw new PriceTooLowError(`offered ${offered.toString()} credits, the price of a ${executor} job is now ${price.toString()}`)
+    if (this.available(owner) < price && !this.book.granted.has(owner) && this.policy.welcomeGrant > 0n) {
+      await this.appendEntry({
+        kind: LedgerEntry.Kind.MINT,
+        timeMs: BigInt(Date.now()),
+        postings: [{ account: MINT_ACCOUNT, delta: -this.policy.welcomeGrant }, { account: owner, delta: this.policy.welcomeGrant }],
+        mint: { reason: 'welcome-grant', windowStartMs: 0n, windowEndMs: 0n },
+        memo: ''
+      })
+    }
+    const available = this.available(owner)
+    if (available < price) throw new InsufficientCreditsError(`account ${owner} has ${available.toString()} credits available, the job costs ${price.toString()}`)
+    this.hold(jobId, owner, price)
+    return price
+  }
+
+  /** Re-holds credits for a job that survived a restart (its price was fixed at submission). */
+  hold (jobId: string, owner: string, price: bigint): void {
+    if (this.reserved.has(jobId)) return
+    this.reserved.set(jobId, { account: owner, price })
+    this.reservedByAccount.set(owner, (this.reservedByAccount.get(owner) ?? 0n) + price)
+  }
+
+  release (jobId: string): void {
+    const r = this.reserved.get(jobId)
+    if (r == null) return
+    this.reserved.delete(jobId)
+    this.reservedByAccount.set(r.account, (this.reservedByAccount.get(r.account) ?? 0n) - r.price)
+  }
+
+  isSettled (jobId: string): boolean {
+    return this.book.settledJobs.has(jobId) || this.settling.has(jobId)
+  }
+
+  /** Pays for a finished job exactly once, whatever retries, duplicates or restarts happen. */
+  async settle (rec: JobRecord): Promise<number | undefined> {
+    const r = rec.result
+    if (r == null || r.error != null || (rec.state !== 'succeeded' && rec.state !== 'failed')) return undefined
+    if (this.isSettled(rec.id)) return this.book.settledJobs.get(rec.id)
+    const price = BigInt(rec.price ?? '0')
+    const fee = feeOf(this.policy, price)
+    this.settling.add(rec.id)
+    try {
+      const index = await this.appendEntry({
+        kind: LedgerEntry.Kind.SETTLEMENT,
+        timeMs: BigInt(Date.now()),
+        postings: [
+          { account: rec.owner, delta: -price },
+          { account: r.worker, delta: price - fee },
+          { account: this.init.owner, delta: fee }
+        ].filter(p => p.delta !== 0n),
+        settlement: {
+          jobId: rec.id,
+          owner: rec.owner,
+          worker: r.worker,
+          attempt: r.attempt,
+          outcome: rec.state,
+          price,
+          fee,
+          assignmentDigest: hexBytes(r.assignmentDigest ?? ''),
+          resultDigest: hexBytes(r.digest),
+          executor: rec.executor
+        },
+        memo: ''
+      })
+      this.release(rec.id)
+      this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
+      return index
+    } finally {
+      this.settling.delete(rec.id)
+    }
+  }
+
+  private async tick (): Promise<void> {
+    if (this.failed != null) return
+    const now = Date.now()
+    try {
+      if (now - this.windowStart >= this.policy.issuanceWindowMs) await this.mintWindow(now)
+      if (this.book.size > this.latestNoteSize) await this.checkpoint()
+    } catch {
+      // surfaced through `failed` and the next caller
+    }
+  }
+
+  /** Issuance: mints the window's amount to the workers who earned credits in it, by their share. */
+  private async mintWindow (now: number): Promise<void> {
+    const start = this.windowStart
+    const shares = splitByContribution(this.policy.issuancePerWindow, this.windowContrib)
+    this.windowStart = now
+    this.windowContrib = new Map()
+    if (shares.size === 0) return
+    let total = 0n
+    const postings = [...shares].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([account, delta]) => { total += delta; return { account, delta } })
+    await this.appendEntry({
+      kind: LedgerEntry.Kind.MINT,
+      timeMs: BigInt(now),
+      postings: [{ account: MINT_ACCOUNT, delta: -total }, ...postings],
+      mint: { reason: 'issuance-window', windowStartMs: BigInt(start), windowEndMs: BigInt(now) },
+      memo: ''
+    })
+  }
+
+  /** Signs a checkpoint of the current tree (if it grew) and returns the newest note. */
+  async checkpoint (): Promise<string> {
+    if (this.checkpointing != null) return await this.checkpointing
+    this.checkpointing = (async () => {
+      await this.queue?.idle()
+      const size = this.merkle.size
+      if (size <= this.latestNoteSize) return this.latestNote
+      const root = await this.merkle.root(size)
+      const note = await signNote(formatCheckpoint({ origin: this.origin, size, rootHash: root }), this.origin, this.init.privateKey)
+      await this.notes.put(pad(size), note)
+      this.latestNote = note
+      this.latestNoteSize = size
+      this.init.onCheckpoint?.(note)
+      return note
+    })().finally(() => { this.checkpointing = undefined })
+    return await this.checkpointing
+  }
+
+  /** The newest signed checkpoint (signing one first if the log has none). */
+  async latestCheckpoint (): Promise<string> {
+    if (this.latestNoteSize < 0) return await this.checkpoint()
+    return this.latestNote
+  }
+
+  async noteAt (size: number): Promise<string | undefined> {
+    return await this.notes.get(pad(size))
+  }
+
+  async entry (index: number): Promise<Uint8Array> { return await this.merkle.entry(index) }
+  entries (from: number, to: number): AsyncIterable<{ index: number, entry: Uint8Array }> { return this.merkle.entries(from, to) }
+  async inclusionProof (index: number, treeSize: number): Promise<Uint8Array[]> { return await this.merkle.inclusionProof(index, treeSize) }
+  async consistencyProof (from: number, to: number): Promise<Uint8Array[]> { return await this.merkle.consistencyProof(from, to) }
+  async root (size?: number): Promise<Uint8Array> { return await this.merkle.root(size) }
+  async leafHashAt (index: number): Promise<Uint8Array> { return await this.merkle.leafHashAt(index) }
+  async verifyAll (): Promise<Uint8Array> { return await this.merkle.verifyAll() }
+}
+
+function hexBytes (hex: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(hex, 'hex'))
+}

@@ -1,0 +1,8 @@
+// Ledger failures, one class each (registered for the RPC layer like every other error).
+import { defineError } from '../errors/index.js'
+
+export const LedgerInvariantError = defineError('LedgerInvariantError')
+export const InsufficientCreditsError = defineError('InsufficientCreditsError')
+export const PriceTooLowError = defineError('PriceTooLowError')
+export const UnknownLogError = defineError('UnknownLogError')
+export const CheckpointMismatchError = defineError('CheckpointMismatchError')

@@ -1,0 +1,259 @@
+// The ledger on the wire: checkpoints on gossip, and the /edgecoder/ledger (proofs, checkpoints,
+// evidence) and /edgecoder/ledger-sync (streamed, resumable entry ranges) protocols. A coordinator
+// serves its own log; every other node serves the entries it has verified, so a replica can catch up
+// from any peer that holds them.
+import { pipe } from 'it-pipe'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { RpcServer, rpcCall, rpcStream } from '../rpc/reqresp.js'
+import { Domains, Protocols, checkpointsTopic } from '../wire/domains.js'
+import { ReplayGuard, verifyEnvelope, ownBytes, type Signer } from '../wire/signed.js'
+import { CheckpointAnnouncement, LedgerRequest, LedgerResponse, SyncFrame, SyncRequest } from '../wire/pb/ledger.js'
+import type { SignedEnvelope } from '../wire/pb/envelope.js'
+import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
+import { logOrigin, type CoordinatorLedger } from './coordinator-ledger.js'
+import type { LedgerFetcher, LedgerReplica } from './replica.js'
+import { UnknownLogError } from './errors.js'
+import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
+import type { JobStore } from '../jobs/job-store.js'
+import { loadEnvelope } from '../jobs/envelopes.js'
+
+export interface LedgerServiceInit {
+  meshId: string
+  signer: Signer
+  /** this node's own log (coordinators) */
+  own?: CoordinatorLedger
+  /** where signed assignments and results live (coordinators), for EVIDENCE requests */
+  jobs?: JobStore
+  /** this node's replicas (every role) */
+  replica?: LedgerReplica
+  onAlert?: (msg: string) => void
+}
+
+export interface LedgerServiceComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  logger: ComponentLogger
+  metrics?: Metrics
+  pubsub: GossipSub
+}
+
+const SYNC_CHUNK = 512
+
+export class LedgerService implements Startable, LedgerFetcher {
+  readonly [Symbol.toStringTag] = 'edgecoder/ledger'
+  readonly [serviceCapabilities] = ['@edgecoder/ledger']
+  readonly [serviceDependencies] = ['@libp2p/identify']
+
+  private readonly log: Logger
+  private readonly rpc: RpcServer
+  private readonly replay = new ReplayGuard()
+  /** logs this node follows (it worked or submitted there) */
+  readonly tracked = new Set<string>()
+  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleCheckpointMessage(evt.detail) }
+
+  constructor (private readonly components: LedgerServiceComponents, private readonly init: LedgerServiceInit) {
+    this.log = components.logger.forComponent('edgecoder:ledger')
+    this.rpc = new RpcServer(components, 'ledger')
+  }
+
+  async start (): Promise<void> {
+    await this.rpc.register({ protocol: Protocols.ledger, handle: async (req, ctx) => await this.handleRequest(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.ledgerSync, limits: { ratePoints: 50 }, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
+  }
+
+  afterStart (): void {
+    const topic = checkpointsTopic(this.init.meshId)
+    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId))
+    this.components.pubsub.addEventListener('message', this.onMessage)
+    this.components.pubsub.subscribe(topic)
+  }
+
+  async stop (): Promise<void> {
+    this.components.pubsub.removeEventListener('message', this.onMessage)
+    try { this.components.pubsub.unsubscribe(checkpointsTopic(this.init.meshId)) } catch {}
+    this.components.pubsub.topicValidators.delete(checkpointsTopic(this.init.meshId))
+    await this.rpc.unregisterAll()
+  }
+
+  /** Publishes a checkpoint of our own log. */
+  async publish (note: string): Promise<void> {
+    try {
+      await this.components.pubsub.publish(checkpointsTopic(this.init.meshId), CheckpointAnnouncement.encode({ note }))
+    } catch (err) {
+      this.log('publishing checkpoint failed: %s', (err as Error).message)
+    }
+  }
+
+  track (log: string): void {
+    if (log === this.components.peerId.toString()) return
+    this.tracked.add(log)
+  }
+
+  private async handleCheckpointMessage (msg: GossipMessage): Promise<void> {
+    if (msg.topic !== checkpointsTopic(this.init.meshId) || msg.type !== 'signed') return
+    const log = msg.from.toString()
+    const replica = this.init.replica
+    if (replica == null || !(this.tracked.has(log) || replica.has(log))) return
+    try {
+      const note = CheckpointAnnouncement.decode(msg.data).note
+      const out = await replica.onCheckpoint(log, note)
+      for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
+    } catch (err) {
+      this.log('checkpoint of %s not applied: %s', log, (err as Error).message)
+    }
+  }
+
+  private async handleRequest (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.ledgerRequest, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    let q: LedgerRequest
+    try { q = LedgerRequest.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`ledger request: ${(err as Error).message}`) }
+    const own = this.init.own != null && q.log === this.components.peerId.toString() ? this.init.own : undefined
+    const replica = own == null && this.init.replica?.has(q.log) === true ? this.init.replica.state(q.log) : undefined
+    if (own == null && replica == null) throw new UnknownLogError(`this node holds no log ${q.log}`)
+    if (own != null) await own.latestCheckpoint()
+    // answer only about what a signed checkpoint covers
+    const verifiedSize = own != null ? own.checkpointSize : (replica as { verifiedSize: number }).verifiedSize
+    const merkle = own ?? replica?.merkle
+    if (merkle == null) throw new UnknownLogError(`this node holds no log ${q.log}`)
+    const size = (n: bigint, what: string): number => {
+      const x = Number(n)
+      if (!Number.isSafeInteger(x) || x < 0 || x > verifiedSize) throw new InvalidArgumentError(`${what} ${n.toString()} is beyond the ${verifiedSize} entries held`)
+      return x
+    }
+    switch (q.op) {
+      case LedgerRequest.Op.CHECKPOINT: {
+        const note = own != null ? await own.latestCheckpoint() : (replica as { note: string }).note
+        return LedgerResponse.encode({ note, hashes: [], treeSize: BigInt(verifiedSize) })
+      }
+      case LedgerRequest.Op.INCLUSION: {
+        const treeSize = size(q.treeSize, 'tree size')
+        const index = size(q.index, 'index')
+        if (index >= treeSize) throw new InvalidArgumentError(`index ${index} is not below tree size ${treeSize}`)
+        return LedgerResponse.encode({ note: '', hashes: (await merkle.inclusionProof(index, treeSize)).map(ownBytes), treeSize: BigInt(treeSize) })
+      }
+      case LedgerRequest.Op.CONSISTENCY: {
+        const to = size(q.treeSize, 'tree size')
+        const from = size(q.fromSize, 'from size')
+        if (from > to) throw new InvalidArgumentError(`from ${from} is above ${to}`)
+        return LedgerResponse.encode({ note: '', hashes: (await merkle.consistencyProof(from, to)).map(ownBytes), treeSize: BigInt(to) })
+      }
+      case LedgerRequest.Op.EVIDENCE: {
+        const rec = own != null ? await this.init.jobs?.get(q.jobId) : undefined
+        if (rec?.result == null) throw new UnknownLogError(`no settled job ${q.jobId} here`)
+        const assignment = rec.result.assignment != null ? loadEnvelope(rec.result.assignment) : undefined
+        return LedgerResponse.encode({ note: '', hashes: [], treeSize: 0n, result: loadEnvelope(rec.result.envelope), assignment })
+      }
+      default:
+        throw new InvalidArgumentError('unknown ledger request')
+    }
+  }
+
+  private async * serveSync (req: SignedEnvelope, remote: PeerId, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.ledgerSync, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    const q = SyncRequest.decode(v.payload.body)
+    const own = this.init.own != null && q.log === this.components.peerId.toString() ? this.init.own : undefined
+    const replica = own == null && this.init.replica?.has(q.log) === true ? this.init.replica.state(q.log) : undefined
+    if (own == null && replica == null) throw new UnknownLogError(`this node holds no log ${q.log}`)
+    // serve only what a signed checkpoint covers, so the reader can verify the range
+    const note = own != null ? await own.latestCheckpoint() : (replica as { note: string }).note
+    const limit = own != null ? own.checkpointSize : (replica as { verifiedSize: number }).verifiedSize
+    const from = Number(q.from)
+    const to = q.to === 0n ? limit : Math.min(Number(q.to), limit)
+    if (!Number.isSafeInteger(from) || from < 0) throw new InvalidArgumentError('bad from')
+    const source = own != null ? own.entries(from, Math.max(from, to)) : (replica as { merkle: { entries: (a: number, b: number) => AsyncIterable<{ index: number, entry: Uint8Array }> } }).merkle.entries(from, Math.max(from, to))
+    for await (const { index, entry } of source) {
+      signal.throwIfAborted()
+      yield SyncFrame.encode({ index: BigInt(index), entry: ownBytes(entry), done: false, note: '' })
+    }
+    yield SyncFrame.encode({ index: BigInt(to), entry: new Uint8Array(0), done: true, note })
+  }
+
+  private async request (peer: PeerId, q: Partial<LedgerRequest>, signal: AbortSignal): Promise<LedgerResponse> {
+    const body = LedgerRequest.encode({ op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', ...q })
+    const env = await this.init.signer.sign(Domains.ledgerRequest, body, 60_000)
+    return LedgerResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.ledger, env, { signal, timeoutMs: 30_000 }))
+  }
+
+  // ---- LedgerFetcher: the replica's view of the network ----
+
+  async latestCheckpoint (log: string, signal: AbortSignal): Promise<string> {
+    return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CHECKPOINT, log }, signal)).note
+  }
+
+  async consistency (log: string, from: number, to: number, signal: AbortSignal): Promise<Uint8Array[]> {
+    return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CONSISTENCY, log, fromSize: BigInt(from), treeSize: BigInt(to) }, signal)).hashes
+  }
+
+  /**
+   * Entries [from, to) of a log: from its coordinator, or, when it does not answer, from any
+   * connected peer that serves the sync protocol. Resumes where the last source stopped.
+   */
+  async * sync (log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entry: Uint8Array }> {
+    let next = from
+    const sources = [peerIdFromString(log), ...this.components.connectionManager.getConnections().map(c => c.remotePeer).filter(p => p.toString() !== log)]
+    let lastErr: Error | undefined
+    for (const peer of sources) {
+      if (next >= to) return
+      try {
+        for await (const item of this.syncFrom(peer, log, next, to, signal)) {
+          if (item.index !== next) throw new MalformedMessageError(`peer sent entry ${item.index}, expected ${next}`)
+          next++
+          yield item
+        }
+        if (next >= to) return
+      } catch (err) {
+        lastErr = err as Error
+        if (signal.aborted) throw err
+      }
+    }
+    if (next < to) throw lastErr ?? new UnknownLogError(`no peer could serve entries ${next}..${to} of ${log}`)
+  }
+
+  private async * syncFrom (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entry: Uint8Array }> {
+    let next = from
+    while (next < to) {
+      const end = Math.min(to, next + SYNC_CHUNK * 64)
+      const env = await this.init.signer.sign(Domains.ledgerSync, SyncRequest.encode({ log, from: BigInt(next), to: BigInt(end) }), 60_000)
+      // frames -> entries: a streaming pipeline over the response
+      const entries = pipe(
+        rpcStream(this.components.connectionManager, peer, Protocols.ledgerSync, env, { signal, timeoutMs: 120_000 }),
+        async function * (frames: AsyncIterable<Uint8Array>) {
+          for await (const bytes of frames) {
+            const f = SyncFrame.decode(bytes)
+            if (f.done) return
+            yield { index: Number(f.index), entry: f.entry }
+          }
+        }
+      )
+      let got = 0
+      for await (const item of entries) {
+        yield item
+        next = item.index + 1
+        got++
+      }
+      if (got === 0) break
+    }
+  }
+}
+
+/** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */
+export function checkpointValidator (meshId: string) {
+  return (_peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    try {
+      const note = CheckpointAnnouncement.decode(msg.data).note
+      const pk = msg.from.publicKey
+      if (pk == null) return TopicValidatorResult.Reject
+      const origin = logOrigin(meshId, msg.from.toString())
+      const cp = parseCheckpoint(openNote(note, [noteVerifierKey(origin, pk.raw)]).text)
+      return cp.origin === origin ? TopicValidatorResult.Accept : TopicValidatorResult.Reject
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+  }
+}

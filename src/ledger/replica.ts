@@ -1,0 +1,316 @@
+// A node's local replica of the coordinators' logs it deals with. On every new checkpoint it checks
+// the signature, syncs the missing entries, recomputes the root over its own copy, checks consistency
+// with the checkpoint it held before, and proves that its receipts (results it was paid for) are in
+// the log. Anything that cannot be true becomes stored, exportable evidence and a loud alert — the
+// replica never repairs itself silently.
+import { Level } from 'level'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { MerkleLog } from './merkle/merkle-log.js'
+import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
+import { leafHash, verifyConsistency, verifyInclusion } from './merkle/hash.js'
+import { Book } from './book.js'
+import { logOrigin } from './coordinator-ledger.js'
+import { LedgerEntry } from '../wire/pb/ledger.js'
+import { CheckpointMismatchError, UnknownLogError } from './errors.js'
+import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import { bytesEqual, toHex } from '../wire/signed.js'
+
+/** What the replica needs from the network (implemented by LedgerService over libp2p). */
+export interface LedgerFetcher {
+  /** entries [from, to) of `log`, in order, from the coordinator or any peer holding them */
+  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entry: Uint8Array }>
+  consistency (log: string, from: number, to: number, signal: AbortSignal): Promise<Uint8Array[]>
+  latestCheckpoint (log: string, signal: AbortSignal): Promise<string>
+}
+
+export type EvidenceKind = 'fork' | 'root-mismatch' | 'inconsistent' | 'invariant' | 'missing-receipt' | 'bad-checkpoint'
+
+export interface Evidence {
+  id: string
+  kind: EvidenceKind
+  log: string
+  detectedAt: string
+  detail: string
+  /** the signed notes involved, verbatim */
+  notes: string[]
+  receipt?: Receipt
+}
+
+export interface Receipt {
+  jobId: string
+  log: string
+  /** hex SHA-256 of our signed result's payload */
+  resultDigest: string
+  assignmentDigest: string
+  ackedAt: number
+  proven?: { index: number, treeSize: number, hashes: string[], note: string }
+}
+
+interface LogState {
+  merkle: MerkleLog
+  book: Book
+  /** size at which our recomputed root matched a signed checkpoint */
+  verifiedSize: number
+  note: string
+  /** a log caught lying is frozen until an operator looks */
+  frozen: boolean
+  queue: Promise<unknown>
+}
+
+export interface ReplicaInit {
+  path: string
+  meshId: string
+  self: string
+  fetcher: LedgerFetcher
+  /** a receipt not in any checkpoint received this long after its ack is evidence */
+  receiptGraceMs?: number
+  onAlert?: (e: Evidence) => void
+}
+
+export interface CheckpointOutcome { log: string, size: number, verified: boolean, fetched: number, receiptsProven: number, evidence: Evidence[] }
+
+export class LedgerReplica {
+  private readonly db: Level<string, string>
+  private readonly stateDb
+  private readonly receiptsDb
+  private readonly evidenceDb
+  private readonly logs = new Map<string, LogState>()
+
+  constructor (private readonly init: ReplicaInit) {
+    this.db = new Level<string, string>(init.path, { valueEncoding: 'utf8' })
+    this.stateDb = this.db.sublevel<string, string>('state', { valueEncoding: 'utf8' })
+    this.receiptsDb = this.db.sublevel<string, string>('receipts', { valueEncoding: 'utf8' })
+    this.evidenceDb = this.db.sublevel<string, string>('evidence', { valueEncoding: 'utf8' })
+  }
+
+  async open (): Promise<void> {
+    try {
+      await this.db.open()
+    } catch (err) {
+      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
+      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger replica ${this.init.path} is in use by another process`)
+      throw new DataDirError(`cannot open ledger replica ${this.init.path}: ${msg}`)
+    }
+    for await (const log of this.stateDb.keys()) await this.load(log)
+  }
+
+  async close (): Promise<void> {
+    await Promise.allSettled([...this.logs.values()].map(async s => await s.queue))
+    await this.db.close()
+  }
+
+  /** Logs held here, with what was verified. */
+  list (): Array<{ log: string, size: number, verifiedSize: number, frozen: boolean }> {
+    return [...this.logs].map(([log, s]) => ({ log, size: s.merkle.size, verifiedSize: s.verifiedSize, frozen: s.frozen }))
+  }
+
+  has (log: string): boolean { return this.logs.has(log) }
+
+  state (log: string): LogState {
+    const s = this.logs.get(log)
+    if (s == null) throw new UnknownLogError(`no replica of log ${log} here`)
+    return s
+  }
+
+  private async load (log: string): Promise<LogState> {
+    const existing = this.logs.get(log)
+    if (existing != null) return existing
+    const merkle = await MerkleLog.open(this.db.sublevel<string, string>(`log:${log}`, { valueEncoding: 'utf8' }))
+    const book = new Book(log)
+    const saved = await this.stateDb.get(log)
+    const st = saved != null ? JSON.parse(saved) as { verifiedSize: number, note: string, frozen: boolean } : { verifiedSize: 0, note: '', frozen: false }
+    const s: LogState = { merkle, book, verifiedSize: st.verifiedSize, note: st.note, frozen: st.frozen, queue: Promise.resolve() }
+    // balances come from verified entries only; entries past that wait for their checkpoint
+    for await (const { index, entry } of merkle.entries(0, st.verifiedSize)) book.apply(index, entry)
+    this.logs.set(log, s)
+    if (saved == null) await this.saveState(log, s)
+    return s
+  }
+
+  private async saveState (log: string, s: LogState): Promise<void> {
+    await this.stateDb.put(log, JSON.stringify({ verifiedSize: s.verifiedSize, note: s.note, frozen: s.frozen }))
+  }
+
+  /** Remembers a result this node was paid for, to prove it is in the log. */
+  async addReceipt (r: Omit<Receipt, 'proven'>): Promise<void> {
+    await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+  }
+
+  async receipts (log?: string): Promise<Receipt[]> {
+    const out: Receipt[] = []
+    for await (const v of this.receiptsDb.values()) {
+      const r = JSON.parse(v) as Receipt
+      if (log == null || r.log === log) out.push(r)
+    }
+    return out
+  }
+
+  async evidence (): Promise<Evidence[]> {
+    const out: Evidence[] = []
+    for await (const v of this.evidenceDb.values()) out.push(JSON.parse(v) as Evidence)
+    return out
+  }
+
+  /** Processes a signed checkpoint of `log` (from gossip or asked for). Serialized per log. */
+  async onCheckpoint (log: string, note: string, signal: AbortSignal = AbortSignal.timeout(120_000)): Promise<CheckpointOutcome> {
+    const s = await this.load(log)
+    const run = s.queue.then(async () => await this.process(log, s, note, signal))
+    s.queue = run.catch(() => {})
+    return await run
+  }
+
+  private verifierKey (log: string): string {
+    const pk = peerIdFromString(log).publicKey
+    if (pk == null) throw new UnknownLogError(`log ${log} is not an Ed25519 peer id`)
+    return noteVerifierKey(logOrigin(this.init.meshId, log), pk.raw)
+  }
+
+  private async process (log: string, s: LogState, note: string, signal: AbortSignal): Promise<CheckpointOutcome> {
+    const out: CheckpointOutcome = { log, size: s.verifiedSize, verified: false, fetched: 0, receiptsProven: 0, evidence: [] }
+    let cp
+    try {
+      const opened = openNote(note, [this.verifierKey(log)])
+      cp = parseCheckpoint(opened.text)
+      if (cp.origin !== logOrigin(this.init.meshId, log)) throw new CheckpointMismatchError(`checkpoint origin "${cp.origin}" is not log ${log}`)
+    } catch (err) {
+      // a bad signature proves nothing about the coordinator (anyone can send junk): refuse, no evidence
+      throw err instanceof Error ? err : new Error(String(err))
+    }
+    if (s.frozen) {
+      out.size = s.verifiedSize
+      return out
+    }
+    const size = cp.size
+    if (size <= s.verifiedSize) {
+      // an older or equal checkpoint must agree with what we verified
+      const ours = await s.merkle.root(size)
+      if (!bytesEqual(ours, cp.rootHash)) {
+        out.evidence.push(await this.raise(log, s, 'fork', `two signed checkpoints disagree at size ${size}: held root ${b64(ours)}, new root ${b64(cp.rootHash)}`, [await this.noteFor(s, size), note]))
+      }
+      out.verified = out.evidence.length === 0
+      out.size = s.verifiedSize
+      return out
+    }
+    // fetch what we lack; entries already stored past the verified size (an interrupted sync) are kept
+    const start = s.merkle.size
+    if (start < size) {
+      let next = start
+      let batch: Uint8Array[] = []
+      for await (const { index, entry } of this.init.fetcher.sync(log, start, size, signal)) {
+        if (index !== next) throw new CheckpointMismatchError(`sync sent entry ${index}, expected ${next}`)
+        batch.push(entry)
+        next++
+        if (batch.length >= 1000) { await s.merkle.append(batch); out.fetched += batch.length; batch = [] }
+      }
+      if (batch.length > 0) { await s.merkle.append(batch); out.fetched += batch.length }
+      if (next < size) throw new CheckpointMismatchError(`sync ended at ${next}, the checkpoint has ${size} entries`)
+    }
+    if (s.merkle.size < size) throw new CheckpointMismatchError(`replica has ${s.merkle.size} entries, checkpoint ${size}`)
+    const ours = await s.merkle.root(size)
+    if (!bytesEqual(ours, cp.rootHash)) {
+      s.frozen = true
+      out.evidence.push(await this.raise(log, s, 'root-mismatch', `entries ${s.verifiedSize}..${size} do not produce the signed root: ours ${b64(ours)}, signed ${b64(cp.rootHash)}`, [s.note, note].filter(n => n !== '')))
+      return out
+    }
+    if (s.verifiedSize > 0) {
+      // the coordinator's own consistency proof must hold too
+      const proof = await this.init.fetcher.consistency(log, s.verifiedSize, size, signal)
+      const oldRoot = await s.merkle.root(s.verifiedSize)
+      if (!verifyConsistency(s.verifiedSize, size, proof, oldRoot, cp.rootHash)) {
+        s.frozen = true
+        out.evidence.push(await this.raise(log, s, 'inconsistent', `consistency proof ${s.verifiedSize}->${size} does not verify`, [s.note, note]))
+        return out
+      }
+    }
+    try {
+      for await (const { index, entry } of s.merkle.entries(s.book.size, size)) s.book.apply(index, entry)
+    } catch (err) {
+      s.frozen = true
+      out.evidence.push(await this.raise(log, s, 'invariant', (err as Error).message, [note]))
+      return out
+    }
+    s.verifiedSize = size
+    s.note = note
+    await this.saveState(log, s)
+    out.verified = true
+    out.size = size
+    const r = await this.proveReceipts(log, s, note, cp.rootHash)
+    out.receiptsProven = r.proven
+    out.evidence.push(...r.evidence)
+    return out
+  }
+
+  private async proveReceipts (log: string, s: LogState, note: string, root: Uint8Array): Promise<{ proven: number, evidence: Evidence[] }> {
+    let proven = 0
+    const evidence: Evidence[] = []
+    const grace = this.init.receiptGraceMs ?? 30_000
+    for (const r of await this.receipts(log)) {
+      if (r.proven != null) continue
+      const index = s.book.settledJobs.get(r.jobId)
+      if (index == null) {
+        if (Date.now() - r.ackedAt > grace) {
+          evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId}: result ${r.resultDigest} acknowledged ${new Date(r.ackedAt).toISOString()} is not settled in the log at size ${s.verifiedSize}`, [note], r))
+          r.proven = undefined
+        }
+        continue
+      }
+      const entry = LedgerEntry.decode(await s.merkle.entry(index))
+      const st = entry.settlement
+      const paid = entry.postings.filter(p => p.account === this.init.self).reduce((a, p) => a + p.delta, 0n)
+      if (st == null || st.worker !== this.init.self || toHex(st.resultDigest) !== r.resultDigest) {
+        evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} is settled at entry ${index} but not for our result ${r.resultDigest}`, [note], r))
+        continue
+      }
+      if (paid <= 0n && st.price > st.fee) {
+        evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} settled at entry ${index} without paying us`, [note], r))
+        continue
+      }
+      const hashes = await s.merkle.inclusionProof(index, s.verifiedSize)
+      if (!verifyInclusion(leafHash(await s.merkle.entry(index)), index, s.verifiedSize, hashes, root)) {
+        throw new CheckpointMismatchError(`inclusion proof for entry ${index} does not verify against our own tree`)
+      }
+      r.proven = { index, treeSize: s.verifiedSize, hashes: hashes.map(b64), note }
+      await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+      proven++
+    }
+    return { proven, evidence }
+  }
+
+  private async noteFor (s: LogState, _size: number): Promise<string> {
+    return s.note
+  }
+
+  private async raise (log: string, s: LogState, kind: EvidenceKind, detail: string, notes: string[], receipt?: Receipt): Promise<Evidence> {
+    const e: Evidence = { id: `${Date.now().toString(36)}-${kind}-${Math.random().toString(36).slice(2, 8)}`, kind, log, detectedAt: new Date().toISOString(), detail, notes, receipt }
+    await this.evidenceDb.put(e.id, JSON.stringify(e))
+    if (s.frozen) await this.saveState(log, s)
+    this.init.onAlert?.(e)
+    return e
+  }
+
+  /** Asks the log's coordinator (or a peer holding it) for its newest checkpoint and processes it. */
+  async reconcile (log: string, signal: AbortSignal): Promise<CheckpointOutcome> {
+    const note = await this.init.fetcher.latestCheckpoint(log, signal)
+    return await this.onCheckpoint(log, note, signal)
+  }
+
+  /** Recomputes the root over every held entry and compares it with the held checkpoint. */
+  async verify (log: string): Promise<{ log: string, size: number, root: string, checkpointRoot: string, ok: boolean, frozen: boolean }> {
+    const s = this.state(log)
+    if (s.note === '') return { log, size: 0, root: '', checkpointRoot: '', ok: !s.frozen, frozen: s.frozen }
+    const cp = parseCheckpoint(openNote(s.note, [this.verifierKey(log)]).text)
+    // rebuild from raw entries, not from stored subtree hashes (those could be what was tampered)
+    const recomputed = await s.merkle.verifyAll()
+    const atSize = s.merkle.size === cp.size ? recomputed : await s.merkle.root(cp.size)
+    const ok = bytesEqual(atSize, cp.rootHash) && !s.frozen
+    return { log, size: cp.size, root: b64(atSize), checkpointRoot: b64(cp.rootHash), ok, frozen: s.frozen }
+  }
+
+  balance (log: string, account: string): bigint {
+    return this.state(log).book.balance(account)
+  }
+}
+
+function b64 (b: Uint8Array): string {
+  return Buffer.from(b).toString('base64')
+}
