@@ -133,6 +133,7 @@ describe('credit ledger', function () {
     await tamperFirstEntry(w, log)
     const v = await w.replica?.verify(log)
     assert.equal(v?.ok, false)
+    assert.match(v?.problem ?? '', /entry 1/)
   })
 
   it('a replica catches up 100k entries from the coordinator and resumes after an interrupted sync', async function () {
@@ -148,13 +149,17 @@ describe('credit ledger', function () {
     const log = coord.peerId.toString()
     // interrupt the first sync part way
     const abort = new AbortController()
-    setTimeout(() => { abort.abort() }, 300)
+    const watch = setInterval(() => { if ((client.replica?.has(log) === true ? client.replica.state(log).merkle.size : 0) >= 20_000) abort.abort() }, 5)
     await assert.rejects(client.replica?.reconcile(log, abort.signal) ?? Promise.resolve())
+    clearInterval(watch)
     const partial = client.replica?.state(log).merkle.size ?? 0
+    assert.ok(partial >= 20_000 && partial < ledger.checkpointSize, `sync interrupted part way (${partial})`)
+    assert.equal(client.replica?.state(log).verifiedSize, 0, 'nothing verified yet')
     const t0 = performance.now()
     const out = await client.replica?.reconcile(log, AbortSignal.timeout(120_000))
     const ms = performance.now() - t0
     assert.equal(out?.verified, true)
+    assert.equal(out?.fetched, ledger.checkpointSize - partial, 'resumed where it stopped')
     assert.equal(client.replica?.state(log).verifiedSize, ledger.checkpointSize)
     console.log(`      catch-up of ${ledger.checkpointSize} entries: ${ms.toFixed(0)} ms (resumed from ${partial})`)
     assert.equal((await client.replica?.verify(log))?.ok, true)

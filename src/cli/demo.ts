@@ -87,6 +87,21 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
       write(`${short(r.id)}  ${r.executor.padEnd(8)}  ${r.state.padEnd(9)}  ${name(worker).padEnd(9)}  ${String(assigned - queued).padStart(5)} ms  ${String(ended - queued).padStart(5)} ms  ${output}`)
       if (r.state !== 'succeeded') ok = false
     }
+    // the ledger: the coordinator signs a checkpoint; each worker verifies its replica and its receipts
+    const ledger = coordinator.ledger
+    if (ledger != null) {
+      const note = await ledger.checkpoint()
+      write('')
+      write(`ledger: ${ledger.size} entries, signed checkpoint:`)
+      for (const line of note.trimEnd().split('\n')) write(`  ${line}`)
+      for (const w of nodes.slice(1, 1 + o.workers)) {
+        const out = await w.replica?.reconcile(coordinator.peerId.toString(), AbortSignal.timeout(30_000))
+        const receipts = await w.replica?.receipts() ?? []
+        const earned = w.replica?.has(coordinator.peerId.toString()) === true ? w.replica.balance(coordinator.peerId.toString(), w.peerId.toString()) : 0n
+        write(`  ${name(w.peerId.toString())}: replica ${out?.verified === true ? 'verified' : 'NOT verified'} at ${out?.size ?? 0} entries, earned ${earned.toString()} credits, ${receipts.filter(r => r.proven != null).length}/${receipts.length} receipts proven`)
+      }
+      write(`  client paid ${(-(ledger.book.balance(client.peerId.toString()) - ledger.policy.welcomeGrant)).toString()} credits; all balances sum to ${[...ledger.book.balances.values()].reduce((a, b) => a + b, 0n).toString()} (the mint holds minus every credit issued)`)
+    }
     const total = performance.now() - t0
     const succeeded = results.filter(r => r.state === 'succeeded').length
     write('')

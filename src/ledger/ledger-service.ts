@@ -43,6 +43,8 @@ export interface LedgerServiceComponents {
 }
 
 const SYNC_CHUNK = 512
+const FRAME_BYTES = 256 * 1024
+const FRAME_ENTRIES = 4096
 
 export class LedgerService implements Startable, LedgerFetcher {
   readonly [Symbol.toStringTag] = 'edgecoder/ledger'
@@ -166,11 +168,23 @@ export class LedgerService implements Startable, LedgerFetcher {
     const to = q.to === 0n ? limit : Math.min(Number(q.to), limit)
     if (!Number.isSafeInteger(from) || from < 0) throw new InvalidArgumentError('bad from')
     const source = own != null ? own.entries(from, Math.max(from, to)) : (replica as { merkle: { entries: (a: number, b: number) => AsyncIterable<{ index: number, entry: Uint8Array }> } }).merkle.entries(from, Math.max(from, to))
+    // batch entries into frames of ~256 KiB: per-frame costs dominate otherwise
+    let batch: Uint8Array<ArrayBuffer>[] = []
+    let first = from
+    let bytes = 0
     for await (const { index, entry } of source) {
       signal.throwIfAborted()
-      yield SyncFrame.encode({ index: BigInt(index), entry: ownBytes(entry), done: false, note: '' })
+      if (batch.length === 0) first = index
+      batch.push(ownBytes(entry))
+      bytes += entry.byteLength
+      if (bytes >= FRAME_BYTES || batch.length >= FRAME_ENTRIES) {
+        yield SyncFrame.encode({ index: BigInt(first), entries: batch, done: false, note: '' })
+        batch = []
+        bytes = 0
+      }
     }
-    yield SyncFrame.encode({ index: BigInt(to), entry: new Uint8Array(0), done: true, note })
+    if (batch.length > 0) yield SyncFrame.encode({ index: BigInt(first), entries: batch, done: false, note: '' })
+    yield SyncFrame.encode({ index: BigInt(to), entries: [], done: true, note })
   }
 
   private async request (peer: PeerId, q: Partial<LedgerRequest>, signal: AbortSignal): Promise<LedgerResponse> {
@@ -226,7 +240,7 @@ export class LedgerService implements Startable, LedgerFetcher {
           for await (const bytes of frames) {
             const f = SyncFrame.decode(bytes)
             if (f.done) return
-            yield { index: Number(f.index), entry: f.entry }
+            for (const [i, entry] of f.entries.entries()) yield { index: Number(f.index) + i, entry }
           }
         }
       )

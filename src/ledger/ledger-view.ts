@@ -73,7 +73,7 @@ export function entryToJson (index: number, bytes: Uint8Array): EntryJson {
   const e = LedgerEntry.decode(bytes)
   const j: EntryJson = {
     index,
-    kind: ['settlement', 'mint', 'adjustment', 'policy'][e.kind as number] ?? String(e.kind),
+    kind: String(e.kind).toLowerCase(),
     time: new Date(Number(e.timeMs)).toISOString(),
     postings: e.postings.map(p => ({ account: p.account, delta: p.delta.toString() })),
     leaf: Buffer.from(bytes).toString('base64')

@@ -295,12 +295,18 @@ export class LedgerReplica {
   }
 
   /** Recomputes the root over every held entry and compares it with the held checkpoint. */
-  async verify (log: string): Promise<{ log: string, size: number, root: string, checkpointRoot: string, ok: boolean, frozen: boolean }> {
+  async verify (log: string): Promise<{ log: string, size: number, root: string, checkpointRoot: string, ok: boolean, frozen: boolean, problem?: string }> {
     const s = this.state(log)
     if (s.note === '') return { log, size: 0, root: '', checkpointRoot: '', ok: !s.frozen, frozen: s.frozen }
     const cp = parseCheckpoint(openNote(s.note, [this.verifierKey(log)]).text)
     // rebuild from raw entries, not from stored subtree hashes (those could be what was tampered)
-    const recomputed = await s.merkle.verifyAll()
+    let recomputed: Uint8Array
+    try {
+      recomputed = await s.merkle.verifyAll()
+    } catch (err) {
+      if ((err as Error).name !== 'LogCorruptError') throw err
+      return { log, size: cp.size, root: '', checkpointRoot: b64(cp.rootHash), ok: false, frozen: s.frozen, problem: (err as Error).message }
+    }
     const atSize = s.merkle.size === cp.size ? recomputed : await s.merkle.root(cp.size)
     const ok = bytesEqual(atSize, cp.rootHash) && !s.frozen
     return { log, size: cp.size, root: b64(atSize), checkpointRoot: b64(cp.rootHash), ok, frozen: s.frozen }

@@ -1849,7 +1849,7 @@ export namespace SyncRequest {
 
 export interface SyncFrame {
   index: bigint
-  entry: Uint8Array<ArrayBuffer>
+  entries: Uint8Array<ArrayBuffer>[]
   done: boolean
   note: string
 }
@@ -1869,9 +1869,11 @@ export namespace SyncFrame {
           w.uint64(obj.index)
         }
 
-        if ((obj.entry != null && obj.entry.byteLength > 0)) {
-          w.uint32(18)
-          w.bytes(obj.entry)
+        if (obj.entries != null && obj.entries.length > 0) {
+          for (const value of obj.entries) {
+            w.uint32(18)
+            w.bytes(value)
+          }
         }
 
         if ((obj.done != null && obj.done !== false)) {
@@ -1890,7 +1892,7 @@ export namespace SyncFrame {
       }, (reader, length, opts = {}) => {
         const obj: any = {
           index: 0n,
-          entry: uint8ArrayAlloc(0),
+          entries: [],
           done: false,
           note: ''
         }
@@ -1906,7 +1908,11 @@ export namespace SyncFrame {
               break
             }
             case 2: {
-              obj.entry = reader.bytes()
+              if (opts.limits?.entries != null && obj.entries.length === opts.limits.entries) {
+                throw new MaxLengthError('Decode error - repeated field "entries" had too many elements')
+              }
+
+              obj.entries.push(reader.bytes())
               break
             }
             case 3: {
@@ -1926,6 +1932,10 @@ export namespace SyncFrame {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          entries: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -1940,10 +1950,18 @@ export namespace SyncFrame {
               break
             }
             case 2: {
+              if (opts.limits?.entries != null && obj.entries === opts.limits.entries) {
+                throw new MaxLengthError('Streaming decode error - repeated field "entries" had too many elements')
+              }
+
               yield {
-                field: `${prefix}.entry`,
+                field: `${prefix}.entries[]`,
+                index: obj.entries,
                 value: reader.bytes()
               }
+
+              obj.entries++
+
               break
             }
             case 3: {
@@ -1977,8 +1995,9 @@ export namespace SyncFrame {
     value: bigint
   }
 
-  export interface SyncFrameEntryFieldEvent {
-    field: '$.entry'
+  export interface SyncFrameEntriesFieldEvent {
+    field: '$.entries[]'
+    index: number
     value: Uint8Array<ArrayBuffer>
   }
 
@@ -2000,7 +2019,7 @@ export namespace SyncFrame {
     return decodeMessage(buf, SyncFrame.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameIndexFieldEvent | SyncFrameEntryFieldEvent | SyncFrameDoneFieldEvent | SyncFrameNoteFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SyncFrame>): Generator<SyncFrameIndexFieldEvent | SyncFrameEntriesFieldEvent | SyncFrameDoneFieldEvent | SyncFrameNoteFieldEvent> {
     return streamMessage(buf, SyncFrame.codec(), opts)
   }
 }
