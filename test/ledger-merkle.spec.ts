@@ -145,7 +145,8 @@ describe('RFC 6962 hashing and proofs', () => {
       }
       assert.ok(!verifyInclusion(lh, i, 13, [...path, root], root), 'long path')
       assert.ok(!verifyInclusion(lh, (i + 1) % 13, 13, path, root), 'other index')
-      assert.ok(!verifyInclusion(lh, i, 14, path, root), 'other size')
+      // (a path for size 13 also fits size 14 when the position's shape is the same: the root pins the size)
+      assert.ok(!verifyInclusion(lh, i, 26, path, root), 'a deeper tree')
       assert.ok(!verifyInclusion(lh, i + 13, 13, path, root), 'index past the end')
     }
     for (let m = 1; m < 13; m++) {
@@ -156,7 +157,7 @@ describe('RFC 6962 hashing and proofs', () => {
       assert.ok(!verifyConsistency(m, 13, proof, root, root), 'wrong old root')
       assert.ok(!verifyConsistency(m, 13, proof.slice(1), old, root), 'short proof')
       assert.ok(!verifyConsistency(m, 13, [...proof, root], old, root), 'long proof')
-      assert.ok(!verifyConsistency(m, 12, proof, old, root), 'wrong new size')
+      assert.ok(!verifyConsistency(m, 26, proof, old, root), 'a deeper new tree')
     }
     assert.ok(verifyConsistency(0, 13, [], EMPTY_ROOT, root))
     assert.ok(!verifyConsistency(0, 13, [root], EMPTY_ROOT, root))
@@ -287,8 +288,12 @@ describe('MerkleLog', function () {
     assert.match(err.message, /entry 13/)
     await log.tamperForTests(13) // flips it back
     assert.equal(hex(await log.verifyAll()), hex(MTH(testLeaves(40))))
-    // a stored interior hash (level 2, index 5: leaves 20..23), per the documented layout
-    await sub.put<string, Uint8Array>('h020000000000000005', new Uint8Array(32), { valueEncoding: 'view' })
+    // a stored interior hash (level 2, index 5: leaves 20..23): per the documented layout, slot 2
+    // of the record of leaf 23, the leaf that completed it
+    const record = await sub.get<string, Uint8Array>('e0000000000000023', { valueEncoding: 'view' }) as Uint8Array
+    assert.equal(record[0], 4, 'leaf 23 completes subtrees of levels 0 to 3 (leaves 16..23)')
+    record.fill(0, 1 + 2 * 32, 1 + 3 * 32)
+    await sub.put<string, Uint8Array>('e0000000000000023', record, { valueEncoding: 'view' })
     const err2 = await rejectsNamed(async () => await log.verifyAll(), 'LogCorruptError')
     assert.equal((err2 as Error & { index?: number }).index, 20)
     assert.match(err2.message, /leaves 20\.\.23/)
@@ -298,7 +303,7 @@ describe('MerkleLog', function () {
   it('refuses to open a log whose stored size lacks its hashes', async () => {
     const a = await openLog()
     await a.log.append(testLeaves(6))
-    await a.sub.del('h010000000000000002') // leaves 4..5: part of the size-6 tree's root
+    await a.sub.del('e0000000000000005') // leaf 5 holds the hash of leaves 4..5, part of the size-6 root
     await a.db.close()
     const db = new Level<string, string>(a.dir, { valueEncoding: 'utf8' })
     await rejectsNamed(async () => await MerkleLog.open(db.sublevel<string, string>('log', { valueEncoding: 'utf8' })), 'LogCorruptError')
@@ -348,7 +353,7 @@ describe('MerkleLog', function () {
     const verifyMs = performance.now() - t1
     assert.equal(hex(root), hex(await log.root()))
     const t2 = performance.now()
-    for (let i = 0; i < 1000; i++) await log.inclusionProof((i * 7919) % 100_000, 100_000 - i)
+    for (let i = 0; i < 1000; i++) await log.inclusionProof((i * 7919) % (100_000 - i), 100_000 - i)
     const proofMs = performance.now() - t2
     console.log(`      100k appends (100 B, batches of 1000): ${ms.toFixed(0)} ms; verifyAll: ${verifyMs.toFixed(0)} ms; 1000 inclusion proofs: ${proofMs.toFixed(0)} ms`)
     await db.close()

@@ -1,23 +1,27 @@
 // An append-only log with an RFC 6962 Merkle tree, stored in a LevelDB sublevel the caller owns.
 //
-// Storage layout (keys are utf8 strings inside the sublevel; values are raw bytes, written and read
-// with per-operation encodings, so the sublevel's own default value encoding does not matter):
-//   size                     -> tree size, ASCII decimal
-//   e<index, 16 digits>      -> entry bytes
-//   h<level, 2 digits><i, 16 digits> -> SHA-256 hash of the complete aligned subtree at `level`
-//                               covering leaves [i·2^level, (i+1)·2^level); level 0 = leaf hashes
-// A subtree hash is written in the same batch as the entry that completes it, together with the
-// new size, so every stored size has all its hashes and a crash leaves the old log or the new one.
+// Storage layout (utf8 keys inside the sublevel; values are raw bytes, written and read with
+// per-operation encodings, so the sublevel's own default value encoding does not matter):
+//   size                  -> tree size, ASCII decimal
+//   e<index, 16 digits>   -> record of leaf `index`: [count: 1 byte][count × 32-byte hashes][entry bytes]
+// The hashes in leaf i's record are those of the complete aligned subtrees that leaf i completes:
+// level 0 (its leaf hash), then level L for each trailing 1 bit of i, where the level-L subtree
+// j covers leaves [j·2^L, (j+1)·2^L) and is completed by leaf (j+1)·2^L - 1. So every complete
+// aligned subtree hash is stored exactly once, next to the entry that finished it, and one append
+// is one put per entry (plus the size): half the LevelDB work of a key per hash, which is what
+// keeps appends fast. A record and the new size go in the same batch, so every stored size has all
+// its hashes and a crash (kill -9) leaves either the old log or the new one.
 //
-// Cost: every RFC subtree the proofs need is either complete and aligned (one stored hash) or the
+// Cost: every RFC subtree a proof needs is either complete and aligned (one stored hash) or the
 // right edge of the tree, which splits into at most log2(n) complete aligned subtrees. An audit
 // path or a consistency proof crosses that incomplete right edge at most once, so root(size),
-// inclusionProof and consistencyProof each read O(log n) stored hashes, in one getMany. append reads
-// nothing: the hashes of the current tree's complete subtrees (one per set bit of the size) are
-// kept in memory.
+// inclusionProof and consistencyProof each read O(log n) records, in one getMany, never
+// O(log² n). append reads nothing: the hashes of the current tree's complete subtrees (one per
+// set bit of the size) are kept in memory.
 //
-// Measured on the 2-core CI machine (Node 24): 100k entries of 100 bytes in batches of 1000 append
-// in about 0.8 s; see the timing test in test/ledger-merkle.spec.ts.
+// Measured on the 2-core dev machine, Node 24, with other test suites running (load ~2):
+// 100k entries of 100 bytes in batches of 1000 append in ~1.0 s, verifyAll of them ~0.9 s;
+// see the timing test in test/ledger-merkle.spec.ts.
 import type { Level } from 'level'
 import { leafHash, nodeHash, bytesEqual, splitPoint, EMPTY_ROOT, HASH_SIZE } from './hash.js'
 import { LogCorruptError, LogRangeError } from './errors.js'
@@ -30,19 +34,44 @@ export type LogDb = ReturnType<typeof parent.sublevel<string, string>>
 export interface LogOptions { signal?: AbortSignal }
 
 const SIZE_KEY = 'size'
-const pad = (n: number, width: number): string => n.toString().padStart(width, '0')
-const entryKey = (index: number): string => `e${pad(index, 16)}`
-const hashKey = (level: number, index: number): string => `h${pad(level, 2)}${pad(index, 16)}`
+const recordKey = (index: number): string => `e${index.toString().padStart(16, '0')}`
 const VIEW = { keyEncoding: 'utf8', valueEncoding: 'view' } as const
 const ascii = new TextEncoder()
-
-/** A complete aligned subtree: `level` and index at that level. */
-interface Node { level: number, index: number }
 
 /** A LogCorruptError with `index`: the first leaf whose entry or covering hash is bad. */
 function corruptAt (index: number, message: string): Error & { index: number } {
   return Object.assign(new LogCorruptError(message), { index })
 }
+
+/** How many subtree hashes leaf `index` completes: its own, and one per trailing 1 bit of index. */
+function completedBy (index: number): number {
+  let n = 1
+  for (let x = index + 1; x % 2 === 0; x /= 2) n++
+  return n
+}
+
+function encodeRecord (hashes: Uint8Array[], entry: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + hashes.length * HASH_SIZE + entry.length)
+  out[0] = hashes.length
+  hashes.forEach((h, i) => { out.set(h, 1 + i * HASH_SIZE) })
+  out.set(entry, 1 + hashes.length * HASH_SIZE)
+  return out
+}
+
+/** The record of leaf `index`: its entry, and the hash of the level-L subtree it completed at `hash(L)`. */
+function decodeRecord (index: number, value: Uint8Array): { hash: (level: number) => Uint8Array, entry: Uint8Array } {
+  const count = completedBy(index)
+  if (value.length < 1 + count * HASH_SIZE || value[0] !== count) throw corruptAt(index, `record of entry ${index} is malformed`)
+  // plain Uint8Array views (LevelDB may hand back Buffers), so callers compare like with like
+  const view = (from: number, to: number): Uint8Array => new Uint8Array(value.buffer, value.byteOffset + from, to - from)
+  return {
+    hash: level => view(1 + level * HASH_SIZE, 1 + (level + 1) * HASH_SIZE),
+    entry: view(1 + count * HASH_SIZE, value.length)
+  }
+}
+
+/** A complete aligned subtree: `level` and index at that level. */
+interface Node { level: number, index: number }
 
 /** The complete aligned subtrees that [start, end) splits into, left to right, largest first. */
 function cover (start: number, end: number): Node[] {
@@ -59,7 +88,8 @@ function cover (start: number, end: number): Node[] {
 
 /** MTH of a range from the hashes of its cover: the right edge folds from the smallest subtree up. */
 function foldRight (hashes: Uint8Array[]): Uint8Array {
-  let r = hashes[hashes.length - 1]
+  // a copy even for one subtree: the caller must not be able to alter the in-memory frontier
+  let r: Uint8Array = hashes[hashes.length - 1].slice()
   for (let i = hashes.length - 2; i >= 0; i--) r = nodeHash(hashes[i], r)
   return r
 }
@@ -112,20 +142,16 @@ export class MerkleLog {
     if (raw != null && (!/^(0|[1-9][0-9]*)$/.test(raw) || !Number.isSafeInteger(size))) {
       throw new LogCorruptError(`stored log size "${raw}" is not a tree size`)
     }
-    const nodes = cover(0, size)
-    const keys = [...nodes.map(n => hashKey(n.level, n.index)), ...(size > 0 ? [entryKey(size - 1)] : [])]
-    const values = await db.getMany<string, Uint8Array>(keys, VIEW)
-    values.forEach((v, i) => {
-      if (v == null || (i < nodes.length && v.length !== HASH_SIZE)) throw new LogCorruptError(`log of size ${size} lacks ${keys[i]}`)
-    })
-    return new MerkleLog(db, size, values.slice(0, nodes.length) as Uint8Array[])
+    // the records holding the stored size's frontier; the last one is entry size - 1
+    const frontier = await readNodes(db, cover(0, size), options)
+    return new MerkleLog(db, size, frontier)
   }
 
   get size (): number { return this.length }
 
   /**
-   * Appends entries in ONE LevelDB batch (entries, new subtree hashes, new size). Calls are
-   * serialized: each starts from the tree the previous one left.
+   * Appends entries in ONE LevelDB batch (their records, with the subtree hashes they complete,
+   * and the new size). Calls are serialized: each starts from the tree the previous one left.
    */
   async append (entries: Uint8Array[], options: LogOptions = {}): Promise<{ firstIndex: number, size: number, root: Uint8Array }> {
     const run = this.tail.then(async () => await this.appendNow(entries, options))
@@ -142,18 +168,17 @@ export class MerkleLog {
     let n = firstIndex
     for (const entry of entries) {
       if (!(entry instanceof Uint8Array)) throw new InvalidArgumentError(`entry ${n} is not a Uint8Array`)
-      const h = leafHash(entry)
-      ops.push({ type: 'put', key: entryKey(n), value: entry }, { type: 'put', key: hashKey(0, n), value: h })
-      stack.push({ level: 0, hash: h })
+      const hashes = [leafHash(entry)]
+      stack.push({ level: 0, hash: hashes[0] })
       // two complete subtrees of one level side by side make one of the next level
       while (stack.length >= 2 && stack[stack.length - 1].level === stack[stack.length - 2].level) {
         const right = stack.pop() as { level: number, hash: Uint8Array }
         const left = stack.pop() as { level: number, hash: Uint8Array }
-        const level = left.level + 1
         const hash = nodeHash(left.hash, right.hash)
-        ops.push({ type: 'put', key: hashKey(level, Math.floor(n / 2 ** level)), value: hash })
-        stack.push({ level, hash })
+        hashes.push(hash)
+        stack.push({ level: left.level + 1, hash })
       }
+      ops.push({ type: 'put', key: recordKey(n), value: encodeRecord(hashes, entry) })
       n++
     }
     ops.push({ type: 'put', key: SIZE_KEY, value: ascii.encode(String(n)) })
@@ -167,36 +192,32 @@ export class MerkleLog {
   /** MTH of the first `size` entries (default: all). */
   async root (size: number = this.length, options: LogOptions = {}): Promise<Uint8Array> {
     this.checkSize(size, 'size')
-    if (size === 0) return EMPTY_ROOT
+    if (size === 0) return EMPTY_ROOT.slice()
     if (size === this.length) return foldRight(this.frontier)
-    const [hashes] = await this.rangeHashes([[0, size]], options)
-    return hashes
+    const [hash] = await this.rangeHashes([[0, size]], options)
+    return hash
   }
 
   async entry (index: number, options: LogOptions = {}): Promise<Uint8Array> {
     this.checkIndex(index, this.length)
     options.signal?.throwIfAborted()
-    const v = await this.db.get<string, Uint8Array>(entryKey(index), VIEW)
-    if (v == null) throw new LogCorruptError(`entry ${index} is missing`)
-    return v
+    const v = await this.db.get<string, Uint8Array>(recordKey(index), VIEW)
+    if (v == null) throw corruptAt(index, `entry ${index} is missing`)
+    return decodeRecord(index, v).entry
   }
 
   /** Entries [from, to) in order. */
   async * entries (from: number, to: number, options: LogOptions = {}): AsyncGenerator<{ index: number, entry: Uint8Array }> {
     this.checkSize(to, 'end')
     if (!Number.isSafeInteger(from) || from < 0 || from > to) throw new LogRangeError(`entries ${from}..${to}: start must be in 0..${to}`)
-    let next = from
-    for await (const [key, entry] of this.db.iterator<string, Uint8Array>({ gte: entryKey(from), lt: entryKey(to), ...VIEW })) {
-      options.signal?.throwIfAborted()
-      if (key !== entryKey(next)) throw new LogCorruptError(`entry ${next} is missing`)
-      yield { index: next++, entry }
+    for await (const chunk of this.records(from, to, options)) {
+      for (const { index, record } of chunk) yield { index, entry: record.entry }
     }
-    if (next !== to) throw new LogCorruptError(`entry ${next} is missing`)
   }
 
   async leafHashAt (index: number, options: LogOptions = {}): Promise<Uint8Array> {
     this.checkIndex(index, this.length)
-    const [h] = await this.readNodes([{ level: 0, index }], options)
+    const [h] = await readNodes(this.db, [{ level: 0, index }], options)
     return h
   }
 
@@ -225,76 +246,69 @@ export class MerkleLog {
    * naming the first entry (or subtree) that disagrees, with `index` set to its first leaf.
    */
   async verifyAll (options: LogOptions = {}): Promise<Uint8Array> {
-    const size = this.length
-    const cursors: HashCursor[] = []
     const stack: Array<{ level: number, hash: Uint8Array }> = []
-    const check = async (level: number, index: number, computed: Uint8Array): Promise<void> => {
-      const stored = await (cursors[level] ??= new HashCursor(this.db, level)).next(index)
-      if (stored != null && bytesEqual(stored, computed)) return
-      const first = index * 2 ** level
-      const what = stored == null
-        ? `the stored hash of leaves ${first}..${first + 2 ** level - 1} (level ${level}) is missing`
-        : level === 0
-          ? `entry ${index} does not match its stored leaf hash`
-          : `the stored hash of leaves ${first}..${first + 2 ** level - 1} (level ${level}) does not match the entries`
-      throw corruptAt(first, what)
-    }
-    const entries = this.db.iterator<string, Uint8Array>({ gte: entryKey(0), lt: entryKey(size), ...VIEW })
-    try {
-      let n = 0
-      for await (const [key, entry] of entries) {
-        options.signal?.throwIfAborted()
-        if (key !== entryKey(n)) throw corruptAt(n, `entry ${n} is missing`)
-        const h = leafHash(entry)
-        await check(0, n, h)
+    for await (const chunk of this.records(0, this.length, options)) {
+      for (const { index, record } of chunk) {
+        const h = leafHash(record.entry)
+        if (!bytesEqual(h, record.hash(0))) throw corruptAt(index, `entry ${index} does not match its stored leaf hash`)
         stack.push({ level: 0, hash: h })
         while (stack.length >= 2 && stack[stack.length - 1].level === stack[stack.length - 2].level) {
           const right = stack.pop() as { level: number, hash: Uint8Array }
           const left = stack.pop() as { level: number, hash: Uint8Array }
           const level = left.level + 1
           const hash = nodeHash(left.hash, right.hash)
-          await check(level, Math.floor(n / 2 ** level), hash)
+          if (!bytesEqual(hash, record.hash(level))) {
+            const first = index + 1 - 2 ** level
+            throw corruptAt(first, `the stored hash of leaves ${first}..${index} (level ${level}) does not match the entries`)
+          }
           stack.push({ level, hash })
         }
-        n++
       }
-      if (n !== size) throw corruptAt(n, `entry ${n} is missing`)
-    } finally {
-      await entries.close()
-      await Promise.all(cursors.filter(c => c != null).map(async c => { await c.close() }))
     }
-    return stack.length === 0 ? EMPTY_ROOT : foldRight(stack.map(s => s.hash))
+    return stack.length === 0 ? EMPTY_ROOT.slice() : foldRight(stack.map(s => s.hash))
   }
 
   /**
    * Test hook: flips the first byte of a stored entry (an empty one gets a byte) without touching
-   * any hash, as a disk fault or a hand edit would, so verifyAll and replicas can be shown to catch it.
+   * any hash, as a disk fault or a hand edit would; a second call on an entry of 1+ bytes undoes it.
    */
   async tamperForTests (index: number): Promise<void> {
     const e = await this.entry(index)
     const bad = e.length === 0 ? new Uint8Array([0]) : Uint8Array.from(e, (b, i) => (i === 0 ? b ^ 0xff : b))
-    await this.db.put<string, Uint8Array>(entryKey(index), bad, VIEW)
+    const v = await this.db.get<string, Uint8Array>(recordKey(index), VIEW) as Uint8Array
+    await this.db.put<string, Uint8Array>(recordKey(index), encodeRecord(
+      Array.from({ length: completedBy(index) }, (_, l) => decodeRecord(index, v).hash(l)), bad), VIEW)
+  }
+
+  /** Records [from, to) in order, in chunks (one LevelDB round trip each), checked present and well formed. */
+  private async * records (from: number, to: number, options: LogOptions): AsyncGenerator<Array<{ index: number, record: ReturnType<typeof decodeRecord> }>> {
+    const it = this.db.iterator<string, Uint8Array>({ gte: recordKey(from), lt: recordKey(to), ...VIEW })
+    try {
+      let next = from
+      while (next < to) {
+        options.signal?.throwIfAborted()
+        const chunk = await it.nextv(1000)
+        if (chunk.length === 0) break
+        yield chunk.map(([key, value]) => {
+          if (key !== recordKey(next)) throw corruptAt(next, `entry ${next} is missing`)
+          return { index: next, record: decodeRecord(next++, value) }
+        })
+      }
+      if (next !== to) throw corruptAt(next, `entry ${next} is missing`)
+    } finally {
+      await it.close()
+    }
   }
 
   /** The MTH of each range (each an RFC 6962 subtree of the tree), with one read for all of them. */
   private async rangeHashes (ranges: Array<[number, number]>, options: LogOptions): Promise<Uint8Array[]> {
     const covers = ranges.map(([lo, hi]) => cover(lo, hi))
-    const hashes = await this.readNodes(covers.flat(), options)
+    const hashes = await readNodes(this.db, covers.flat(), options)
     let at = 0
     return covers.map(c => {
       const part = hashes.slice(at, at + c.length)
       at += c.length
       return foldRight(part)
-    })
-  }
-
-  private async readNodes (nodes: Node[], options: LogOptions): Promise<Uint8Array[]> {
-    options.signal?.throwIfAborted()
-    if (nodes.length === 0) return []
-    const values = await this.db.getMany<string, Uint8Array>(nodes.map(n => hashKey(n.level, n.index)), VIEW)
-    return values.map((v, i) => {
-      if (v == null || v.length !== HASH_SIZE) throw new LogCorruptError(`hash h${nodes[i].level}/${nodes[i].index} is missing or malformed`)
-      return v
     })
   }
 
@@ -307,27 +321,14 @@ export class MerkleLog {
   }
 }
 
-/** Reads the stored hashes of one level in index order, for verifyAll. */
-class HashCursor {
-  private readonly it
-  private buffer: Array<[string, Uint8Array]> = []
-  private at = 0
-
-  constructor (db: LogDb, private readonly level: number) {
-    this.it = db.iterator<string, Uint8Array>({ gte: hashKey(level, 0), lt: `h${pad(level + 1, 2)}`, ...VIEW })
-  }
-
-  /** The stored hash for `index` if it is the next one at this level, else undefined (missing). */
-  async next (index: number): Promise<Uint8Array | undefined> {
-    if (this.at >= this.buffer.length) {
-      this.buffer = await this.it.nextv(1024)
-      this.at = 0
-    }
-    const item = this.buffer[this.at]
-    if (item == null || item[0] !== hashKey(this.level, index)) return undefined
-    this.at++
-    return item[1]
-  }
-
-  async close (): Promise<void> { await this.it.close() }
+/** The stored hashes of complete aligned subtrees, from the records of the leaves that completed them. */
+async function readNodes (db: LogDb, nodes: Node[], options: LogOptions): Promise<Uint8Array[]> {
+  options.signal?.throwIfAborted()
+  if (nodes.length === 0) return []
+  const leaves = nodes.map(n => (n.index + 1) * 2 ** n.level - 1)
+  const values = await db.getMany<string, Uint8Array>(leaves.map(recordKey), VIEW)
+  return values.map((v, i) => {
+    if (v == null) throw corruptAt(leaves[i], `entry ${leaves[i]} is missing`)
+    return decodeRecord(leaves[i], v).hash(nodes[i].level)
+  })
 }
