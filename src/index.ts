@@ -16,3 +16,8 @@ export { Protocols, Domains, jobsTopic } from './wire/domains.js'
 export * from './errors/index.js'
 export { jobStatusToJson } from './api/views.js'
 export type { JobStatusJson } from './api/views.js'
+// offline verification of what a coordinator signs (checkpoints, proofs), with nothing of the network
+export { auditCheckpoint, ProofMismatchError } from './ledger/audit.js'
+export type { AuditReport, InclusionProofJson, ConsistencyProofJson } from './ledger/audit.js'
+export { openNote, parseCheckpoint, formatCheckpoint, signNote, noteVerifierKey, parseVerifierKey } from './ledger/merkle/checkpoint.js'
+export { leafHash, verifyInclusion, verifyConsistency } from './ledger/merkle/hash.js'

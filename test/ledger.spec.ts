@@ -125,8 +125,14 @@ describe('credit ledger', function () {
     const id = await coord.jobs.submit({ executor: 'noop', input: 'paid?' })
     await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })
     await w.replica?.addReceipt({ jobId: 'f'.repeat(64), log, resultDigest: 'ab'.repeat(32), assignmentDigest: 'cd'.repeat(32), ackedAt: Date.now() - 3_600_000 })
-    const out = await w.replica?.reconcile(log, AbortSignal.timeout(20_000))
-    assert.ok(out?.evidence.some(e => e.kind === 'missing-receipt' && e.detail.includes('f'.repeat(64))))
+    // until a checkpoint covers the real settlement (policy, welcome grant, settlement)
+    const evidence: Array<{ kind: string, detail: string }> = []
+    await waitFor(async () => {
+      const out = await w.replica?.reconcile(log, AbortSignal.timeout(20_000))
+      evidence.push(...out?.evidence ?? [])
+      return (out?.size ?? 0) >= 3
+    }, 20_000, 'a checkpoint covering the settlement')
+    assert.ok(evidence.some(e => e.kind === 'missing-receipt' && e.detail.includes('f'.repeat(64))))
     // tamper with an entry on disk, behind the node's back
     const dataDirEntries = w.replica?.state(log)
     assert.ok((dataDirEntries?.verifiedSize ?? 0) > 1)

@@ -66,7 +66,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
       return
     }
     if (parts[0] === 'v1' && parts[1] === 'ledger') {
-      await handleLedger(node, req.method ?? 'GET', parts[2] ?? '', url.searchParams, res, signal)
+      await handleLedger(node, req, parts[2] ?? '', url.searchParams, res, signal)
       return
     }
     if (parts[0] === 'v1' && parts[1] === 'jobs') {
@@ -132,7 +132,8 @@ function num (q: URLSearchParams, name: string, dflt?: number): number {
   return Number(v)
 }
 
-async function handleLedger (node: EdgecoderNode, method: string, op: string, q: URLSearchParams, res: ServerResponse, signal: AbortSignal): Promise<void> {
+async function handleLedger (node: EdgecoderNode, req: IncomingMessage, op: string, q: URLSearchParams, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  const method = req.method ?? 'GET'
   const log = q.get('log') ?? undefined
   const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
   if (method === 'GET' && op === 'evidence') {
@@ -158,6 +159,13 @@ async function handleLedger (node: EdgecoderNode, method: string, op: string, q:
     const outcomes = []
     for (const l of logs) outcomes.push(await node.replica.reconcile(l, signal))
     send(res, 200, { outcomes })
+    return
+  }
+  if (method === 'POST' && op === 'checkpoint') {
+    // a checkpoint seen elsewhere (another peer, a mail, a witness): processed as one from gossip
+    const body = await readJson(req) as { note?: unknown }
+    if (typeof body.note !== 'string') throw new InvalidArgumentError('body must be {"note": "<signed checkpoint>"}')
+    send(res, 200, await node.ledgerService.checkOutsideCheckpoint(body.note, signal))
     return
   }
   if (method === 'POST' && op === 'verify') {

@@ -70,6 +70,12 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:finished', d => { log.info('job finished', { jobId: d.jobId, exitCode: d.exitCode, error: d.error, wallMs: d.wallMs }) })
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
+  // evidence against a coordinator is loud: an error line an operator's log alerting will catch
+  ev.on('ledger:alert', d => { log.error('LEDGER EVIDENCE: a coordinator log does not add up', { peerId: d.log, kind: d.kind, detail: d.detail, evidenceId: d.evidenceId }) })
+  for (const l of node.replica?.list() ?? []) {
+    if (l.damaged != null) log.error('ledger replica damaged', { peerId: l.log, detail: l.damaged })
+    if (l.frozen) log.error('ledger replica frozen on evidence (see `edgecoder-node ledger evidence`)', { peerId: l.log })
+  }
   node.libp2p.addEventListener('peer:connect', e => { log.debug('peer connected', { peerId: e.detail.toString() }) })
 
   log.info('node started', { peerId: node.peerId.toString(), meshId: node.meshId, multiaddrs: addrs, api: api.url })

@@ -1,8 +1,10 @@
 // `edgecoder-node ledger ...`: balances, entries, checkpoints, proofs, verification, reconciliation.
-import { parse, str, int } from './args.js'
+import { parse, str, int, list } from './args.js'
 import { callDaemon, callDaemonText } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import type { EntryJson } from '../ledger/ledger-view.js'
+import { auditCheckpoint } from '../ledger/audit.js'
+import { readFile } from 'node:fs/promises'
 
 export const LedgerVerificationError = defineError('LedgerVerificationError')
 
@@ -10,6 +12,25 @@ const opts = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, log: {
 
 function out (json: boolean, value: unknown, text: string): void {
   process.stdout.write((json ? JSON.stringify(value, null, 2) : text) + '\n')
+}
+
+/** A file's text, or standard input for `-`; one clear error naming the file otherwise. */
+async function readInput (file: string): Promise<string> {
+  try {
+    if (file === '-') {
+      const chunks: Buffer[] = []
+      for await (const c of process.stdin) chunks.push(c as Buffer)
+      return Buffer.concat(chunks).toString('utf8')
+    }
+    return await readFile(file, 'utf8')
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+}
+
+async function readJsonFile (file: string): Promise<unknown> {
+  const text = await readInput(file)
+  try { return JSON.parse(text) } catch { throw new InvalidArgumentError(`${file} is not JSON`) }
 }
 
 export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, unknown>) => string): Promise<void> {
@@ -59,8 +80,8 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
     }
     case 'verify': {
       const { values } = parse(rest, opts, false)
-      const r = await callDaemon<{ ok: boolean, size: number, root: string, checkpointRoot?: string, frozen?: boolean, evidence?: number }>(dataDirOf(values), 'POST', `/v1/ledger/verify${query({ log: str(values.log) })}`)
-      out(values.json === true, r, r.ok ? `ok: ${r.size} entries, root ${r.root} matches the signed checkpoint` : `MISMATCH: recomputed root ${r.root} at size ${r.size}, checkpoint says ${r.checkpointRoot ?? '?'}${r.frozen === true ? ' (log frozen: evidence stored, see `ledger evidence`)' : ''}`)
+      const r = await callDaemon<{ ok: boolean, size: number, root: string, checkpointRoot?: string, frozen?: boolean, evidence?: number, problem?: string }>(dataDirOf(values), 'POST', `/v1/ledger/verify${query({ log: str(values.log) })}`)
+      out(values.json === true, r, r.ok ? `ok: ${r.size} entries, root ${r.root} matches the signed checkpoint` : `MISMATCH: ${r.problem ?? `recomputed root ${r.root} at size ${r.size}, checkpoint says ${r.checkpointRoot ?? '?'}`}${r.frozen === true ? ' (log frozen: evidence stored, see `ledger evidence`)' : ''}`)
       if (!r.ok) throw new LedgerVerificationError('the ledger does not match its signed checkpoint')
       return
     }
@@ -83,6 +104,27 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
       out(values.json === true, r.receipts, r.receipts.length === 0 ? '(no receipts)' : r.receipts.map(x => `${x.jobId}  ${x.proven != null ? `proven at entry ${x.proven.index}` : 'not yet proven'}`).join('\n'))
       return
     }
+    case 'audit': {
+      // offline: no daemon, no network; only the texts and the coordinator's verifier key
+      const { values } = parse(rest, { json: { type: 'boolean' }, checkpoint: { type: 'string' }, key: { type: 'string' }, proof: { type: 'string', multiple: true } }, false)
+      const cpFile = str(values.checkpoint)
+      const key = str(values.key)
+      if (cpFile == null || key == null) throw new InvalidArgumentError('usage: edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...')
+      const proofs = []
+      for (const f of list(values.proof)) proofs.push(await readJsonFile(f))
+      const r = auditCheckpoint(await readInput(cpFile), key, proofs)
+      out(values.json === true, { ok: true, ...r }, [`ok: checkpoint of ${r.origin} signed by ${r.signers.join(', ')}: ${r.size} entries, root ${r.root}`,
+        ...r.proofs.map(p => p.kind === 'inclusion' ? `ok: entry ${p.index} is included` : `ok: the tree of ${p.from} entries is a prefix`)].join('\n'))
+      return
+    }
+    case 'submit-checkpoint': {
+      const { values, positionals } = parse(rest, opts)
+      if (positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node ledger submit-checkpoint FILE|-')
+      const r = await callDaemon<{ log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }>(dataDirOf(values), 'POST', '/v1/ledger/checkpoint', { note: await readInput(positionals[0]) }, AbortSignal.timeout(300_000))
+      out(values.json === true, r, `${r.log}: ${r.verified ? 'consistent with what we hold' : 'NOT VERIFIED'} at ${r.size} entries${r.evidence.map(e => `\n  EVIDENCE ${e.kind}: ${e.detail}`).join('')}`)
+      if (!r.verified || r.evidence.length > 0) process.exitCode = 1
+      return
+    }
   }
-  throw new InvalidArgumentError('usage: edgecoder-node ledger balance|entries|checkpoint|proof|consistency|verify|reconcile|evidence|receipts ...')
+  throw new InvalidArgumentError('usage: edgecoder-node ledger audit|submit-checkpoint|balance|entries|checkpoint|proof|consistency|verify|reconcile|evidence|receipts ...')
 }

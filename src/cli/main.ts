@@ -33,10 +33,13 @@ Usage:
   edgecoder-node ledger balance [ACCOUNT] | entries [--from N --limit K] | checkpoint
                         | proof --index N [--tree-size T] | consistency --from M [--to N]
                         | verify | reconcile | evidence | receipts   [--log PEER] [--json]
+                        | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
+  edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]... [--json]
+                        (offline: no daemon; checks the signed note and proofs)
   edgecoder-node demo   [--workers N] [--jobs N]
 
 --data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
-Commands other than init, start and demo talk to the daemon running on that data dir.`
+Commands other than init, start, demo and ledger audit talk to the daemon running on that data dir.`
 
 const common = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 

@@ -6,3 +6,5 @@ export const InsufficientCreditsError = defineError('InsufficientCreditsError')
 export const PriceTooLowError = defineError('PriceTooLowError')
 export const UnknownLogError = defineError('UnknownLogError')
 export const CheckpointMismatchError = defineError('CheckpointMismatchError')
+/** our own replica no longer replays (disk fault, hand edit); not evidence against anyone */
+export const ReplicaDamagedError = defineError('ReplicaDamagedError')

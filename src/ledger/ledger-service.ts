@@ -96,6 +96,35 @@ export class LedgerService implements Startable, LedgerFetcher {
     this.tracked.add(log)
   }
 
+  /**
+   * Checks a checkpoint that reached the user some other way: the log is named by its origin. A
+   * replica processes it exactly as one from gossip (signature, consistency, fork evidence); the
+   * coordinator checks it against its own log. A bad signature throws (it proves nothing).
+   */
+  async checkOutsideCheckpoint (note: string, signal: AbortSignal): Promise<{ log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }> {
+    const origin = note.slice(0, note.indexOf('\n'))
+    const prefix = logOrigin(this.init.meshId, '')
+    if (!origin.startsWith(prefix)) throw new UnknownLogError(`checkpoint origin "${origin.slice(0, 120)}" is not a log of mesh ${this.init.meshId}`)
+    const log = origin.slice(prefix.length)
+    let pk
+    try { pk = peerIdFromString(log).publicKey } catch {}
+    if (pk == null) throw new UnknownLogError(`checkpoint origin "${origin.slice(0, 120)}" does not name a coordinator peer id`)
+    const own = this.init.own
+    if (own != null && log === this.components.peerId.toString()) {
+      const cp = parseCheckpoint(openNote(note, [noteVerifierKey(origin, pk.raw)]).text)
+      if (cp.size > own.size) return { log, size: cp.size, verified: false, evidence: [{ kind: 'unknown-size', detail: `signed with our key for size ${cp.size}, but our log has ${own.size} entries: the key may be compromised` }] }
+      const ours = await own.root(cp.size)
+      const same = Buffer.compare(Buffer.from(ours), Buffer.from(cp.rootHash)) === 0
+      return { log, size: cp.size, verified: same, evidence: same ? [] : [{ kind: 'fork', detail: `signed with our key, but our root at size ${cp.size} differs: the key may be compromised` }] }
+    }
+    const replica = this.init.replica
+    if (replica == null) throw new UnknownLogError(`this node keeps no replica of log ${log}`)
+    this.track(log)
+    const out = await replica.onCheckpoint(log, note, signal)
+    for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
+    return { log, size: out.size, verified: out.verified, evidence: out.evidence.map(e => ({ kind: e.kind, detail: e.detail })) }
+  }
+
   private async handleCheckpointMessage (msg: GossipMessage): Promise<void> {
     if (msg.topic !== checkpointsTopic(this.init.meshId) || msg.type !== 'signed') return
     const log = msg.from.toString()

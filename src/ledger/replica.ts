@@ -11,7 +11,7 @@ import { leafHash, verifyConsistency, verifyInclusion } from './merkle/hash.js'
 import { Book } from './book.js'
 import { logOrigin } from './coordinator-ledger.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
-import { CheckpointMismatchError, UnknownLogError } from './errors.js'
+import { CheckpointMismatchError, ReplicaDamagedError, UnknownLogError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import { bytesEqual, toHex } from '../wire/signed.js'
 
@@ -54,6 +54,8 @@ interface LogState {
   note: string
   /** a log caught lying is frozen until an operator looks */
   frozen: boolean
+  /** our own copy is damaged (disk fault, hand edit): not the coordinator's doing, so not evidence */
+  damaged?: string
   queue: Promise<unknown>
 }
 
@@ -65,6 +67,8 @@ export interface ReplicaInit {
   /** a receipt not in any checkpoint received this long after its ack is evidence */
   receiptGraceMs?: number
   onAlert?: (e: Evidence) => void
+  /** our own copy of a log is damaged (found when it is loaded) */
+  onDamage?: (message: string) => void
 }
 
 export interface CheckpointOutcome { log: string, size: number, verified: boolean, fetched: number, receiptsProven: number, evidence: Evidence[] }
@@ -100,8 +104,8 @@ export class LedgerReplica {
   }
 
   /** Logs held here, with what was verified. */
-  list (): Array<{ log: string, size: number, verifiedSize: number, frozen: boolean }> {
-    return [...this.logs].map(([log, s]) => ({ log, size: s.merkle.size, verifiedSize: s.verifiedSize, frozen: s.frozen }))
+  list (): Array<{ log: string, size: number, verifiedSize: number, frozen: boolean, damaged?: string }> {
+    return [...this.logs].map(([log, s]) => ({ log, size: s.merkle.size, verifiedSize: s.verifiedSize, frozen: s.frozen, damaged: s.damaged }))
   }
 
   has (log: string): boolean { return this.logs.has(log) }
@@ -120,8 +124,15 @@ export class LedgerReplica {
     const saved = await this.stateDb.get(log)
     const st = saved != null ? JSON.parse(saved) as { verifiedSize: number, note: string, frozen: boolean } : { verifiedSize: 0, note: '', frozen: false }
     const s: LogState = { merkle, book, verifiedSize: st.verifiedSize, note: st.note, frozen: st.frozen, queue: Promise.resolve() }
-    // balances come from verified entries only; entries past that wait for their checkpoint
-    for await (const { index, entry } of merkle.entries(0, st.verifiedSize)) book.apply(index, entry)
+    // balances come from verified entries only; entries past that wait for their checkpoint.
+    // A copy that no longer replays is kept as it is and reported, so the node still starts and
+    // `ledger verify` can say what is wrong; it takes no new checkpoint until repaired.
+    try {
+      for await (const { index, entry } of merkle.entries(0, st.verifiedSize)) book.apply(index, entry)
+    } catch (err) {
+      s.damaged = `our replica of log ${log} is damaged: ${(err as Error).message} (move ${this.init.path} aside and restart to fetch it again)`
+      this.init.onDamage?.(s.damaged)
+    }
     this.logs.set(log, s)
     if (saved == null) await this.saveState(log, s)
     return s
@@ -180,6 +191,7 @@ export class LedgerReplica {
       out.size = s.verifiedSize
       return out
     }
+    if (s.damaged != null) throw new ReplicaDamagedError(s.damaged)
     const size = cp.size
     if (size <= s.verifiedSize) {
       // an older or equal checkpoint must agree with what we verified
@@ -299,6 +311,7 @@ export class LedgerReplica {
     const s = this.state(log)
     if (s.note === '') return { log, size: 0, root: '', checkpointRoot: '', ok: !s.frozen, frozen: s.frozen }
     const cp = parseCheckpoint(openNote(s.note, [this.verifierKey(log)]).text)
+    if (s.damaged != null) return { log, size: cp.size, root: '', checkpointRoot: b64(cp.rootHash), ok: false, frozen: s.frozen, problem: s.damaged }
     // rebuild from raw entries, not from stored subtree hashes (those could be what was tampered)
     let recomputed: Uint8Array
     try {

@@ -58,7 +58,7 @@ export interface OpenedNote {
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /** Standard base64 with padding, canonical only (Buffer's decoder silently skips junk). */
-function fromBase64 (s: string): Uint8Array | undefined {
+export function fromBase64 (s: string): Uint8Array | undefined {
   if (!BASE64.test(s)) return undefined
   const b = Buffer.from(s, 'base64')
   if (b.toString('base64') !== s) return undefined // non-zero padding bits
