@@ -29,8 +29,14 @@ export async function cliJson<T> (args: string[]): Promise<T> {
 
 export interface Daemon { child: ChildProcess, logs: () => string, dataDir: string }
 
-export async function startDaemon (dataDir: string, args: string[]): Promise<Daemon> {
-  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+/**
+ * Starts `edgecoder-node start` as its own process. Coordinators run open admission unless the test
+ * passes `--admission`: tests that are not about enrollment should not need tokens.
+ */
+export async function startDaemon (dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const role = (JSON.parse(await readFile(join(dataDir, 'config.json'), 'utf8').catch(() => '{}')) as { role?: string }).role
+  const extra = (role === 'coordinator' || args.includes('coordinator')) && !args.includes('--admission') ? ['--admission', 'open'] : []
+  const child = spawn(process.execPath, [CLI, 'start', '--data-dir', dataDir, ...args, ...extra], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
   let logs = ''
   child.stdout?.on('data', (d: Buffer) => { logs += d.toString() })
   child.stderr?.on('data', (d: Buffer) => { logs += d.toString() })

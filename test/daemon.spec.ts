@@ -95,7 +95,7 @@ describe('edgecoder-node daemons in separate processes', function () {
     const w2 = await startDaemon(w2dir, ['--role', 'worker', '--bootstrap', boot, '--slots', '2'])
     daemons.push(w2)
     const w1Peer = (await cliJson<{ peerId: string }>(['id', '--data-dir', w1dir])).peerId
-    const { id: longJob } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', cdir, '--executor', 'noop', '--input', 'long', '--delay-ms', '6000', '--timeout-ms', '30000'])
+    const { id: longJob } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', cdir, '--executor', 'noop', '--input', 'long', '--delay-ms', '12000', '--timeout-ms', '60000'])
     await waitFor(async () => {
       const s = await cliJson<JobJson>(['jobs', 'status', longJob, '--data-dir', cdir])
       return s.state === 'running' || s.state === 'succeeded'

@@ -17,8 +17,9 @@ export class Fixture {
     return d
   }
 
+  /** Coordinators here admit any peer unless a test asks for tokens (test/admission.spec.ts does). */
   async node (opts: Partial<CreateNodeOptions> & { role: CreateNodeOptions['role'] }): Promise<EdgecoderNode> {
-    const n = await createNode({ meshId: MESH, listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: opts.dataDir ?? await this.dir(), ...opts })
+    const n = await createNode({ meshId: MESH, listen: ['/ip4/127.0.0.1/tcp/0'], dataDir: opts.dataDir ?? await this.dir(), admission: { mode: 'open' }, ...opts })
     this.nodes.push(n)
     return n
   }

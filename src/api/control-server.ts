@@ -9,6 +9,7 @@ import { jobStatusToJson, peerTopology } from './views.js'
 import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
+import { handleAdmissionRoute } from './admission-routes.js'
 
 export interface ControlServer {
   url: string
@@ -65,6 +66,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
       send(res, 200, { peers: await peerTopology(node, signal) })
       return
     }
+    if (await handleAdmissionRoute(node, req, parts, url.searchParams, res, { send, readJson })) return
     if (parts[0] === 'v1' && parts[1] === 'ledger') {
       await handleLedger(node, req, parts[2] ?? '', url.searchParams, res, signal)
       return
@@ -239,7 +241,8 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
 
 function statusFor (err: Error): number {
   if (err instanceof JobNotFoundError || err.name === 'JobNotFoundError') return 404
-  if (['InvalidArgumentError', 'InvalidJobSpecError', 'InvalidStateError', 'NotSubmitterError', 'InsufficientCreditsError', 'PriceTooLowError', 'UnknownLogError'].includes(err.name)) return 400
+  if (['InvalidArgumentError', 'InvalidJobSpecError', 'InvalidStateError', 'NotSubmitterError', 'InsufficientCreditsError', 'PriceTooLowError', 'UnknownLogError', 'InvalidTokenError', 'DuplicateActionError', 'MessageExpiredError', 'InvalidSignatureError', 'WrongMeshError', 'WrongDomainError'].includes(err.name)) return 400
+  if (['UnauthorizedAdminError', 'NotAdmittedError'].includes(err.name)) return 403
   if (['NoCoordinatorError', 'RpcTimeoutError'].includes(err.name)) return 503
   return 500
 }

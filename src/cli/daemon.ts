@@ -8,6 +8,8 @@ import { DataDirFiles, parseHostPort, readConfig, writeFileAtomic, type NodeConf
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
+import { isTokenShaped } from '../admission/tokens.js'
+import { InvalidTokenError } from '../admission/errors.js'
 
 export interface StartOptions {
   dataDir: string
@@ -20,6 +22,13 @@ export interface StartOptions {
   logLevel: LogLevel
   /** how long SIGTERM waits for running jobs before handing them back */
   drainTimeoutMs: number
+  /** worker: registration token (else AGENT_REGISTRATION_TOKEN, else config) */
+  token?: string
+  /** coordinator: admission mode and auto-approval (else config) */
+  admission?: 'token' | 'open'
+  autoApprove?: boolean
+  adminKeys: string[]
+  label?: string
 }
 
 export async function runDaemon (o: StartOptions): Promise<void> {
@@ -34,6 +43,10 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const http = o.http ?? cfg.http ?? '127.0.0.1:0'
   const { host, port } = parseHostPort(http, '--http')
   const listen = o.listen.length > 0 ? o.listen : cfg.listen
+  // the contributor runbook's variable, as well as the flag and the config field
+  const envToken = process.env.AGENT_REGISTRATION_TOKEN
+  const token = o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
+  if (token != null && !isTokenShaped(token)) throw new InvalidTokenError('the registration token is malformed (expected ect_ and 43 characters); check --token or AGENT_REGISTRATION_TOKEN')
 
   const node: EdgecoderNode = await createNode({
     role,
@@ -44,7 +57,11 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     slots: o.slots ?? cfg.slots,
     processAllowlist: [...cfg.processAllowlist, ...o.allowCommands],
     offer: cfg.executors,
-    leaseMs: cfg.leaseMs
+    leaseMs: cfg.leaseMs,
+    admission: { mode: o.admission ?? cfg.admission, autoApprove: o.autoApprove ?? cfg.autoApprove },
+    adminKeys: [...cfg.adminKeys, ...o.adminKeys],
+    token,
+    label: o.label ?? process.env.AGENT_ID
   })
   let api: ControlServer | undefined
   try {
@@ -69,6 +86,8 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:assigned', d => { log.info('running job', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, executor: d.executor }) })
   ev.on('work:finished', d => { log.info('job finished', { jobId: d.jobId, exitCode: d.exitCode, error: d.error, wallMs: d.wallMs }) })
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
+  ev.on('admission:status', d => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) })
+  ev.on('admin:applied', d => { log.info('admin action applied', { kind: d.kind, target: d.target }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
   // evidence against a coordinator is loud: an error line an operator's log alerting will catch
   ev.on('ledger:alert', d => { log.error('LEDGER EVIDENCE: a coordinator log does not add up', { peerId: d.log, kind: d.kind, detail: d.detail, evidenceId: d.evidenceId }) })

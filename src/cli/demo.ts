@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { createNode, type EdgecoderNode } from '../node/create-node.js'
 import type { JobSpecInput } from '../jobs/job-spec.js'
 import { jobStatusToJson, type JobStatusJson } from '../api/views.js'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { signAdminAction } from '../admission/admin-actions.js'
 
 export interface DemoOptions { workers: number, jobs: number, write?: (line: string) => void }
 
@@ -21,13 +23,16 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
   const at = (): string => `[${(performance.now() - t0).toFixed(0).padStart(5)} ms]`
   try {
     write(`EdgeCoder demo: 1 coordinator, ${o.workers} workers, 1 client on loopback (data in ${root})`)
-    const coordinator = await createNode({ role: 'coordinator', dataDir: join(root, 'coordinator'), listen: ['/ip4/127.0.0.1/tcp/0'], meshId: 'edgecoder-demo' })
+    const coordKey = await generateKeyPair('Ed25519')
+    const coordinator = await createNode({ role: 'coordinator', privateKey: coordKey, dataDir: join(root, 'coordinator'), listen: ['/ip4/127.0.0.1/tcp/0'], meshId: 'edgecoder-demo' })
     nodes.push(coordinator)
+    // admission as in production: one registration token for the workers, then an admin approval
+    const { token, record } = await coordinator.admission.state.tokens.create({ label: 'demo workers', maxUses: o.workers, ttlMs: 600_000 })
     const boot = { meshId: 'edgecoder-demo', peers: coordinator.multiaddrs() }
     write(`${at()} coordinator ${coordinator.peerId.toString()} listening on ${coordinator.multiaddrs()[0]?.toString() ?? '?'}`)
     const workerNames = new Map<string, string>()
     for (let i = 0; i < o.workers; i++) {
-      const w = await createNode({ role: 'worker', dataDir: join(root, `worker-${i + 1}`), bootstrap: boot, slots: 2, processAllowlist: ['echo', 'uname', 'sha256sum'] })
+      const w = await createNode({ role: 'worker', dataDir: join(root, `worker-${i + 1}`), bootstrap: boot, slots: 2, processAllowlist: ['echo', 'uname', 'sha256sum'], token, label: `worker-${i + 1}` })
       nodes.push(w)
       workerNames.set(w.peerId.toString(), `worker-${i + 1}`)
     }
@@ -40,7 +45,15 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
       if (Date.now() > deadline) throw new Error('workers did not find the coordinator within 15 s')
       await new Promise(resolve => setTimeout(resolve, 25))
     }
-    write(`${at()} mesh formed: ${o.workers} workers serving the coordinator`)
+    write(`${at()} mesh formed: ${o.workers} workers connected; registration token ${record.id} (${o.workers} uses)`)
+    while (coordinator.admission.state.nodes('pending').length < o.workers) {
+      if (Date.now() > deadline) throw new Error('workers did not enroll within 15 s')
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
+    for (const n of coordinator.admission.state.nodes('pending')) {
+      const { record: r } = await coordinator.admission.submitAction(await signAdminAction(coordKey, 'edgecoder-demo', { kind: 'APPROVE', target: n.peerId, reason: 'demo' }))
+      write(`${at()} ${n.label} enrolled with the token, approved by signed admin action (audit #${r.seq})`)
+    }
 
     const ev = coordinator.events
     const name = (peer: string): string => workerNames.get(peer) ?? peer.slice(-8)

@@ -7,6 +7,7 @@ import { callDaemon, readApiInfo } from './api-client.js'
 import { runDaemon } from './daemon.js'
 import { runDemo } from './demo.js'
 import { cmdLedger } from './ledger-commands.js'
+import { cmdToken, cmdNodes, cmdPolicy, cmdAudit, cmdAdmin } from './admission-commands.js'
 import { defaultDataDir, defaultConfig, ensureDir, exists, writeConfig, DataDirFiles, ROLES, type Role, readConfig } from '../identity/data-dir.js'
 import { createKeyFile, loadKeyFile } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -22,6 +23,8 @@ Usage:
   edgecoder-node init   --data-dir D --role coordinator|worker|client
   edgecoder-node start  --data-dir D [--role R] [--listen MULTIADDR]... [--bootstrap FILE]
                         [--http HOST:PORT] [--slots N] [--allow-command CMD]... [--log-level L]
+                        [--token T (worker; or AGENT_REGISTRATION_TOKEN)] [--label L]
+                        [--admission token|open] [--auto-approve] [--admin-key PEER_ID]... (coordinator)
   edgecoder-node id     --data-dir D [--json]
   edgecoder-node jobs submit --data-dir D --executor noop|wasm|process [--input TEXT | --input-file F]
                         [--module F.wasm] [--arg A]... [--timeout-ms N] [--max-attempts N]
@@ -36,6 +39,14 @@ Usage:
                         | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
   edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]... [--json]
                         (offline: no daemon; checks the signed note and proofs)
+  edgecoder-node token  create [--uses N] [--expires 7d] [--label L] [--auto-approve] | list | revoke ID
+  edgecoder-node nodes  list [--pending|--active|--rejected] | approve ID | reject ID [--reason R]
+                        | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list
+  edgecoder-node policy show | set KEY JSON_VALUE
+  edgecoder-node audit  list | verify
+  edgecoder-node admin  keygen --out FILE
+                        (approve, reject, blacklist and policy set are signed with --admin-key FILE,
+                         default the data dir's own key)
   edgecoder-node demo   [--workers N] [--jobs N]
 
 --data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
@@ -77,8 +88,15 @@ async function cmdStart (argv: string[]): Promise<void> {
     slots: { type: 'string' },
     'allow-command': { type: 'string', multiple: true },
     'log-level': { type: 'string' },
-    'drain-timeout-ms': { type: 'string' }
+    'drain-timeout-ms': { type: 'string' },
+    token: { type: 'string' },
+    admission: { type: 'string' },
+    'auto-approve': { type: 'boolean' },
+    'admin-key': { type: 'string', multiple: true },
+    label: { type: 'string' }
   }, false)
+  const admission = str(values.admission)
+  if (admission != null && admission !== 'token' && admission !== 'open') throw new InvalidArgumentError('--admission must be token or open')
   const role = str(values.role)
   if (role != null && !(ROLES as readonly string[]).includes(role)) throw new InvalidArgumentError(`--role must be one of ${ROLES.join(', ')}`)
   const level = str(values['log-level']) ?? 'info'
@@ -97,7 +115,12 @@ async function cmdStart (argv: string[]): Promise<void> {
     slots: int(values.slots, '--slots', 1, 1024),
     allowCommands: list(values['allow-command']),
     logLevel: level as LogLevel,
-    drainTimeoutMs: int(values['drain-timeout-ms'], '--drain-timeout-ms', 0, 3_600_000) ?? 30_000
+    drainTimeoutMs: int(values['drain-timeout-ms'], '--drain-timeout-ms', 0, 3_600_000) ?? 30_000,
+    token: str(values.token),
+    admission,
+    autoApprove: values['auto-approve'] === true ? true : undefined,
+    adminKeys: list(values['admin-key']),
+    label: str(values.label)
   })
 }
 
@@ -241,7 +264,7 @@ export async function main (argv: string[]): Promise<void> {
     if (cmd == null) process.exitCode = 2
     return
   }
-  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) } }
+  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) }, token: async a => { await cmdToken(a, dataDirOf) }, nodes: async a => { await cmdNodes(a, dataDirOf) }, policy: async a => { await cmdPolicy(a, dataDirOf) }, audit: async a => { await cmdAudit(a, dataDirOf) }, admin: cmdAdmin }
   const fn = table[cmd]
   if (fn == null) throw new InvalidArgumentError(`unknown command "${cmd}" (try: edgecoder-node --help)`)
   await fn(rest)

@@ -1,5 +1,7 @@
 // The data dir holds everything a node is: its key, its config, its stores, and the address and
 // credential of its loopback control API. Nothing outside it is written.
+import { peerIdFromString } from '@libp2p/peer-id'
+import { isTokenShaped } from '../admission/tokens.js'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { mkdir, readFile, rename, stat, chmod, open } from 'node:fs/promises'
@@ -22,7 +24,8 @@ export const DataDirFiles = {
   jobsDb: 'jobs-db',
   ledgerDb: 'ledger-db',
   replicaDb: 'replica-db',
-  clientDb: 'client-db'
+  clientDb: 'client-db',
+  admissionDb: 'admission-db'
 } as const
 
 export async function ensureDir (dir: string): Promise<void> {
@@ -68,6 +71,14 @@ export interface NodeConfig {
   executors?: string[]
   /** coordinator: lease length for assignments */
   leaseMs: number
+  /** coordinator: 'token' (default: enrolled and approved nodes only) or 'open' */
+  admission: 'token' | 'open'
+  /** coordinator: approve every enrollment at once */
+  autoApprove: boolean
+  /** peer ids whose signed admin actions this node applies (a coordinator's own key always is one) */
+  adminKeys: string[]
+  /** worker: registration token (AGENT_REGISTRATION_TOKEN and --token take precedence) */
+  token?: string
 }
 
 export function defaultConfig (role: Role): NodeConfig {
@@ -76,7 +87,10 @@ export function defaultConfig (role: Role): NodeConfig {
     listen: ['/ip4/0.0.0.0/tcp/0', '/ip4/0.0.0.0/udp/0/webrtc-direct'],
     slots: 2,
     processAllowlist: [],
-    leaseMs: 10_000
+    leaseMs: 10_000,
+    admission: 'token',
+    autoApprove: false,
+    adminKeys: []
   }
 }
 
@@ -100,7 +114,7 @@ export async function readConfig (dataDir: string): Promise<NodeConfig> {
 export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidConfigError(`${source}: must be a JSON object`)
   const o = raw as Record<string, unknown>
-  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs'])
+  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs', 'admission', 'autoApprove', 'adminKeys', 'token'])
   for (const k of Object.keys(o)) if (!known.has(k)) throw new InvalidConfigError(`${source}: unknown field "${k}"`)
   if (typeof o.role !== 'string' || !(ROLES as readonly string[]).includes(o.role)) {
     throw new InvalidConfigError(`${source}: field "role" must be one of ${ROLES.join(', ')}`)
@@ -120,7 +134,25 @@ export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (o.leaseMs !== undefined) cfg.leaseMs = intIn(o.leaseMs, 'leaseMs', 500, 3_600_000, source)
   if (o.processAllowlist !== undefined) cfg.processAllowlist = stringArray(o.processAllowlist, 'processAllowlist', source)
   if (o.executors !== undefined) cfg.executors = stringArray(o.executors, 'executors', source)
+  if (o.admission !== undefined) {
+    if (o.admission !== 'token' && o.admission !== 'open') throw new InvalidConfigError(`${source}: field "admission" must be "token" or "open"`)
+    cfg.admission = o.admission
+  }
+  if (o.autoApprove !== undefined) {
+    if (typeof o.autoApprove !== 'boolean') throw new InvalidConfigError(`${source}: field "autoApprove" must be true or false`)
+    cfg.autoApprove = o.autoApprove
+  }
+  if (o.adminKeys !== undefined) cfg.adminKeys = stringArray(o.adminKeys, 'adminKeys', source).map((k, i) => peerIdField(k, `adminKeys[${i}]`, source))
+  if (o.token !== undefined) {
+    if (typeof o.token !== 'string' || !isTokenShaped(o.token)) throw new InvalidConfigError(`${source}: field "token" is not a registration token (ect_ and 43 characters)`)
+    cfg.token = o.token
+  }
   return cfg
+}
+
+function peerIdField (v: string, field: string, source: string): string {
+  try { peerIdFromString(v) } catch { throw new InvalidConfigError(`${source}: field "${field}" is not a peer id`) }
+  return v
 }
 
 function stringArray (v: unknown, field: string, source: string): string[] {

@@ -15,7 +15,11 @@ interface KeyFileJson {
 }
 
 export async function createKeyFile (dataDir: string): Promise<PrivateKey> {
-  const path = join(dataDir, DataDirFiles.key)
+  return await createKeyFileAt(join(dataDir, DataDirFiles.key))
+}
+
+/** A key file anywhere (an admin key kept apart from any node, say); never replaces one. */
+export async function createKeyFileAt (path: string): Promise<PrivateKey> {
   if (await exists(path)) throw new KeyFileError(`${path} already exists; refusing to replace an identity`)
   const key = await generateKeyPair('Ed25519')
   const body: KeyFileJson = {
@@ -29,11 +33,16 @@ export async function createKeyFile (dataDir: string): Promise<PrivateKey> {
 
 export async function loadKeyFile (dataDir: string): Promise<PrivateKey> {
   const path = join(dataDir, DataDirFiles.key)
+  if (!await exists(path)) throw new KeyFileError(`no key file at ${path}; run: edgecoder-node init --data-dir ${dataDir} --role ROLE`)
+  return await loadKeyFileAt(path)
+}
+
+export async function loadKeyFileAt (path: string): Promise<PrivateKey> {
   let st
   try {
     st = await stat(path)
   } catch {
-    throw new KeyFileError(`no key file at ${path}; run: edgecoder-node init --data-dir ${dataDir} --role ROLE`)
+    throw new KeyFileError(`no key file at ${path}`)
   }
   // A key others can read is a key others may have copied.
   if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {

@@ -25,6 +25,8 @@ import { TERMINAL_STATES, type JobRecord, type JobState } from './types.js'
 import type { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from './events.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
+import type { AdmissionCheck } from '../admission/admission-state.js'
+import { NotAdmittedError } from '../admission/errors.js'
 import {
   InvalidStateError, JobNotFoundError, MalformedMessageError, NotAssigneeError, NotSubmitterError, StaleAttemptError,
   InvalidJobSpecError
@@ -45,6 +47,8 @@ export interface CoordinatorInit {
   retryBackoffMs?: number
   /** prices, holds and settles credits; absent: jobs run free */
   ledger?: CoordinatorLedger
+  /** who may be given work, who is blacklisted, admin policy; absent: anyone */
+  admission?: AdmissionCheck
 }
 
 export interface CoordinatorComponents {
@@ -115,7 +119,7 @@ export class CoordinatorService implements Startable {
   afterStart (): void {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, this.init.admission))
     this.components.pubsub.subscribe(topic)
     const provide = async (): Promise<void> => {
       try {
@@ -157,6 +161,11 @@ export class CoordinatorService implements Startable {
   async submit (env: SignedEnvelope): Promise<string> {
     const v = await verifyJobSpec(env, this.init.meshId)
     const self = this.components.peerId.toString()
+    if (this.init.admission?.isDenied(v.owner.toString()) === true) throw new NotAdmittedError('the submitting account is blacklisted')
+    const allowed = this.init.admission?.policy('allowedExecutors')
+    if (Array.isArray(allowed) && !allowed.includes(v.spec.executor)) {
+      throw new InvalidJobSpecError(`executor "${v.spec.executor}" is not allowed on this mesh (allowed: ${allowed.join(', ')})`)
+    }
     if (v.spec.coordinator !== '' && v.spec.coordinator !== self) {
       throw new InvalidJobSpecError(`job addressed to coordinator ${v.spec.coordinator}, this is ${self}`)
     }
@@ -239,6 +248,8 @@ export class CoordinatorService implements Startable {
   private async handleClaim (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.claim, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
     const claim = decode(ClaimRequest, v.payload.body, 'claim request')
+    // only active, non-blacklisted nodes are given work
+    this.init.admission?.checkAssignable(remote.toString())
     this.workerPeers.add(remote.toString())
     const rec = this.paused ? undefined : this.pickJob(claim)
     if (rec == null) {
@@ -543,9 +554,11 @@ export async function coordinatorsCid (meshId: string): Promise<CID> {
 }
 
 /** Gossip validator for the jobs topic: only well-formed, coordinator-signed, unexpired announcements. */
-export function announcementValidator (meshId: string) {
+export function announcementValidator (meshId: string, admission?: Pick<AdmissionCheck, 'isDenied'>) {
   return async (_peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    // a blacklisted publisher's messages are rejected even when relayed by others
+    if (admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Reject
     try {
       const env = SignedEnvelope.decode(msg.data)
       const v = await verifyEnvelope(env, { domain: Domains.announce, meshId, expectedSigner: msg.from })

@@ -20,4 +20,8 @@ export interface JobEvents extends Record<string, unknown> {
   'work:acked': { jobId: string, coordinator: string, attempt: number, resultDigest: string, assignmentDigest: string }
   'work:rejected': { coordinator: string, reason: string, error: string }
   'work:aborted': { jobId: string, attempt: number, reason: string }
+  /** admission: our enrollment status at a coordinator changed (workers) */
+  'admission:status': { coordinator: string, status: 'active' | 'pending' | 'rejected', reason: string }
+  /** an admin action was applied here (its effect, not a superseded one) */
+  'admin:applied': { kind: string, target: string }
 }

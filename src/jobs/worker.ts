@@ -34,6 +34,8 @@ export interface WorkerInit {
   memoryLimitMb?: number
   /** how often coordinators are looked up in the DHT */
   discoveryIntervalMs?: number
+  /** blacklisted publishers: their announcements are rejected */
+  admission?: { isDenied: (peer: string) => boolean }
 }
 
 export interface WorkerComponents {
@@ -100,7 +102,7 @@ export class WorkerService implements Startable {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
     if (!this.components.pubsub.topicValidators.has(topic)) {
-      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId))
+      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, this.init.admission))
     }
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)

@@ -11,6 +11,7 @@ import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type Pol
 import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
+import type { SignedEnvelope } from '../wire/pb/envelope.js'
 
 export interface CoordinatorLedgerInit {
   path: string
@@ -107,6 +108,24 @@ export class CoordinatorLedger {
   }
 
   /** Appends one entry: applied to the balances at once (in order), durable when this resolves. */
+  /**
+   * An admin's signed POLICY_SET for a pricing, fee or issuance key: a POLICY entry carrying the
+   * signed action, so every replica sees which key signed the change and prices from it on.
+   * Returns the entry index, or undefined for keys that are not ledger policy.
+   */
+  async setPolicyValue (key: string, value: unknown, adminAction: SignedEnvelope): Promise<number | undefined> {
+    const p: Policy = { ...this.policy, prices: new Map(this.policy.prices) }
+    switch (key) {
+      case 'feeBps': p.feeBps = value as number; break
+      case 'welcomeGrant': p.welcomeGrant = BigInt(value as number); break
+      case 'issuancePerWindow': p.issuancePerWindow = BigInt(value as number); break
+      case 'issuanceWindowMs': p.issuanceWindowMs = value as number; break
+      case 'prices': for (const [k, v] of Object.entries(value as Record<string, number>)) p.prices.set(k, BigInt(v)); break
+      default: return undefined
+    }
+    return await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(p), adminAction, memo: `policy ${key} set by an admin` })
+  }
+
   private async appendEntry (e: LedgerEntry): Promise<number> {
     if (this.failed != null) throw new DataDirError(`ledger stopped after a write failure: ${this.failed.message}`)
     const bytes = LedgerEntry.encode(e)

@@ -30,6 +30,8 @@ export interface LedgerServiceInit {
   /** this node's replicas (every role) */
   replica?: LedgerReplica
   onAlert?: (msg: string) => void
+  /** blacklisted publishers: their checkpoints are rejected */
+  isDenied?: (peer: string) => boolean
 }
 
 export interface LedgerServiceComponents {
@@ -70,7 +72,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   afterStart (): void {
     const topic = checkpointsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId))
+    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied))
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)
   }
@@ -285,9 +287,10 @@ export class LedgerService implements Startable, LedgerFetcher {
 }
 
 /** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */
-export function checkpointValidator (meshId: string) {
+export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean) {
   return (_peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    if (isDenied?.(msg.from.toString()) === true) return TopicValidatorResult.Reject
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const pk = msg.from.publicKey

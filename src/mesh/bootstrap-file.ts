@@ -1,4 +1,5 @@
 // The bootstrap peer config file: which mesh to join and where to find its first peers.
+import { peerIdFromString } from '@libp2p/peer-id'
 import { readFile } from 'node:fs/promises'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { InvalidBootstrapFileError } from '../errors/index.js'
@@ -6,6 +7,8 @@ import { InvalidBootstrapFileError } from '../errors/index.js'
 export interface BootstrapConfig {
   meshId: string
   peers: Multiaddr[]
+  /** the mesh's admin keys (peer ids): lets every node check admin actions such as the blacklist */
+  adminKeys?: string[]
 }
 
 export const MESH_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -33,7 +36,7 @@ export function parseBootstrapConfig (raw: unknown, source = 'bootstrap config')
   }
   const o = raw as Record<string, unknown>
   for (const k of Object.keys(o)) {
-    if (k !== 'meshId' && k !== 'peers' && k !== 'comment') throw new InvalidBootstrapFileError(`${source}: unknown field "${k}"`)
+    if (k !== 'meshId' && k !== 'peers' && k !== 'comment' && k !== 'adminKeys') throw new InvalidBootstrapFileError(`${source}: unknown field "${k}"`)
   }
   if (typeof o.meshId !== 'string' || !MESH_ID_PATTERN.test(o.meshId)) {
     throw new InvalidBootstrapFileError(`${source}: field "meshId" must be 1-64 characters of letters, digits, ".", "_" or "-"`)
@@ -52,5 +55,14 @@ export function parseBootstrapConfig (raw: unknown, source = 'bootstrap config')
     }
     return ma
   })
-  return { meshId: o.meshId, peers }
+  let adminKeys: string[] | undefined
+  if (o.adminKeys !== undefined) {
+    if (!Array.isArray(o.adminKeys)) throw new InvalidBootstrapFileError(`${source}: field "adminKeys" must be an array of peer ids`)
+    adminKeys = o.adminKeys.map((k, i) => {
+      if (typeof k !== 'string') throw new InvalidBootstrapFileError(`${source}: field "adminKeys[${i}]" must be a string`)
+      try { peerIdFromString(k) } catch { throw new InvalidBootstrapFileError(`${source}: field "adminKeys[${i}]" is not a peer id`) }
+      return k
+    })
+  }
+  return { meshId: o.meshId, peers, ...(adminKeys != null ? { adminKeys } : {}) }
 }

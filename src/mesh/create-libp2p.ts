@@ -14,7 +14,7 @@ import { createPeerScoreParams } from '@libp2p/gossipsub/score'
 import type { PrivateKey, ServiceMap, ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
-import { checkpointsTopic, dhtProtocol, jobsTopic } from '../wire/domains.js'
+import { checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/domains.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
@@ -70,7 +70,7 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId)],
+        allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)],
         scoreParams: createPeerScoreParams({
           // every loopback/LAN peer shares an IP: do not punish that
           IPColocationFactorWeight: 0

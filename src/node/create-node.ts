@@ -20,11 +20,16 @@ import type { Executor } from '../executors/types.js'
 import type { Role } from '../identity/data-dir.js'
 import { DataDirFiles } from '../identity/data-dir.js'
 import { DataDirLockedError, InvalidConfigError } from '../errors/index.js'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
 import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
 import type { Policy } from '../ledger/policy.js'
+import { AdmissionDb } from '../admission/db.js'
+import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
+import { AdmissionService, type AdmissionServiceComponents } from '../admission/admission-service.js'
+import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
+import { SignedEnvelope } from '../wire/pb/envelope.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -56,6 +61,18 @@ export interface CreateNodeOptions {
   checkpointIntervalMs?: number
   /** worker: an acknowledged result missing from the log this long after is evidence */
   receiptGraceMs?: number
+  /**
+   * coordinator: who may get work. 'token' (default): only nodes enrolled with a registration token
+   * and approved (by an admin, or at once with autoApprove or an auto-approve token); 'open': any
+   * peer not blacklisted.
+   */
+  admission?: { mode?: AdmissionMode, autoApprove?: boolean }
+  /** peer ids whose signed admin actions this node applies (a coordinator's own key always is one) */
+  adminKeys?: string[]
+  /** worker: registration token to enroll with at each coordinator */
+  token?: string
+  /** worker: a label shown to coordinator admins */
+  label?: string
   signal?: AbortSignal
 }
 
@@ -74,6 +91,8 @@ export interface EdgecoderNode {
   /** other roles: replicas of the coordinators' logs this node deals with */
   readonly replica?: LedgerReplica
   readonly ledgerService: LedgerService
+  /** enrollment, admin actions, blacklist */
+  readonly admission: AdmissionService
   readonly signer: Signer
   multiaddrs (): Multiaddr[]
   /** Stops the node: workers hand back running work, stores close, nothing half-written. */
@@ -110,7 +129,31 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     consistency: async (log, from, to, signal) => await (ledgerService as LedgerService).consistency(log, from, to, signal),
     latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
   }
+  let admissionState: AdmissionState
+  let libp2pRef: Libp2p | undefined
   try {
+    const admissionDb = new AdmissionDb(join(dataDir, DataDirFiles.admissionDb))
+    await admissionDb.open()
+    closers.push(async () => { await admissionDb.close() })
+    const self = peerIdFromPrivateKey(privateKey).toString()
+    admissionState = new AdmissionState(admissionDb, {
+      meshId,
+      adminKeys: [...new Set([...(opts.role === 'coordinator' ? [self] : []), ...(opts.adminKeys ?? boot?.adminKeys ?? [])])],
+      mode: opts.admission?.mode ?? 'token',
+      autoApprove: opts.admission?.autoApprove,
+      onApplied: (action, record) => {
+        if (action.kind === AdminAction.Kind.BLACKLIST_ADD) {
+          // cut a blacklisted peer off at once; the connection gater keeps it out
+          void libp2pRef?.hangUp(peerIdFromString(action.target)).catch(() => {})
+        }
+        if (action.kind === AdminAction.Kind.POLICY_SET && ledger != null) {
+          // pricing, fees and issuance live in the ledger, recorded with the signed action
+          void ledger.setPolicyValue(action.target, JSON.parse(action.value), SignedEnvelope.decode(Buffer.from(record.envelope, 'base64'))).catch(() => {})
+        }
+        events.emit('admin:applied', { kind: action.kind, target: action.target })
+      }
+    })
+    await admissionState.open()
     if (opts.role === 'coordinator') {
       store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
       await store.open()
@@ -153,12 +196,26 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState })
   }
   if (opts.role === 'worker') {
-    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer })
+    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState })
   }
-  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica })
+  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p) })
+  services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
+    meshId,
+    signer,
+    state: admissionState,
+    serveEnrollment: opts.role === 'coordinator',
+    token: opts.role === 'worker' ? opts.token : undefined,
+    label: opts.label,
+    executors: () => opts.offer ?? executors.names(),
+    onStatus: (coordinator, status, reason) => {
+      events.emit('admission:status', { coordinator: coordinator.toString(), status: status === EnrollResponse.Status.ACTIVE ? 'active' : status === EnrollResponse.Status.PENDING ? 'pending' : 'rejected', reason })
+      // admitted: ask for work now rather than waiting for the next announcement
+      if (status === EnrollResponse.Status.ACTIVE) void (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.claimFrom(coordinator).catch(() => {})
+    }
+  })
   let libp2p: Libp2p<MeshServices & Record<string, unknown>>
   try {
     libp2p = await createMeshLibp2p({
@@ -166,8 +223,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       meshId,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
-      services
+      services,
+      // blacklisted peers: no dial, no inbound or outbound connection
+      connectionGater: {
+        denyDialPeer: async peer => admissionState.isDenied(peer.toString()),
+        denyInboundEncryptedConnection: async peer => admissionState.isDenied(peer.toString()),
+        denyOutboundEncryptedConnection: async peer => admissionState.isDenied(peer.toString())
+      }
     }) as Libp2p<MeshServices & Record<string, unknown>>
+    libp2pRef = libp2p
   } catch (err) {
     await closeAll()
     throw err
@@ -216,6 +280,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     ledger,
     replica,
     ledgerService,
+    admission: libp2p.services.admission as AdmissionService,
     signer,
     multiaddrs: () => libp2p.getMultiaddrs(),
     async stop () {

@@ -12,7 +12,9 @@ export const Protocols = {
   job: '/edgecoder/job/1.0.0',
   cancel: '/edgecoder/cancel/1.0.0',
   ledger: '/edgecoder/ledger/1.0.0',
-  ledgerSync: '/edgecoder/ledger-sync/1.0.0'
+  ledgerSync: '/edgecoder/ledger-sync/1.0.0',
+  enroll: '/edgecoder/enroll/1.0.0',
+  adminSync: '/edgecoder/admin-sync/1.0.0'
 } as const
 
 export const Domains = {
@@ -25,7 +27,10 @@ export const Domains = {
   jobQuery: '/edgecoder/job-query/1.0.0',
   cancelNotice: '/edgecoder/cancel-notice/1.0.0',
   ledgerRequest: '/edgecoder/ledger-request/1.0.0',
-  ledgerSync: '/edgecoder/ledger-sync/1.0.0'
+  ledgerSync: '/edgecoder/ledger-sync/1.0.0',
+  enroll: '/edgecoder/enroll/1.0.0',
+  adminAction: '/edgecoder/admin-action/1.0.0',
+  adminSync: '/edgecoder/admin-sync/1.0.0'
 } as const
 
 export function jobsTopic (meshId: string): string {
@@ -34,6 +39,11 @@ export function jobsTopic (meshId: string): string {
 
 export function checkpointsTopic (meshId: string): string {
   return `/edgecoder/${meshId}/checkpoints/1.0.0`
+}
+
+/** signed admin actions, so every coordinator applies the same state */
+export function policyTopic (meshId: string): string {
+  return `/edgecoder/${meshId}/policy/1.0.0`
 }
 
 export function dhtProtocol (meshId: string): string {

@@ -1,0 +1,50 @@
+// Building admin actions. The CLI signs them with the admin's key (by default the data dir's own
+// identity, which every coordinator holds as an admin key of itself) and hands the signed envelope
+// to the daemon, which checks it exactly like one arriving from another coordinator.
+import type { PrivateKey } from '@libp2p/interface'
+import { createSigner } from '../wire/signed.js'
+import { Domains } from '../wire/domains.js'
+import { SignedEnvelope } from '../wire/pb/envelope.js'
+import { AdminAction } from '../wire/pb/admission.js'
+import { validateAction } from './admission-state.js'
+import { InvalidArgumentError } from '../errors/index.js'
+
+/** admin actions stay valid for a day: long enough to reach partitioned coordinators by gossip */
+export const ADMIN_ACTION_TTL_MS = 24 * 3600_000
+
+export interface AdminActionInput {
+  kind: 'APPROVE' | 'REJECT' | 'BLACKLIST_ADD' | 'BLACKLIST_REMOVE' | 'POLICY_SET'
+  target: string
+  reason?: string
+  untilMs?: number
+  value?: string
+}
+
+export async function signAdminAction (key: PrivateKey, meshId: string, input: AdminActionInput): Promise<SignedEnvelope> {
+  const kind = AdminAction.Kind[input.kind]
+  const action: AdminAction = { kind, target: input.target, reason: input.reason ?? '', untilMs: BigInt(input.untilMs ?? 0), value: input.value ?? '' }
+  validateAction(action)
+  return await createSigner(key, meshId).sign(Domains.adminAction, AdminAction.encode(action), ADMIN_ACTION_TTL_MS)
+}
+
+export function envelopeToBase64 (env: SignedEnvelope): string {
+  return Buffer.from(SignedEnvelope.encode(env)).toString('base64')
+}
+
+export function envelopeFromBase64 (s: unknown): SignedEnvelope {
+  if (typeof s !== 'string' || s.length > 64 * 1024) throw new InvalidArgumentError('body must be {"envelope": "<base64 SignedEnvelope>"}')
+  try {
+    return SignedEnvelope.decode(Buffer.from(s, 'base64'))
+  } catch (err) {
+    throw new InvalidArgumentError(`envelope does not decode: ${(err as Error).message}`)
+  }
+}
+
+/** "90s", "15m", "12h", "7d" or plain milliseconds, as a duration in ms. */
+export function parseDuration (s: string, flag: string): number {
+  const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(s)
+  if (m == null) throw new InvalidArgumentError(`${flag} must be a duration such as 90s, 15m, 12h or 7d`)
+  const n = Number(m[1])
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] as number
+  return n * unit
+}

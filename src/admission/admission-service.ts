@@ -1,0 +1,244 @@
+// Admission on the wire. Coordinators serve /edgecoder/enroll (a worker binds a registration token to
+// its peer id) and /edgecoder/admin-sync (the admin actions they applied). Every node with admin keys
+// follows the policy topic and applies the signed actions published there, and catches up over
+// admin-sync from each coordinator it meets. Workers with a token enroll with each coordinator they
+// find and learn their status.
+import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore, type IdentifyResult, type Libp2pEvents, type TypedEventTarget } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { Domains, Protocols, policyTopic } from '../wire/domains.js'
+import { ReplayGuard, verifyEnvelope, type Signer } from '../wire/signed.js'
+import { SignedEnvelope } from '../wire/pb/envelope.js'
+import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
+import type { AdmissionState, NodeRecord } from './admission-state.js'
+import { MalformedMessageError } from '../errors/index.js'
+
+export interface AdmissionServiceInit {
+  meshId: string
+  signer: Signer
+  state: AdmissionState
+  /** coordinators: serve enrollment */
+  serveEnrollment: boolean
+  /** workers: the registration token to enroll with */
+  token?: string
+  label?: string
+  executors?: () => string[]
+  /** a coordinator admitted us (or changed our status) */
+  onStatus?: (coordinator: PeerId, status: EnrollResponse.Status, reason: string) => void
+  /** how often a pending worker asks again */
+  pendingRetryMs?: number
+}
+
+export interface AdmissionServiceComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  logger: ComponentLogger
+  metrics?: Metrics
+  pubsub: GossipSub
+  events: TypedEventTarget<Libp2pEvents>
+}
+
+const SYNC_PAGE = 200
+const ACTION_TTL_MS = 7 * 24 * 3600_000 - 60_000
+
+export class AdmissionService implements Startable {
+  readonly [Symbol.toStringTag] = 'edgecoder/admission'
+  readonly [serviceCapabilities] = ['@edgecoder/admission']
+  readonly [serviceDependencies] = ['@libp2p/identify']
+
+  private readonly log: Logger
+  private readonly rpc: RpcServer
+  private readonly replay = new ReplayGuard()
+  /** our status at each coordinator (workers) */
+  readonly statusAt = new Map<string, { status: EnrollResponse.Status, reason: string }>()
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  private readonly synced = new Set<string>()
+  private readonly abort = new AbortController()
+  private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => { this.peerIdentified(evt.detail) }
+  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleAnnouncement(evt.detail) }
+
+  constructor (private readonly components: AdmissionServiceComponents, private readonly init: AdmissionServiceInit) {
+    this.log = components.logger.forComponent('edgecoder:admission')
+    this.rpc = new RpcServer(components, 'admission')
+  }
+
+  get state (): AdmissionState { return this.init.state }
+
+  async start (): Promise<void> {
+    if (this.init.serveEnrollment) {
+      // enrollment is cheap to ask for and spends tokens: a tight per-peer rate
+      await this.rpc.register({ protocol: Protocols.enroll, limits: { ratePoints: 10, maxRequestBytes: 8 * 1024 }, handle: async (req, ctx) => await this.handleEnroll(req, ctx.remotePeer) })
+    }
+    await this.rpc.register({ protocol: Protocols.adminSync, limits: { ratePoints: 50, maxRequestBytes: 4 * 1024 }, handle: async (req, ctx) => await this.handleSync(req, ctx.remotePeer) })
+    this.components.events.addEventListener('peer:identify', this.onIdentify)
+  }
+
+  afterStart (): void {
+    const topic = policyTopic(this.init.meshId)
+    this.components.pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validateAnnouncement(msg))
+    this.components.pubsub.addEventListener('message', this.onMessage)
+    this.components.pubsub.subscribe(topic)
+  }
+
+  async stop (): Promise<void> {
+    this.abort.abort()
+    for (const t of this.retryTimers.values()) clearTimeout(t)
+    this.components.events.removeEventListener('peer:identify', this.onIdentify)
+    this.components.pubsub.removeEventListener('message', this.onMessage)
+    try { this.components.pubsub.unsubscribe(policyTopic(this.init.meshId)) } catch {}
+    this.components.pubsub.topicValidators.delete(policyTopic(this.init.meshId))
+    await this.rpc.unregisterAll()
+  }
+
+  /**
+   * Applies an admin action signed here or by the CLI, then publishes it so every coordinator
+   * applies it too. Throws UnauthorizedAdminError, DuplicateActionError, ... like a remote one.
+   */
+  async submitAction (envelope: SignedEnvelope): Promise<Awaited<ReturnType<AdmissionState['applyAction']>>> {
+    const out = await this.init.state.applyAction(envelope)
+    try {
+      await this.components.pubsub.publish(policyTopic(this.init.meshId), AdminActionAnnouncement.encode({ action: envelope }))
+    } catch (err) {
+      // no peer on the topic yet: others catch up over admin-sync when they meet us
+      this.log('publishing admin action: %s', (err as Error).message)
+    }
+    return out
+  }
+
+  /** Signs an admin action with this node's own key (it must be one of the admin keys). */
+  async signAction (body: Uint8Array): Promise<SignedEnvelope> {
+    return await this.init.signer.sign(Domains.adminAction, body, ACTION_TTL_MS)
+  }
+
+  // --- enrollment, coordinator side ---
+
+  private async handleEnroll (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.enroll, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    let body: EnrollRequest
+    try { body = EnrollRequest.decode(v.payload.body, { limits: { executors: 64 } }) } catch (err) { throw new MalformedMessageError(`enroll request does not decode: ${(err as Error).message}`) }
+    const rec = await this.init.state.enroll(remote.toString(), body)
+    this.log('enrolled %p: %s', remote, rec.status)
+    return EnrollResponse.encode(toResponse(rec))
+  }
+
+  // --- enrollment, worker side ---
+
+  private peerIdentified (r: IdentifyResult): void {
+    const peer = r.peerId
+    if (this.abort.signal.aborted) return
+    if (r.protocols.includes(Protocols.adminSync) && this.init.state.adminKeys.length > 0 && !this.synced.has(peer.toString())) {
+      this.synced.add(peer.toString())
+      void this.syncFrom(peer).catch(err => { this.synced.delete(peer.toString()); this.log('admin sync from %p: %s', peer, (err as Error).message) })
+    }
+    if (this.init.token != null && r.protocols.includes(Protocols.enroll)) void this.enroll(peer)
+  }
+
+  /** Enrolls with `coordinator` and records the answer; a pending node asks again later. */
+  async enroll (coordinator: PeerId): Promise<EnrollResponse> {
+    const key = coordinator.toString()
+    clearTimeout(this.retryTimers.get(key))
+    try {
+      const body = EnrollRequest.encode({ token: this.init.token ?? '', label: this.init.label ?? '', executors: this.init.executors?.() ?? [] })
+      const env = await this.init.signer.sign(Domains.enroll, body, 30_000)
+      const res = EnrollResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.enroll, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
+      const before = this.statusAt.get(key)
+      this.statusAt.set(key, { status: res.status, reason: res.reason })
+      if (before?.status !== res.status) this.init.onStatus?.(coordinator, res.status, res.reason)
+      if (res.status === EnrollResponse.Status.PENDING) this.retryLater(coordinator)
+      return res
+    } catch (err) {
+      const e = err as Error
+      this.log('enrolling with %p: %s %s', coordinator, e.name, e.message)
+      this.statusAt.set(key, { status: EnrollResponse.Status.REJECTED, reason: `${e.name}: ${e.message}` })
+      this.init.onStatus?.(coordinator, EnrollResponse.Status.REJECTED, `${e.name}: ${e.message}`)
+      if (e.name !== 'InvalidTokenError' && e.name !== 'NotAdmittedError') this.retryLater(coordinator)
+      throw err
+    }
+  }
+
+  private retryLater (coordinator: PeerId): void {
+    if (this.abort.signal.aborted) return
+    const t = setTimeout(() => { void this.enroll(coordinator).catch(() => {}) }, this.init.pendingRetryMs ?? 2_000)
+    t.unref?.()
+    this.retryTimers.set(coordinator.toString(), t)
+  }
+
+  // --- admin actions on gossip ---
+
+  private async validateAnnouncement (msg: GossipMessage): Promise<TopicValidatorResult> {
+    if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    let env: SignedEnvelope
+    try {
+      env = AdminActionAnnouncement.decode(msg.data).action ?? { payload: new Uint8Array(), signature: new Uint8Array() }
+      const v = await verifyEnvelope(env, { domain: Domains.adminAction, meshId: this.init.meshId })
+      // a node without admin keys cannot judge authority: it relays what verifies
+      if (this.init.state.adminKeys.length > 0 && !this.init.state.isAdmin(v.signer.toString())) return TopicValidatorResult.Reject
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    return (await this.init.state.seen(env)) ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
+  }
+
+  private async handleAnnouncement (msg: GossipMessage): Promise<void> {
+    if (msg.topic !== policyTopic(this.init.meshId) || this.init.state.adminKeys.length === 0) return
+    try {
+      const env = AdminActionAnnouncement.decode(msg.data).action
+      if (env == null) return
+      const { record } = await this.init.state.applyAction(env)
+      this.log('applied admin action %s %s from gossip', record.kind, record.target)
+    } catch (err) {
+      if ((err as Error).name !== 'DuplicateActionError') this.log('admin action from gossip not applied: %s', (err as Error).message)
+    }
+  }
+
+  // --- admin-sync ---
+
+  private async handleSync (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+    const v = await verifyEnvelope(req, { domain: Domains.adminSync, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
+    let q: AdminSyncRequest
+    try { q = AdminSyncRequest.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`admin sync request does not decode: ${(err as Error).message}`) }
+    const from = Number(q.from)
+    const records = await this.init.state.audit(from, SYNC_PAGE)
+    return AdminSyncResponse.encode({
+      actions: records.map(r => SignedEnvelope.decode(Buffer.from(r.envelope, 'base64'))),
+      next: BigInt(from + records.length)
+    })
+  }
+
+  /** Applies every admin action `peer` holds that we lack (expired ones too: they were valid when issued). */
+  async syncFrom (peer: PeerId, signal: AbortSignal = this.abort.signal): Promise<number> {
+    let from = 0n
+    let applied = 0
+    for (let page = 0; page < 10_000; page++) {
+      const env = await this.init.signer.sign(Domains.adminSync, AdminSyncRequest.encode({ from }), 30_000)
+      const res = AdminSyncResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.adminSync, env, { signal, timeoutMs: 10_000 }), { limits: { actions: SYNC_PAGE } })
+      for (const a of res.actions) {
+        if (await this.init.state.seen(a)) continue
+        try {
+          await this.init.state.applyAction(a, { allowExpired: true })
+          applied++
+        } catch (err) {
+          // actions signed by keys we do not hold as admin are not ours to apply
+          this.log('admin sync: action from %p not applied: %s', peer, (err as Error).message)
+        }
+      }
+      if (res.actions.length === 0 || res.next <= from) break
+      from = res.next
+    }
+    if (applied > 0) this.log('admin sync: applied %d actions from %p', applied, peer)
+    return applied
+  }
+}
+
+function toResponse (rec: NodeRecord): EnrollResponse {
+  const status = rec.status === 'active' ? EnrollResponse.Status.ACTIVE : rec.status === 'pending' ? EnrollResponse.Status.PENDING : EnrollResponse.Status.REJECTED
+  return { status, reason: rec.reason }
+}
+
+/** Gossip validators of other topics reject messages published by blacklisted peers through this. */
+export function deniedPublisher (state: AdmissionState | undefined, msg: GossipMessage): boolean {
+  return state != null && msg.type === 'signed' && state.isDenied(msg.from.toString())
+}

@@ -1,0 +1,331 @@
+// Who may do what on this node: the enrolled nodes and their status, the blacklist, and every admin
+// action applied, in a hash-chained audit log. One instance per node, backed by `admission-db`.
+//
+// Admin actions converge across coordinators without a leader: each target (a node's status, a
+// node's blacklist entry, a policy key) takes the action with the latest signed issue time, so any
+// order of delivery ends in the same state. Every action is kept in the audit log, including those
+// that arrived late and were superseded.
+import { createHash } from 'node:crypto'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { AdmissionDb } from './db.js'
+import { TokenStore, isTokenShaped, type TokenRecord } from './tokens.js'
+import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
+import { verifyEnvelope, toHex } from '../wire/signed.js'
+import { Domains } from '../wire/domains.js'
+import { SignedEnvelope } from '../wire/pb/envelope.js'
+import { AdminAction, EnrollRequest } from '../wire/pb/admission.js'
+import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
+
+export type AdmissionMode = 'token' | 'open'
+export type NodeStatus = 'pending' | 'active' | 'rejected'
+
+export interface NodeRecord {
+  peerId: string
+  status: NodeStatus
+  label: string
+  executors: string[]
+  /** id of the token it enrolled (or last rotated) with; '' in open mode */
+  tokenId: string
+  enrolledAt: number
+  updatedAt: number
+  reason: string
+  /** issue time of the admin action that last set the status (last-writer-wins) */
+  decidedAt: number
+}
+
+export interface BlacklistEntry {
+  peerId: string
+  /** false once removed (kept, so an older add delivered late cannot resurrect it) */
+  listed: boolean
+  reason: string
+  /** unix ms after which the entry lapses; 0 = never */
+  until: number
+  by: string
+  issuedAt: number
+}
+
+export interface AuditRecord {
+  seq: number
+  /** hex SHA-256 of the previous record ('' for the first) */
+  prev: string
+  /** hex SHA-256 over seq, prev and the signed envelope: the chain */
+  hash: string
+  /** hex SHA-256 of the signed payload: names the action */
+  id: string
+  kind: string
+  target: string
+  reason: string
+  signer: string
+  issuedAt: number
+  appliedAt: number
+  /** 'applied', or 'superseded' when a later action on the same target was already applied */
+  effect: 'applied' | 'superseded'
+  /** base64 of the encoded SignedEnvelope, exactly as received */
+  envelope: string
+}
+
+export interface AdmissionStateInit {
+  meshId: string
+  /** peer ids whose signatures carry admin authority */
+  adminKeys: string[]
+  mode: AdmissionMode
+  /** approve every enrollment at once (otherwise only tokens created with autoApprove do) */
+  autoApprove?: boolean
+  /** told of each applied action (to hang up on a blacklisted peer, change pricing, ...) */
+  onApplied?: (action: AdminAction, record: AuditRecord) => void
+}
+
+/** Policy keys an admin can set, with the check each value must pass. */
+export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
+  allowedExecutors: v => Array.isArray(v) && v.length <= 64 && v.every(x => typeof x === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(x)),
+  feeBps: v => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 10_000,
+  welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
+  issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,
+  issuanceWindowMs: v => Number.isSafeInteger(v) && (v as number) >= 1000,
+  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).every(([k, p]) => /^[a-z][a-z0-9-]{0,31}$/.test(k) && Number.isSafeInteger(p) && (p as number) >= 0)
+}
+
+const pad = (n: number): string => n.toString().padStart(12, '0')
+
+function chainHash (seq: number, prev: string, envelope: Uint8Array): string {
+  return createHash('sha256').update(`edgecoder/audit/v1\n${seq}\n${prev}\n`).update(envelope).digest('hex')
+}
+
+/** What the job and ledger services ask of admission (AdmissionState implements it). */
+export interface AdmissionCheck {
+  isDenied: (peer: string) => boolean
+  /** throws NotAdmittedError unless the peer may be given work */
+  checkAssignable: (peer: string) => void
+  policy: (key: string) => unknown
+}
+
+export class AdmissionState implements AdmissionCheck {
+  readonly tokens: TokenStore
+  private readonly nodeMap = new Map<string, NodeRecord>()
+  private readonly blacklistMap = new Map<string, BlacklistEntry>()
+  private readonly policyMap = new Map<string, { value: unknown, issuedAt: number }>()
+  private readonly admins: Set<string>
+  private head = { seq: -1, hash: '' }
+  /** serializes writes: enrollments and actions each read, then write */
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor (private readonly db: AdmissionDb, private readonly init: AdmissionStateInit) {
+    this.tokens = new TokenStore(db)
+    for (const k of init.adminKeys) {
+      try { peerIdFromString(k) } catch { throw new InvalidArgumentError(`admin key "${k}" is not a peer id`) }
+    }
+    this.admins = new Set(init.adminKeys)
+  }
+
+  get mode (): AdmissionMode { return this.init.mode }
+  get adminKeys (): string[] { return [...this.admins] }
+
+  async open (): Promise<void> {
+    for await (const v of this.db.nodes.values()) { const n = JSON.parse(v) as NodeRecord; this.nodeMap.set(n.peerId, n) }
+    for await (const v of this.db.blacklist.values()) { const b = JSON.parse(v) as BlacklistEntry; this.blacklistMap.set(b.peerId, b) }
+    for await (const [k, v] of this.db.policy.iterator()) this.policyMap.set(k, JSON.parse(v) as { value: unknown, issuedAt: number })
+    for await (const v of this.db.audit.values({ reverse: true, limit: 1 })) {
+      const r = JSON.parse(v) as AuditRecord
+      this.head = { seq: r.seq, hash: r.hash }
+    }
+  }
+
+  private async serial<T> (fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn)
+    this.queue = run.catch(() => {})
+    return await run
+  }
+
+  /** A blacklisted peer: no connection, no gossip, no work. */
+  isDenied (peer: string, now = Date.now()): boolean {
+    const b = this.blacklistMap.get(peer)
+    return b != null && b.listed && (b.until === 0 || b.until > now)
+  }
+
+  /** Throws NotAdmittedError unless `peer` may be given work here. */
+  checkAssignable (peer: string): void {
+    if (this.isDenied(peer)) throw new NotAdmittedError('this peer is blacklisted')
+    if (this.init.mode === 'open') return
+    const n = this.nodeMap.get(peer)
+    if (n == null) throw new NotAdmittedError('not enrolled: start the worker with a registration token (--token or AGENT_REGISTRATION_TOKEN)')
+    if (n.status !== 'active') throw new NotAdmittedError(`enrollment is ${n.status}${n.reason !== '' ? ` (${n.reason})` : ''}`)
+  }
+
+  node (peer: string): NodeRecord | undefined { return this.nodeMap.get(peer) }
+
+  nodes (status?: NodeStatus): NodeRecord[] {
+    return [...this.nodeMap.values()].filter(n => status == null || n.status === status).sort((a, b) => a.enrolledAt - b.enrolledAt)
+  }
+
+  blacklist (now = Date.now()): BlacklistEntry[] {
+    return [...this.blacklistMap.values()].filter(b => b.listed && (b.until === 0 || b.until > now))
+  }
+
+  policy (key: string): unknown { return this.policyMap.get(key)?.value }
+  policies (): Record<string, unknown> { return Object.fromEntries([...this.policyMap].map(([k, v]) => [k, v.value])) }
+
+  /**
+   * Enrolls `peer` (already proven to be the signer of the request). A known peer re-enrolling with
+   * its own token, or with none, just learns its status (a restart); a new token is a rotation: it
+   * is spent and recorded, and the node keeps its status, identity and credits.
+   */
+  async enroll (peer: string, req: EnrollRequest, now = Date.now()): Promise<NodeRecord> {
+    return await this.serial(async () => {
+      if (this.isDenied(peer, now)) throw new NotAdmittedError('this peer is blacklisted')
+      const known = this.nodeMap.get(peer)
+      let token: TokenRecord | undefined
+      if (req.token !== '') {
+        if (!isTokenShaped(req.token)) throw new InvalidTokenError('not a registration token (expected ect_ and 43 characters)')
+        token = await this.tokens.spend(req.token, peer, now)
+      } else if (known == null && this.init.mode === 'token') {
+        throw new InvalidTokenError('a registration token is required to enroll here')
+      }
+      const executors = req.executors.slice(0, 64).map(e => e.slice(0, 32))
+      const label = req.label.slice(0, 200)
+      let rec: NodeRecord
+      if (known != null) {
+        rec = { ...known, label: label !== '' ? label : known.label, executors, tokenId: token?.id ?? known.tokenId, updatedAt: now }
+      } else {
+        const approve = this.init.mode === 'open' || this.init.autoApprove === true || token?.autoApprove === true
+        rec = { peerId: peer, status: approve ? 'active' : 'pending', label, executors, tokenId: token?.id ?? '', enrolledAt: now, updatedAt: now, reason: approve ? 'approved on enrollment' : 'awaiting approval', decidedAt: 0 }
+      }
+      await this.db.nodes.put(peer, JSON.stringify(rec))
+      this.nodeMap.set(peer, rec)
+      return rec
+    })
+  }
+
+  isAdmin (peer: string): boolean { return this.admins.has(peer) }
+
+  /** Whether this exact signed action was applied before. */
+  async seen (envelope: SignedEnvelope): Promise<boolean> {
+    const id = createHash('sha256').update(envelope.payload).digest('hex')
+    return (await this.db.applied.get(id)) != null
+  }
+
+  /**
+   * Verifies and applies a signed admin action: right domain and mesh, unexpired (unless replayed
+   * from another node's audit log, `allowExpired`), signed by an admin key, never applied before.
+   * Appends it to the audit log in the same batch as its effect.
+   */
+  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction, record: AuditRecord }> {
+    const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
+    const signer = v.signer.toString()
+    if (!this.admins.has(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
+    let action: AdminAction
+    try { action = AdminAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`admin action does not decode: ${(err as Error).message}`) }
+    validateAction(action)
+    const id = toHex(v.digest)
+    const issuedAt = Number(v.payload.issuedAtMs)
+    const envBytes = SignedEnvelope.encode(envelope)
+    return await this.serial(async () => {
+      if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`admin action ${id.slice(0, 12)} was already applied`)
+      const now = opts.now ?? Date.now()
+      const next = this.nextState(action, issuedAt, signer, now)
+      const effect = next == null ? 'superseded' : 'applied'
+      const seq = this.head.seq + 1
+      const record: AuditRecord = {
+        seq, prev: this.head.hash, hash: chainHash(seq, this.head.hash, envBytes), id, kind: action.kind, target: action.target,
+        reason: action.reason, signer, issuedAt, appliedAt: now, effect, envelope: Buffer.from(envBytes).toString('base64')
+      }
+      // the effect, the audit record and the "applied" mark in one batch: a crash keeps all or none
+      const ops: Array<{ type: 'put', key: string, value: string, sublevel: AdmissionDb['nodes'] }> = [
+        { type: 'put', key: pad(seq), value: JSON.stringify(record), sublevel: this.db.audit },
+        { type: 'put', key: id, value: String(seq), sublevel: this.db.applied }
+      ]
+      if (next != null) ops.push({ type: 'put', key: next.key, value: JSON.stringify(next.value), sublevel: this.db[next.table] })
+      await this.db.level.batch(ops)
+      this.head = { seq, hash: record.hash }
+      if (next != null) {
+        if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
+        else if (next.table === 'blacklist') this.blacklistMap.set(next.key, next.value as BlacklistEntry)
+        else this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
+        this.init.onApplied?.(action, record)
+      }
+      return { action, record }
+    })
+  }
+
+  /** The target's new state, or undefined when a later action on it was already applied. */
+  private nextState (a: AdminAction, issuedAt: number, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number } } | undefined {
+    switch (a.kind) {
+      case AdminAction.Kind.APPROVE:
+      case AdminAction.Kind.REJECT: {
+        const n = this.nodeMap.get(a.target)
+        if (n != null && n.decidedAt > issuedAt) return undefined
+        const status: NodeStatus = a.kind === AdminAction.Kind.APPROVE ? 'active' : 'rejected'
+        // an approval may come before the node enrolled here (it enrolled at another coordinator)
+        const base = n ?? { peerId: a.target, label: '', executors: [], tokenId: '', enrolledAt: now }
+        return { table: 'nodes', key: a.target, value: { ...base, status, reason: a.reason !== '' ? a.reason : `${status === 'active' ? 'approved' : 'rejected'} by ${signer}`, updatedAt: now, decidedAt: issuedAt } }
+      }
+      case AdminAction.Kind.BLACKLIST_ADD:
+      case AdminAction.Kind.BLACKLIST_REMOVE: {
+        const b = this.blacklistMap.get(a.target)
+        if (b != null && b.issuedAt > issuedAt) return undefined
+        return { table: 'blacklist', key: a.target, value: { peerId: a.target, listed: a.kind === AdminAction.Kind.BLACKLIST_ADD, reason: a.reason, until: Number(a.untilMs), by: signer, issuedAt } }
+      }
+      case AdminAction.Kind.POLICY_SET: {
+        const p = this.policyMap.get(a.target)
+        if (p != null && p.issuedAt > issuedAt) return undefined
+        return { table: 'policy', key: a.target, value: { value: JSON.parse(a.value) as unknown, issuedAt } }
+      }
+    }
+    return undefined
+  }
+
+  /** Audit records from `from`, oldest first. */
+  async audit (from = 0, limit = 1000): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = []
+    for await (const v of this.db.audit.values({ gte: pad(from), limit })) out.push(JSON.parse(v) as AuditRecord)
+    return out
+  }
+
+  /**
+   * Recomputes the hash chain and checks every signature in it. Returns where it breaks, if it does:
+   * an edited, removed or reordered record, or an envelope that no longer verifies.
+   */
+  async verifyAudit (): Promise<{ ok: boolean, count: number, head: string, problem?: string }> {
+    let prev = ''
+    let seq = 0
+    for await (const v of this.db.audit.values()) {
+      const r = JSON.parse(v) as AuditRecord
+      if (r.seq !== seq) return { ok: false, count: seq, head: prev, problem: `record ${seq} is missing (found ${r.seq})` }
+      const env = new Uint8Array(Buffer.from(r.envelope, 'base64'))
+      if (r.prev !== prev || chainHash(seq, prev, env) !== r.hash) return { ok: false, count: seq, head: prev, problem: `record ${seq} does not chain: it was edited, or one before it was` }
+      try {
+        const ver = await verifyEnvelope(SignedEnvelope.decode(env), { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: true })
+        if (ver.signer.toString() !== r.signer || toHex(ver.digest) !== r.id) throw new Error('signer or id differs from the record')
+        const a = AdminAction.decode(ver.payload.body)
+        if (a.kind !== r.kind || a.target !== r.target) throw new Error('kind or target differs from the signed action')
+      } catch (err) {
+        return { ok: false, count: seq, head: prev, problem: `record ${seq}: ${(err as Error).message}` }
+      }
+      prev = r.hash
+      seq++
+    }
+    if (seq !== this.head.seq + 1) return { ok: false, count: seq, head: prev, problem: `the log ends at record ${seq - 1}, but ${this.head.seq} was written` }
+    return { ok: true, count: seq, head: prev }
+  }
+}
+
+/** Refuses actions whose fields do not fit their kind, before anything is written. */
+export function validateAction (a: AdminAction): void {
+  switch (a.kind) {
+    case AdminAction.Kind.APPROVE:
+    case AdminAction.Kind.REJECT:
+    case AdminAction.Kind.BLACKLIST_ADD:
+    case AdminAction.Kind.BLACKLIST_REMOVE:
+      try { peerIdFromString(a.target) } catch { throw new InvalidArgumentError(`"${a.target.slice(0, 80)}" is not a peer id`) }
+      if (a.reason.length > 500) throw new InvalidArgumentError('reason is longer than 500 characters')
+      return
+    case AdminAction.Kind.POLICY_SET: {
+      const check = POLICY_KEYS[a.target]
+      if (check == null) throw new InvalidArgumentError(`unknown policy key "${a.target.slice(0, 80)}" (one of ${Object.keys(POLICY_KEYS).join(', ')})`)
+      let value: unknown
+      try { value = JSON.parse(a.value) } catch { throw new InvalidArgumentError(`policy ${a.target}: value is not JSON`) }
+      if (!check(value)) throw new InvalidArgumentError(`policy ${a.target}: value ${a.value.slice(0, 80)} is out of range`)
+      return
+    }
+  }
+  throw new InvalidArgumentError(`unknown admin action kind ${String(a.kind)}`)
+}

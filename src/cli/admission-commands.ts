@@ -1,0 +1,154 @@
+// `edgecoder-node token | nodes | policy | audit | admin keygen`: enrollment tokens, the node
+// registry, the blacklist, policy and the audit log. Actions that change who may do what are signed
+// here, with the admin key (`--admin-key FILE`, default the data dir's identity key), and applied by
+// the daemon only if that key is one of its admin keys.
+import { resolve } from 'node:path'
+import { parse, str, int } from './args.js'
+import { callDaemon } from './api-client.js'
+import { InvalidArgumentError, defineError } from '../errors/index.js'
+import { loadKeyFile, loadKeyFileAt, createKeyFileAt } from '../identity/key-file.js'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { signAdminAction, envelopeToBase64, parseDuration, type AdminActionInput } from '../admission/admin-actions.js'
+import type { AuditRecord, BlacklistEntry, NodeRecord } from '../admission/admission-state.js'
+import type { TokenRecord } from '../admission/tokens.js'
+
+export const AuditVerificationError = defineError('AuditVerificationError')
+
+type DataDirOf = (v: Record<string, unknown>) => string
+const base = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as const
+const signing = { ...base, 'admin-key': { type: 'string' }, reason: { type: 'string' } } as const
+
+function out (json: boolean, value: unknown, text: string): void {
+  process.stdout.write((json ? JSON.stringify(value, null, 2) : text) + '\n')
+}
+
+const when = (ms: number): string => ms === 0 ? 'never' : new Date(ms).toISOString()
+
+/** Signs `input` with the admin key and has the daemon apply (and publish) it. */
+async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirOf, input: AdminActionInput): Promise<AuditRecord> {
+  const dataDir = dataDirOf(values)
+  const keyFile = str(values['admin-key'])
+  const key = keyFile != null ? await loadKeyFileAt(resolve(keyFile)) : await loadKeyFile(dataDir)
+  const { meshId } = await callDaemon<{ meshId: string }>(dataDir, 'GET', '/v1/node')
+  const env = await signAdminAction(key, meshId, { ...input, reason: input.reason ?? str(values.reason) })
+  return await callDaemon<AuditRecord>(dataDir, 'POST', '/v1/admin/actions', { envelope: envelopeToBase64(env) })
+}
+
+function actionLine (r: AuditRecord): string {
+  return `${r.effect === 'applied' ? 'applied' : 'recorded (a later action on the same target wins)'}: ${r.kind} ${r.target} (audit #${r.seq}, signed by ${r.signer})`
+}
+
+export async function cmdToken (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub === 'create') {
+    const { values } = parse(rest, { ...base, uses: { type: 'string' }, expires: { type: 'string' }, label: { type: 'string' }, 'auto-approve': { type: 'boolean' } }, false)
+    const expires = str(values.expires)
+    const r = await callDaemon<{ token: string, id: string, maxUses: number, expiresAt: number }>(dataDirOf(values), 'POST', '/v1/tokens', {
+      label: str(values.label), uses: int(values.uses, '--uses', 1, 1_000_000), ttlMs: expires != null ? parseDuration(expires, '--expires') : undefined, autoApprove: values['auto-approve'] === true
+    })
+    // the token itself goes to stdout alone, so it can be captured; it is shown only this once
+    out(values.json === true, r, r.token)
+    return
+  }
+  if (sub === 'list') {
+    const { values } = parse(rest, base, false)
+    const { tokens } = await callDaemon<{ tokens: Array<Omit<TokenRecord, 'hash'>> }>(dataDirOf(values), 'GET', '/v1/tokens')
+    out(values.json === true, tokens, tokens.length === 0 ? '(no tokens)' : tokens.map(t => `${t.id}  ${t.revoked ? 'revoked' : t.expiresAt !== 0 && t.expiresAt < Date.now() ? 'expired' : 'valid  '}  ${t.uses}/${t.maxUses} used  expires ${when(t.expiresAt)}${t.autoApprove ? '  auto-approve' : ''}  ${t.label}`).join('\n'))
+    return
+  }
+  if (sub === 'revoke') {
+    const { values, positionals } = parse(rest, base)
+    if (positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node token revoke ID')
+    const t = await callDaemon<Omit<TokenRecord, 'hash'>>(dataDirOf(values), 'POST', `/v1/tokens/${encodeURIComponent(positionals[0])}/revoke`)
+    out(values.json === true, t, `revoked ${t.id}`)
+    return
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node token create [--uses N] [--expires 7d] [--label L] [--auto-approve] | list | revoke ID')
+}
+
+export async function cmdNodes (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub === 'list') {
+    const { values } = parse(rest, { ...base, pending: { type: 'boolean' }, active: { type: 'boolean' }, rejected: { type: 'boolean' } }, false)
+    const status = values.pending === true ? 'pending' : values.active === true ? 'active' : values.rejected === true ? 'rejected' : undefined
+    const r = await callDaemon<{ mode: string, nodes: NodeRecord[] }>(dataDirOf(values), 'GET', `/v1/nodes${status != null ? `?status=${status}` : ''}`)
+    out(values.json === true, r.nodes, r.nodes.length === 0 ? `(no ${status ?? 'enrolled'} nodes; admission: ${r.mode})` : r.nodes.map(n => `${n.peerId}  ${n.status.padEnd(8)}  ${n.label}  ${n.reason}`).join('\n'))
+    return
+  }
+  if (sub === 'approve' || sub === 'reject') {
+    const { values, positionals } = parse(rest, signing)
+    if (positionals.length !== 1) throw new InvalidArgumentError(`usage: edgecoder-node nodes ${sub} PEER_ID [--reason R]`)
+    const r = await adminAction(values, dataDirOf, { kind: sub === 'approve' ? 'APPROVE' : 'REJECT', target: positionals[0] })
+    out(values.json === true, r, actionLine(r))
+    return
+  }
+  if (sub === 'blacklist') {
+    const [op, ...more] = rest
+    if (op === 'list') {
+      const { values } = parse(more, base, false)
+      const { blacklist } = await callDaemon<{ blacklist: BlacklistEntry[] }>(dataDirOf(values), 'GET', '/v1/blacklist')
+      out(values.json === true, blacklist, blacklist.length === 0 ? '(blacklist empty)' : blacklist.map(b => `${b.peerId}  until ${when(b.until)}  ${b.reason}  (by ${b.by})`).join('\n'))
+      return
+    }
+    if (op === 'add' || op === 'remove') {
+      const { values, positionals } = parse(more, { ...signing, expires: { type: 'string' } })
+      if (positionals.length !== 1) throw new InvalidArgumentError(`usage: edgecoder-node nodes blacklist ${op} PEER_ID${op === 'add' ? ' --reason R [--expires 7d]' : ''}`)
+      if (op === 'add' && (str(values.reason) ?? '') === '') throw new InvalidArgumentError('--reason is required: the audit log keeps why')
+      const expires = str(values.expires)
+      const r = await adminAction(values, dataDirOf, { kind: op === 'add' ? 'BLACKLIST_ADD' : 'BLACKLIST_REMOVE', target: positionals[0], untilMs: expires != null ? Date.now() + parseDuration(expires, '--expires') : 0 })
+      out(values.json === true, r, actionLine(r))
+      return
+    }
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node nodes list [--pending|--active|--rejected] | approve ID | reject ID | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list')
+}
+
+export async function cmdPolicy (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub === 'show') {
+    const { values } = parse(rest, base, false)
+    const r = await callDaemon<{ adminKeys: string[], policy: Record<string, unknown> }>(dataDirOf(values), 'GET', '/v1/admin/policy')
+    out(values.json === true, r, [`admin keys: ${r.adminKeys.join(', ') || '(none)'}`, ...Object.entries(r.policy).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)].join('\n'))
+    return
+  }
+  if (sub === 'set') {
+    const { values, positionals } = parse(rest, signing)
+    if (positionals.length !== 2) throw new InvalidArgumentError('usage: edgecoder-node policy set KEY JSON_VALUE   (e.g. policy set allowedExecutors \'["wasm","noop"]\')')
+    const r = await adminAction(values, dataDirOf, { kind: 'POLICY_SET', target: positionals[0], value: positionals[1] })
+    out(values.json === true, r, actionLine(r))
+    return
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node policy show | set KEY JSON_VALUE')
+}
+
+export async function cmdAudit (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub === 'list') {
+    const { values } = parse(rest, { ...base, from: { type: 'string' }, limit: { type: 'string' } }, false)
+    const { records } = await callDaemon<{ records: AuditRecord[] }>(dataDirOf(values), 'GET', `/v1/admin/audit?from=${int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER) ?? 0}&limit=${int(values.limit, '--limit', 1, 10_000) ?? 1000}`)
+    out(values.json === true, records, records.length === 0 ? '(no admin actions)' : records.map(r => `#${r.seq}  ${new Date(r.appliedAt).toISOString()}  ${r.kind.padEnd(16)}  ${r.target}  ${r.effect}  by ${r.signer}${r.reason !== '' ? `  "${r.reason}"` : ''}`).join('\n'))
+    return
+  }
+  if (sub === 'verify') {
+    const { values } = parse(rest, base, false)
+    const r = await callDaemon<{ ok: boolean, count: number, head: string, problem?: string }>(dataDirOf(values), 'POST', '/v1/admin/audit/verify')
+    out(values.json === true, r, r.ok ? `ok: ${r.count} actions, chain head ${r.head || '(empty)'}` : `BROKEN: ${r.problem ?? ''}`)
+    if (!r.ok) throw new AuditVerificationError(`the audit log does not verify: ${r.problem ?? ''}`)
+    return
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node audit list [--from N --limit K] | verify')
+}
+
+export async function cmdAdmin (argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv
+  if (sub === 'keygen') {
+    const { values } = parse(rest, { json: { type: 'boolean' }, out: { type: 'string' } }, false)
+    const file = str(values.out)
+    if (file == null) throw new InvalidArgumentError('usage: edgecoder-node admin keygen --out FILE')
+    const key = await createKeyFileAt(resolve(file))
+    const peerId = peerIdFromPrivateKey(key).toString()
+    out(values.json === true, { peerId, file: resolve(file) }, `${peerId}\n(add it to each coordinator's "adminKeys", or start them with --admin-key ${peerId})`)
+    return
+  }
+  throw new InvalidArgumentError('usage: edgecoder-node admin keygen --out FILE')
+}

@@ -1,0 +1,198 @@
+// Admission and authority on live nodes: tokens, approval, blacklist, signed admin actions that
+// propagate to every coordinator, the audit chain, and the replays and forgeries they refuse.
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { Fixture, waitFor, MESH } from './helpers.js'
+import type { EdgecoderNode } from '../src/node/create-node.js'
+import { signAdminAction } from '../src/admission/admin-actions.js'
+import { announcementValidator } from '../src/jobs/coordinator.js'
+import { createSigner } from '../src/wire/signed.js'
+import { Domains, Protocols } from '../src/wire/domains.js'
+import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
+import { EnrollRequest, EnrollResponse } from '../src/wire/pb/admission.js'
+import { JobAnnouncement } from '../src/wire/pb/jobs.js'
+import { rpcCall } from '../src/rpc/reqresp.js'
+
+async function rejectsNamed (p: Promise<unknown>, name: string): Promise<void> {
+  await assert.rejects(p, (e: Error) => { assert.equal(e.name, name, e.message); return true })
+}
+
+describe('admission: tokens, approval, blacklist, signed admin authority', function () {
+  this.timeout(120_000)
+  const fx = new Fixture()
+  afterEach(async () => { await fx.cleanup() })
+
+  async function tokenCoordinator (): Promise<{ coord: EdgecoderNode, key: Awaited<ReturnType<typeof generateKeyPair>> }> {
+    const key = await generateKeyPair('Ed25519')
+    const coord = await fx.coordinator({ privateKey: key, admission: { mode: 'token' } })
+    return { coord, key }
+  }
+
+  function worker (coord: EdgecoderNode, token?: string, key?: Awaited<ReturnType<typeof generateKeyPair>>): Promise<EdgecoderNode> {
+    return fx.node({ role: 'worker', token, privateKey: key, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+  }
+
+  it('a worker without a valid token gets no work; an enrolled one waits for approval, then runs jobs', async () => {
+    const { coord, key } = await tokenCoordinator()
+    const stranger = await worker(coord)
+    const forger = await worker(coord, 'ect_' + 'A'.repeat(43))
+    await waitFor(() => forger.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.REJECTED, 10_000, 'bad token refused')
+    assert.match(forger.admission.statusAt.get(coord.peerId.toString())?.reason ?? '', /InvalidTokenError: unknown registration token/)
+
+    const id = await coord.jobs.submit({ executor: 'noop', input: 'admitted only' })
+    // neither the stranger nor the forger may claim it
+    await assert.equal(await stranger.worker?.claimFrom(coord.peerId), false)
+    await assert.equal(await forger.worker?.claimFrom(coord.peerId), false)
+    assert.equal((await coord.jobs.status(id)).state, 'queued')
+
+    const { token } = await coord.admission.state.tokens.create({ label: 'lab-1' })
+    const good = await worker(coord, token)
+    await waitFor(() => coord.admission.state.nodes('pending').some(n => n.peerId === good.peerId.toString()), 10_000, 'pending enrollment')
+    assert.equal(good.admission.statusAt.get(coord.peerId.toString())?.status, EnrollResponse.Status.PENDING)
+    assert.equal(await good.worker?.claimFrom(coord.peerId), false, 'pending nodes get no work')
+    assert.equal((await coord.jobs.status(id)).state, 'queued')
+
+    // approval is a signed admin action; the approved worker picks the job up without an announcement
+    const { record } = await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: good.peerId.toString(), reason: 'checked the host' }))
+    assert.equal(record.effect, 'applied')
+    const done = await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })
+    assert.equal(done.state, 'succeeded')
+    assert.equal(done.attempts.at(-1)?.worker, good.peerId.toString())
+    await waitFor(() => good.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.ACTIVE, 10_000, 'worker learns it is active')
+  })
+
+  it('tokens are single-use, expire and revoke; a stolen token cannot take over an enrolled node; rotation keeps identity and status', async () => {
+    const { coord } = await tokenCoordinator()
+    const state = coord.admission.state
+    const { token } = await state.tokens.create({ autoApprove: true })
+    const wKey = await generateKeyPair('Ed25519')
+    let w = await worker(coord, token, wKey)
+    await waitFor(() => state.node(w.peerId.toString())?.status === 'active', 10_000, 'auto-approved')
+    const first = state.node(w.peerId.toString())
+
+    // the same token in another peer's hands: used up, and the enrolled node is untouched
+    const thief = await worker(coord, token)
+    await waitFor(() => thief.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.REJECTED, 10_000, 'thief refused')
+    assert.match(thief.admission.statusAt.get(coord.peerId.toString())?.reason ?? '', /used up/)
+    assert.equal(state.node(thief.peerId.toString()), undefined)
+    assert.deepEqual(state.node(w.peerId.toString()), first)
+
+    // expired and revoked tokens
+    const shortLived = await state.tokens.create({ ttlMs: 1 })
+    await new Promise(resolve => setTimeout(resolve, 5))
+    await rejectsNamed(state.enroll('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', { token: shortLived.token, label: '', executors: [] }), 'InvalidTokenError')
+    const revoked = await state.tokens.create({ maxUses: 5 })
+    await state.tokens.revoke(revoked.record.id)
+    await rejectsNamed(state.enroll('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', { token: revoked.token, label: '', executors: [] }), 'InvalidTokenError')
+
+    // rotation: same key, new token, restart; still active, same peer id, token recorded
+    const second = await state.tokens.create({ label: 'rotated' })
+    await w.stop()
+    w = await worker(coord, second.token, wKey)
+    await waitFor(() => state.node(w.peerId.toString())?.tokenId === second.record.id, 10_000, 'rotation recorded')
+    assert.equal(state.node(w.peerId.toString())?.status, 'active')
+    assert.equal(state.node(w.peerId.toString())?.enrolledAt, first?.enrolledAt)
+    const id = await coord.jobs.submit({ executor: 'noop', input: 'after rotation' })
+    assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+  })
+
+  it('admin actions: only admin keys, never twice, never expired, cross-mesh or re-purposed; enrollments cannot be replayed', async () => {
+    const { coord, key } = await tokenCoordinator()
+    const target = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const outsider = await generateKeyPair('Ed25519')
+    await rejectsNamed(coord.admission.submitAction(await signAdminAction(outsider, MESH, { kind: 'BLACKLIST_ADD', target, reason: 'x' })), 'UnauthorizedAdminError')
+    const ok = await signAdminAction(key, MESH, { kind: 'BLACKLIST_ADD', target, reason: 'spam' })
+    await coord.admission.submitAction(ok)
+    await rejectsNamed(coord.admission.submitAction(ok), 'DuplicateActionError')
+    await rejectsNamed(coord.admission.submitAction(await signAdminAction(key, 'another-mesh', { kind: 'APPROVE', target })), 'WrongMeshError')
+    // a signature made for a claim is useless as an admin action
+    const claim = await createSigner(key, MESH).sign(Domains.claim, new Uint8Array([1, 2, 3]), 30_000)
+    await rejectsNamed(coord.admission.submitAction(claim), 'WrongDomainError')
+    const expired = await createSigner(key, MESH).sign(Domains.adminAction, new Uint8Array(), -1)
+    await rejectsNamed(coord.admission.submitAction(expired), 'MessageExpiredError')
+    // tampered: one byte of the signed payload changed
+    const tampered = { payload: Uint8Array.from(ok.payload), signature: ok.signature }
+    const p = SignedPayload.decode(tampered.payload)
+    tampered.payload = SignedPayload.encode({ ...p, issuedAtMs: p.issuedAtMs + 1n })
+    await rejectsNamed(coord.admission.submitAction(tampered), 'InvalidSignatureError')
+    assert.equal((await coord.admission.state.audit()).length, 1, 'only the valid action was recorded')
+
+    // an enrollment request presented twice (captured and replayed) is refused the second time
+    const { token } = await coord.admission.state.tokens.create({ maxUses: 3 })
+    const w = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    await waitFor(() => w.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'connection')
+    const dialer = { openStream: async (peer: typeof coord.peerId, proto: string, o: { signal: AbortSignal }) => await w.libp2p.dialProtocol(peer, proto, o) }
+    const env = await w.signer.sign(Domains.enroll, EnrollRequest.encode({ token, label: '', executors: [] }), 30_000)
+    const res = EnrollResponse.decode(await rpcCall(dialer, coord.peerId, Protocols.enroll, env))
+    assert.equal(res.status, EnrollResponse.Status.PENDING)
+    await rejectsNamed(rpcCall(dialer, coord.peerId, Protocols.enroll, env), 'ReplayedMessageError')
+    // and signed by someone other than the stream's peer: the token cannot be bound to another id
+    const other = await createSigner(outsider, MESH).sign(Domains.enroll, EnrollRequest.encode({ token, label: '', executors: [] }), 30_000)
+    await rejectsNamed(rpcCall(dialer, coord.peerId, Protocols.enroll, other), 'UnexpectedSignerError')
+  })
+
+  it('actions reach every coordinator (gossip, and admin-sync for a late one); the audit chain verifies and catches an edit', async () => {
+    const { coord: c1, key } = await tokenCoordinator()
+    const admin = peerIdFromPrivateKey(key).toString()
+    const c2 = await fx.coordinator({ admission: { mode: 'token' }, adminKeys: [admin], bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
+    await waitFor(() => c2.libp2p.services.pubsub.getSubscribers(`/edgecoder/${MESH}/policy/1.0.0`).some(p => p.equals(c1.peerId)), 15_000, 'policy topic mesh')
+    const w = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const bad = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: w }))
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'BLACKLIST_ADD', target: bad, reason: 'abuse' }))
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'POLICY_SET', target: 'allowedExecutors', value: '["noop"]' }))
+    await waitFor(() => c2.admission.state.node(w)?.status === 'active' && c2.admission.state.isDenied(bad) && c2.admission.state.policy('allowedExecutors') != null, 15_000, 'actions to reach c2 by gossip')
+    // policy applies at once: an executor off the list is refused at submit, on both coordinators
+    await rejectsNamed(c2.jobs.submit({ executor: 'wasm', input: 'x' }), 'InvalidJobSpecError')
+    // a fee change is a POLICY entry in each coordinator's ledger, carrying the signed action
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'POLICY_SET', target: 'feeBps', value: '1000' }))
+    await waitFor(() => c1.ledger?.policy.feeBps === 1000 && c2.ledger?.policy.feeBps === 1000, 15_000, 'fee change in both ledgers')
+
+    // a coordinator that was not there catches up over admin-sync
+    const c3 = await fx.coordinator({ admission: { mode: 'token' }, adminKeys: [admin], bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
+    await waitFor(() => c3.admission.state.isDenied(bad) && c3.admission.state.node(w)?.status === 'active', 15_000, 'late coordinator to sync')
+    // later actions win everywhere, whatever the order of delivery
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'BLACKLIST_REMOVE', target: bad }))
+    await waitFor(() => !c2.admission.state.isDenied(bad) && !c3.admission.state.isDenied(bad), 15_000, 'removal everywhere')
+
+    for (const c of [c1, c2, c3]) {
+      const v = await c.admission.state.verifyAudit()
+      assert.equal(v.ok, true, v.problem)
+      assert.equal(v.count, 5)
+    }
+    // edit a stored record by hand: verify names it
+    const db = (c2.admission.state as unknown as { db: { audit: { get: (k: string) => Promise<string>, put: (k: string, v: string) => Promise<void> } } }).db
+    const rec = JSON.parse(await db.audit.get('000000000001')) as { reason: string, target: string }
+    await db.audit.put('000000000001', JSON.stringify({ ...rec, target: w }))
+    const broken = await c2.admission.state.verifyAudit()
+    assert.equal(broken.ok, false)
+    assert.match(broken.problem ?? '', /record 1/)
+  })
+
+  it('a blacklisted peer is cut off, cannot reconnect or publish, gets no work; the entry can expire', async () => {
+    const { coord, key } = await tokenCoordinator()
+    const { token } = await coord.admission.state.tokens.create({ autoApprove: true, maxUses: 2 })
+    const w = await worker(coord, token)
+    await waitFor(() => coord.admission.state.node(w.peerId.toString())?.status === 'active', 10_000, 'enrolled')
+    await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'BLACKLIST_ADD', target: w.peerId.toString(), reason: 'tampered results', untilMs: Date.now() + 4_000 }))
+    await waitFor(() => coord.libp2p.getConnections(w.peerId).length === 0, 10_000, 'connection closed')
+    // the coordinator's gater drops the connection during the upgrade: no stream ever opens
+    await assert.rejects(w.libp2p.dialProtocol(coord.peerId, Protocols.claim, { signal: AbortSignal.timeout(5_000) }), 'the coordinator refuses it')
+    await waitFor(() => coord.libp2p.getConnections(w.peerId).length === 0, 5_000, 'no connection kept')
+    await assert.rejects(coord.libp2p.dial(w.peerId, { signal: AbortSignal.timeout(5_000) }), 'and never dials it')
+    assert.throws(() => { coord.admission.state.checkAssignable(w.peerId.toString()) }, (e: Error) => e.name === 'NotAdmittedError')
+    // its gossip is rejected even when relayed by someone else
+    const ann = await w.signer.sign(Domains.announce, JobAnnouncement.encode({ jobId: 'a'.repeat(64), executor: 'noop', attempt: 0, round: 0, bidderFractionPpm: 1_000_000, offeredPrice: 0n, queueDepth: 1 }), 30_000)
+    const msg = { type: 'signed', from: w.peerId, topic: `/edgecoder/${MESH}/jobs/1.0.0`, data: SignedEnvelope.encode(ann), sequenceNumber: 1n, signature: new Uint8Array(64), key: new Uint8Array() } as unknown as GossipMessage
+    assert.equal(await announcementValidator(MESH, coord.admission.state)(coord.peerId, msg), TopicValidatorResult.Reject)
+    assert.equal(await announcementValidator(MESH)(coord.peerId, msg), TopicValidatorResult.Accept, 'the same message from a peer in good standing passes')
+    // the entry lapses: the worker comes back and gets work again
+    await waitFor(async () => {
+      try { await (await w.libp2p.dialProtocol(coord.peerId, Protocols.claim, { signal: AbortSignal.timeout(2_000) })).abort(new Error('probe')); return true } catch { return false }
+    }, 15_000, 'reconnect after expiry')
+    const id = await coord.jobs.submit({ executor: 'noop', input: 'back' })
+    assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+  })
+})
