@@ -69,6 +69,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:assigned', d => { log.info('running job', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, executor: d.executor }) })
   ev.on('work:finished', d => { log.info('job finished', { jobId: d.jobId, exitCode: d.exitCode, error: d.error, wallMs: d.wallMs }) })
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
+  ev.on('work:refused', d => { log.warn('result refused', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, error: d.error, reason: d.reason }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
   node.libp2p.addEventListener('peer:connect', e => { log.debug('peer connected', { peerId: e.detail.toString() }) })
 
