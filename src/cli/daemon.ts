@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { rm } from 'node:fs/promises'
 import { createNode, type EdgecoderNode } from '../node/create-node.js'
 import { loadKeyFile } from '../identity/key-file.js'
-import { DataDirFiles, parseHostPort, readConfig, writeFileAtomic, type NodeConfig, type Role } from '../identity/data-dir.js'
+import { DataDirFiles, assertWritable, parseHostPort, readConfig, writeFileAtomic, type NodeConfig, type Role } from '../identity/data-dir.js'
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
@@ -34,6 +34,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const http = o.http ?? cfg.http ?? '127.0.0.1:0'
   const { host, port } = parseHostPort(http, '--http')
   const listen = o.listen.length > 0 ? o.listen : cfg.listen
+  await assertWritable(o.dataDir)
 
   const node: EdgecoderNode = await createNode({
     role,
