@@ -118,6 +118,28 @@ describe('credit ledger', function () {
     assert.ok(ev[0].notes.includes(lie), 'the contradicting note is kept as evidence')
   })
 
+  it('an accepted but unpaid result (executor error) leaves no receipt, so no false missing-receipt evidence', async () => {
+    const coord = await fx.coordinator({ checkpointEvery: 10, checkpointIntervalMs: 200 })
+    // no grace: a receipt missing from the log would be evidence at once
+    const [w] = await fx.workers(1, coord, { receiptGraceMs: 0, processAllowlist: ['true'] })
+    const log = coord.peerId.toString()
+    const acked: Array<{ jobId: string, payable: boolean }> = []
+    w.events.on('work:acked', d => { acked.push({ jobId: d.jobId, payable: d.payable }) })
+    const refused = await coord.jobs.submit({ executor: 'process', args: ['not-on-the-allowlist'], maxAttempts: 1 })
+    const paid = await coord.jobs.submit({ executor: 'noop', input: 'paid' })
+    assert.equal((await coord.jobs.wait(refused, { signal: AbortSignal.timeout(20_000) })).state, 'failed')
+    assert.equal((await coord.jobs.wait(paid, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+    await waitFor(() => acked.length === 2, 10_000, 'both results acknowledged')
+    assert.deepEqual(acked.find(a => a.jobId === refused)?.payable, false)
+    await waitFor(async () => (await w.replica?.receipts(log) ?? []).some(r => r.jobId === paid), 10_000, 'the paid receipt')
+    assert.ok(!(await w.replica?.receipts(log) ?? []).some(r => r.jobId === refused), 'no receipt for the unpaid result')
+    await waitFor(() => (coord.ledger?.checkpointSize ?? 0) >= (coord.ledger?.size ?? 0), 10_000, 'a checkpoint of the settlement')
+    const out = await w.replica?.reconcile(log, AbortSignal.timeout(20_000))
+    assert.equal(out?.verified, true)
+    assert.deepEqual(out?.evidence, [])
+    assert.deepEqual(await w.replica?.evidence(), [])
+  })
+
   it('a missing receipt is evidence, and a hand-tampered replica fails verify', async () => {
     const { coord, ws } = await mesh(fx, 1, {})
     const w = ws[0]

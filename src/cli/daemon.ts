@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { rm } from 'node:fs/promises'
 import { createNode, type EdgecoderNode } from '../node/create-node.js'
 import { loadKeyFile } from '../identity/key-file.js'
-import { DataDirFiles, parseHostPort, readConfig, writeFileAtomic, type NodeConfig, type Role } from '../identity/data-dir.js'
+import { DataDirFiles, assertWritable, parseHostPort, readConfig, writeFileAtomic, type NodeConfig, type Role } from '../identity/data-dir.js'
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
@@ -47,6 +47,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const envToken = process.env.AGENT_REGISTRATION_TOKEN
   const token = o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
   if (token != null && !isTokenShaped(token)) throw new InvalidTokenError('the registration token is malformed (expected ect_ and 43 characters); check --token or AGENT_REGISTRATION_TOKEN')
+  await assertWritable(o.dataDir)
 
   const node: EdgecoderNode = await createNode({
     role,
@@ -88,6 +89,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
   ev.on('admission:status', d => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) })
   ev.on('admin:applied', d => { log.info('admin action applied', { kind: d.kind, target: d.target }) })
+  ev.on('work:refused', d => { log.warn('result refused', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, error: d.error, reason: d.reason }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
   // evidence against a coordinator is loud: an error line an operator's log alerting will catch
   ev.on('ledger:alert', d => { log.error('LEDGER EVIDENCE: a coordinator log does not add up', { peerId: d.log, kind: d.kind, detail: d.detail, evidenceId: d.evidenceId }) })

@@ -4,7 +4,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { isTokenShaped } from '../admission/tokens.js'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { mkdir, readFile, rename, stat, chmod, open } from 'node:fs/promises'
+import { mkdir, readFile, rename, stat, chmod, open, unlink } from 'node:fs/promises'
 import { DataDirError, InvalidConfigError } from '../errors/index.js'
 
 export type Role = 'coordinator' | 'worker' | 'client'
@@ -48,6 +48,31 @@ export async function writeFileAtomic (path: string, data: string | Uint8Array, 
   }
   await chmod(tmp, mode)
   await rename(tmp, path)
+}
+
+/**
+ * Fails with one clear line when the data dir cannot be written (read-only mount, wrong owner, full
+ * disk): the stores would otherwise fail deep inside LevelDB with a misleading error (a read-only
+ * mount shows up as "ENOENT ... mkdir"). Leaves nothing behind either way.
+ */
+export async function assertWritable (dataDir: string): Promise<void> {
+  const probe = join(dataDir, `.write-test.${process.pid}`)
+  try {
+    const fh = await open(probe, 'w', 0o600)
+    try { await fh.writeFile('ok') } finally { await fh.close() }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'EROFS'
+      ? 'is on a read-only file system'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'is not writable by this user'
+        : code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'has no space left on its device'
+          : `cannot be written (${code ?? (err as Error).message})`
+    throw new DataDirError(`data dir ${dataDir} ${why}; nothing was changed`)
+  } finally {
+    await unlink(probe).catch(() => {})
+  }
 }
 
 export async function exists (path: string): Promise<boolean> {

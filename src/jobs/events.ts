@@ -16,9 +16,14 @@ export interface JobEvents extends Record<string, unknown> {
   'work:heard': { jobId: string, coordinator: string }
   'work:assigned': { jobId: string, coordinator: string, attempt: number, executor: string }
   'work:finished': { jobId: string, coordinator: string, attempt: number, exitCode: number, error?: string, wallMs: number }
-  /** the coordinator accepted our signed result: a receipt to find in its log */
-  'work:acked': { jobId: string, coordinator: string, attempt: number, resultDigest: string, assignmentDigest: string }
+  /**
+   * the coordinator accepted our signed result; when `payable` (the program ran and exited, whatever
+   * its status) it is a receipt to find settled in its log — an executor error is accepted but unpaid
+   */
+  'work:acked': { jobId: string, coordinator: string, attempt: number, resultDigest: string, assignmentDigest: string, payable: boolean }
   'work:rejected': { coordinator: string, reason: string, error: string }
+  /** the coordinator refused our result (a stale attempt after a lease expired, ...): it is not paid */
+  'work:refused': { jobId: string, coordinator: string, attempt: number, error: string, reason: string }
   'work:aborted': { jobId: string, attempt: number, reason: string }
   /** admission: our enrollment status at a coordinator changed (workers) */
   'admission:status': { coordinator: string, status: 'active' | 'pending' | 'rejected', reason: string }

@@ -304,15 +304,15 @@ export class WorkerService implements Startable {
     }
     const env = await this.init.signer.sign(Domains.result, JobResult.encode(result), 10 * 60_000)
     this.init.events.emit('work:finished', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, exitCode: result.exitCode, error: error?.name, wallMs: Date.now() - t0 })
-    const ack = await this.sendResult(coordinator, env)
+    const ack = await this.sendResult(coordinator, env, a)
     if (ack != null) {
-      this.init.events.emit('work:acked', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, resultDigest: toHex(sha256(env.payload)), assignmentDigest: toHex(acc.digest) })
+      this.init.events.emit('work:acked', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, resultDigest: toHex(sha256(env.payload)), assignmentDigest: toHex(acc.digest), payable: result.error === '' })
     }
     return ack
   }
 
   /** Delivers a result, retrying through brief outages (a coordinator restart) until it is refused. */
-  private async sendResult (coordinator: PeerId, env: SignedEnvelope): Promise<ResultAck | undefined> {
+  private async sendResult (coordinator: PeerId, env: SignedEnvelope, a: Assignment): Promise<ResultAck | undefined> {
     let delay = 100
     for (let i = 0; i < 12 && !this.abort.signal.aborted; i++) {
       try {
@@ -320,7 +320,8 @@ export class WorkerService implements Startable {
       } catch (err) {
         const e = err as Error
         if (['StaleAttemptError', 'NotAssigneeError', 'JobNotFoundError', 'MalformedMessageError', 'InvalidSignatureError'].includes(e.name)) {
-          this.log('result for refused: %s %s', e.name, e.message)
+          this.log('result for %s refused: %s %s', a.jobId, e.name, e.message)
+          this.init.events.emit('work:refused', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, error: e.name, reason: e.message })
           return undefined
         }
         await new Promise(resolve => setTimeout(resolve, delay))

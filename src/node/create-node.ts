@@ -240,6 +240,9 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   // a worker follows the logs of the coordinators that pay it, and keeps its receipts
   events.on('work:acked', d => {
     ledgerService?.track(d.coordinator)
+    // only a paid result is owed a settlement; expecting one for an executor error would raise
+    // false missing-receipt evidence against an honest coordinator
+    if (!d.payable) return
     void replica?.addReceipt({ jobId: d.jobId, log: d.coordinator, resultDigest: d.resultDigest, assignmentDigest: d.assignmentDigest, ackedAt: Date.now() })
   })
   const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
