@@ -9,6 +9,7 @@ import { jobStatusToJson, peerTopology } from './views.js'
 import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
+import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
 
 export interface ControlServer {
   url: string
@@ -40,6 +41,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
   })
 
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await handleOpsPublic(node, req, res)) return
     const auth = Buffer.from(req.headers.authorization ?? '')
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
       send(res, 401, { error: { name: 'UnauthorizedError', message: 'missing or wrong bearer token (see api.json in the data dir)' } })
@@ -65,6 +67,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
       send(res, 200, { peers: await peerTopology(node, signal) })
       return
     }
+    if (await handleOpsApi(node, req, res, readJson)) return
     if (parts[0] === 'v1' && parts[1] === 'ledger') {
       await handleLedger(node, req.method ?? 'GET', parts[2] ?? '', url.searchParams, res, signal)
       return

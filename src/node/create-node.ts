@@ -25,6 +25,9 @@ import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
 import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
 import type { Policy } from '../ledger/policy.js'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
+import { OpsService, opsService } from '../ops/ops-service.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -56,6 +59,10 @@ export interface CreateNodeOptions {
   checkpointIntervalMs?: number
   /** worker: an acknowledged result missing from the log this long after is evidence */
   receiptGraceMs?: number
+  /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
+  ops?: OpsOptions
+  /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
+  prometheus?: boolean
   signal?: AbortSignal
 }
 
@@ -75,6 +82,8 @@ export interface EdgecoderNode {
   readonly replica?: LedgerReplica
   readonly ledgerService: LedgerService
   readonly signer: Signer
+  /** operator state, self-healing, metrics, status */
+  readonly ops: NodeOps
   multiaddrs (): Multiaddr[]
   /** Stops the node: workers hand back running work, stores close, nothing half-written. */
   stop (): Promise<void>
@@ -150,14 +159,22 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     await closeAll()
     throw err
   }
+  let ops: NodeOps
+  try {
+    ops = await NodeOps.open({ role: opts.role, dataDir, store, options: opts.ops })
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, dispatch: ops.gate })
   }
   if (opts.role === 'worker') {
     services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer })
   }
+  services.ops = opsService({ meshId, signer })
   services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica })
   let libp2p: Libp2p<MeshServices & Record<string, unknown>>
   try {
@@ -166,7 +183,9 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       meshId,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
-      services
+      services,
+      denyPeer: peer => ops.state.isDenied(peer.toString()),
+      metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined
     }) as Libp2p<MeshServices & Record<string, unknown>>
   } catch (err) {
     await closeAll()
@@ -201,6 +220,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   }
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0 })
 
   let stopped = false
   const node: EdgecoderNode = {
@@ -217,10 +237,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     replica,
     ledgerService,
     signer,
+    ops,
     multiaddrs: () => libp2p.getMultiaddrs(),
     async stop () {
       if (stopped) return
       stopped = true
+      ops.stop()
       dialer.stop()
       await libp2p.stop()
       await jobs.close()
