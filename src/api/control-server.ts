@@ -10,6 +10,7 @@ import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
 import { handleAdmissionRoute } from './admission-routes.js'
+import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
 
 export interface ControlServer {
   url: string
@@ -41,6 +42,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
   })
 
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (await handleOpsPublic(node, req, res)) return
     const auth = Buffer.from(req.headers.authorization ?? '')
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) {
       send(res, 401, { error: { name: 'UnauthorizedError', message: 'missing or wrong bearer token (see api.json in the data dir)' } })
@@ -67,6 +69,7 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
       return
     }
     if (await handleAdmissionRoute(node, req, parts, url.searchParams, res, { send, readJson })) return
+    if (await handleOpsApi(node, req, res, readJson)) return
     if (parts[0] === 'v1' && parts[1] === 'ledger') {
       await handleLedger(node, req, parts[2] ?? '', url.searchParams, res, signal)
       return

@@ -10,6 +10,7 @@ import { startControlServer, type ControlServer } from '../api/control-server.js
 import { createLogger, type LogLevel } from '../ops/logger.js'
 import { isTokenShaped } from '../admission/tokens.js'
 import { InvalidTokenError } from '../admission/errors.js'
+import { logOpsEvents, opsOptionsFromEnv } from '../ops/daemon-ops.js'
 
 export interface StartOptions {
   dataDir: string
@@ -34,7 +35,8 @@ export interface StartOptions {
 export async function runDaemon (o: StartOptions): Promise<void> {
   const cfg: NodeConfig = await readConfig(o.dataDir)
   const role = o.role ?? cfg.role
-  const log = createLogger({ level: o.logLevel, component: 'edgecoder', base: { role } })
+  // AGENT_ID (the service environment file) names this node in every log line
+  const log = createLogger({ level: o.logLevel, component: 'edgecoder', base: { role, ...(process.env.AGENT_ID != null && process.env.AGENT_ID !== '' ? { agentId: process.env.AGENT_ID } : {}) } })
   const privateKey = await loadKeyFile(o.dataDir)
   // with no bootstrap file named, the packaged default (the local mesh, no fixed peers)
   const bootstrapPath = o.bootstrap ?? cfg.bootstrap ?? fileURLToPath(new URL('../../../bootstrap/default.json', import.meta.url))
@@ -62,8 +64,11 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     admission: { mode: o.admission ?? cfg.admission, autoApprove: o.autoApprove ?? cfg.autoApprove },
     adminKeys: [...cfg.adminKeys, ...o.adminKeys],
     token,
-    label: o.label ?? process.env.AGENT_ID
+    label: o.label ?? process.env.AGENT_ID,
+    ops: opsOptionsFromEnv(process.env),
+    prometheus: true
   })
+  logOpsEvents(node, log)
   let api: ControlServer | undefined
   try {
     api = await startControlServer(node, host, port)

@@ -8,6 +8,7 @@ import { runDaemon } from './daemon.js'
 import { runDemo } from './demo.js'
 import { cmdLedger } from './ledger-commands.js'
 import { cmdToken, cmdNodes, cmdPolicy, cmdAudit, cmdAdmin } from './admission-commands.js'
+import { OPS_USAGE, opsCommands, opsJobsCommand } from './ops-commands.js'
 import { defaultDataDir, defaultConfig, ensureDir, exists, writeConfig, DataDirFiles, ROLES, type Role, readConfig } from '../identity/data-dir.js'
 import { createKeyFile, loadKeyFile } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -260,11 +261,13 @@ async function cmdDemo (argv: string[]): Promise<void> {
 export async function main (argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv
   if (cmd == null || cmd === 'help' || cmd === '--help' || cmd === '-h' || rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(USAGE + '\n')
+    process.stdout.write(USAGE + '\n' + OPS_USAGE + '\n')
     if (cmd == null) process.exitCode = 2
     return
   }
-  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) }, token: async a => { await cmdToken(a, dataDirOf) }, nodes: async a => { await cmdNodes(a, dataDirOf) }, policy: async a => { await cmdPolicy(a, dataDirOf) }, audit: async a => { await cmdAudit(a, dataDirOf) }, admin: cmdAdmin }
+  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) }, ...opsCommands(dataDirOf), token: async a => { await cmdToken(a, dataDirOf) }, nodes: async a => { await cmdNodes(a, dataDirOf) }, policy: async a => { await cmdPolicy(a, dataDirOf) }, audit: async a => { await cmdAudit(a, dataDirOf) }, admin: cmdAdmin }
+  // jobs explain / dead-letters live with the other operator commands
+  table.jobs = async a => { if (!await opsJobsCommand(a, dataDirOf)) await cmdJobs(a) }
   const fn = table[cmd]
   if (fn == null) throw new InvalidArgumentError(`unknown command "${cmd}" (try: edgecoder-node --help)`)
   await fn(rest)

@@ -41,6 +41,8 @@ export class JobClient {
   }
 
   async open (): Promise<void> { await this.index?.open() }
+  /** the submitted-jobs index, for consistent snapshots (src/ops/backup.ts) */
+  get database (): Level<string, string> | undefined { return this.index }
   async close (): Promise<void> { await this.index?.close() }
 
   /** Signs and submits a job; returns its id. */

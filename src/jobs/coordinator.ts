@@ -27,6 +27,7 @@ import type { JobEvents } from './events.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import type { AdmissionCheck } from '../admission/admission-state.js'
 import { NotAdmittedError } from '../admission/errors.js'
+import type { DispatchGate } from './dispatch-gate.js'
 import {
   InvalidStateError, JobNotFoundError, MalformedMessageError, NotAssigneeError, NotSubmitterError, StaleAttemptError,
   InvalidJobSpecError
@@ -49,6 +50,8 @@ export interface CoordinatorInit {
   ledger?: CoordinatorLedger
   /** who may be given work, who is blacklisted, admin policy; absent: anyone */
   admission?: AdmissionCheck
+  /** operator state consulted on every claim (src/ops); absent: every worker may claim */
+  dispatch?: DispatchGate
 }
 
 export interface CoordinatorComponents {
@@ -251,7 +254,8 @@ export class CoordinatorService implements Startable {
     // only active, non-blacklisted nodes are given work
     this.init.admission?.checkAssignable(remote.toString())
     this.workerPeers.add(remote.toString())
-    const rec = this.paused ? undefined : this.pickJob(claim)
+    const refused = this.paused || this.init.dispatch?.admit(remote.toString(), { jobId: claim.jobId, executors: claim.executors, freeSlots: claim.freeSlots, memoryMb: claim.capacity?.memoryMb ?? 0 }) != null
+    const rec = refused ? undefined : this.pickJob(claim, remote.toString())
     if (rec == null) {
       return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
     }
@@ -285,11 +289,12 @@ export class CoordinatorService implements Startable {
     return ClaimResponse.encode({ status: ClaimResponse.Status.ASSIGNED, assignment: env, queueDepth: this.queued.size })
   }
 
-  private pickJob (claim: ClaimRequest): JobRecord | undefined {
+  private pickJob (claim: ClaimRequest, worker: string): JobRecord | undefined {
     const now = Date.now()
     const fits = (rec: JobRecord | undefined): rec is JobRecord =>
       rec != null && rec.state === 'queued' && rec.notBefore <= now && claim.executors.includes(rec.executor) &&
-      (claim.capacity == null || claim.capacity.memoryMb === 0 || rec.memoryMb <= claim.capacity.memoryMb)
+      (claim.capacity == null || claim.capacity.memoryMb === 0 || rec.memoryMb <= claim.capacity.memoryMb) &&
+      this.init.dispatch?.allows(worker, rec) !== false
     if (claim.jobId !== '') {
       const preferred = this.store.live.get(claim.jobId)
       if (fits(preferred)) return preferred
@@ -505,6 +510,42 @@ export class CoordinatorService implements Startable {
   }
 
   queueDepth (): number { return this.queued.size }
+
+  get isPaused (): boolean { return this.paused }
+
+  /**
+   * Ends a job's live attempt as failed (an isolated worker, a job stuck past its timeout): the job
+   * is retried like any failed attempt, and the worker is told to stop. Returns false when the
+   * attempt is no longer live.
+   */
+  async revokeAttempt (jobId: string, attempt: number, reason: string): Promise<boolean> {
+    const rec = this.store.live.get(jobId)
+    if (rec?.lease == null || rec.lease.attempt !== attempt) return false
+    const now = Date.now()
+    const previous = rec.state
+    const lease = rec.lease
+    const a = rec.attempts[rec.attempts.length - 1]
+    if (a != null) { a.outcome = 'failed'; a.endedAt = now; a.reason = reason }
+    this.retryOrFail(rec, `attempt ${attempt} revoked on ${lease.worker}: ${reason}`, now)
+    await this.store.put(rec, previous)
+    this.afterTransition(rec)
+    void this.notifyCancel(rec.id, lease.worker, lease.attempt)
+    return true
+  }
+
+  /** Announces up to `limit` queued jobs again from round 0 (after a resume, or to unstick them). */
+  reannounce (limit = Infinity, ids?: Iterable<string>): number {
+    let n = 0
+    for (const id of ids ?? this.queued) {
+      if (n >= limit) break
+      const rec = this.store.live.get(id)
+      if (rec?.state !== 'queued') continue
+      rec.round = 0
+      rec.lastAnnouncedAt = 0
+      n++
+    }
+    return n
+  }
 }
 
 export function toJobStatus (rec: JobRecord, withResult: boolean): JobStatus {

@@ -51,6 +51,9 @@ export class JobStore {
     await this.db.close()
   }
 
+  /** the whole database, for consistent snapshots (src/ops/backup.ts) */
+  get database (): Level<string, string> { return this.db }
+
   allocateSeq (): number {
     return this.nextSeq++
   }

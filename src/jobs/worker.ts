@@ -130,6 +130,14 @@ export class WorkerService implements Startable {
     }
   }
 
+  get isDraining (): boolean { return this.draining }
+
+  /** Back to service after a drain: claim again from every coordinator we serve. */
+  undrain (): void {
+    this.draining = false
+    for (const c of this.coordinators) void this.fill(peerIdFromString(c))
+  }
+
   private addCoordinator (peer: PeerId): void {
     if (peer.equals(this.components.peerId)) return
     const id = peer.toString()

@@ -68,6 +68,8 @@ export class CoordinatorLedger {
   }
 
   get size (): number { return this.book.size }
+  /** the whole database, for consistent snapshots (src/ops/backup.ts) */
+  get database (): Level<string, string> { return this.db }
   /** tree size of the newest signed checkpoint (-1 before the first) */
   get checkpointSize (): number { return this.latestNoteSize }
 

@@ -87,6 +87,9 @@ export class LedgerReplica {
     this.evidenceDb = this.db.sublevel<string, string>('evidence', { valueEncoding: 'utf8' })
   }
 
+  /** the whole database, for consistent snapshots (src/ops/backup.ts) */
+  get database (): Level<string, string> { return this.db }
+
   async open (): Promise<void> {
     try {
       await this.db.open()

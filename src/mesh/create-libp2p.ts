@@ -11,10 +11,11 @@ import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { createPeerScoreParams } from '@libp2p/gossipsub/score'
-import type { PrivateKey, ServiceMap, ConnectionGater } from '@libp2p/interface'
+import type { PrivateKey, ServiceMap, ConnectionGater, Metrics, ComponentLogger } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/domains.js'
+import { denyPeerGater, type DenyPeer } from './deny-gater.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
@@ -32,6 +33,10 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   /** role services keyed by name */
   services: { [K in keyof S]: (components: any) => S[K] }
   connectionGater?: ConnectionGater
+  /** peers refused at every gate (operator isolation) */
+  denyPeer?: DenyPeer
+  /** libp2p's metrics implementation (the daemon passes prometheus metrics) */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
 }
 
 export const VERSION = '0.1.0'
@@ -48,8 +53,10 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
       denyDialMultiaddr: async () => false,
+      ...(opts.denyPeer != null ? denyPeerGater(opts.denyPeer) : {}),
       ...opts.connectionGater
     },
+    ...(opts.metrics != null ? { metrics: opts.metrics } : {}),
     connectionManager: {
       maxConnections: 1024,
       // many loopback peers dial one coordinator at once: the default (5/s per host) refuses them

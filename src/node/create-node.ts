@@ -30,6 +30,9 @@ import { AdmissionState, type AdmissionMode } from '../admission/admission-state
 import { AdmissionService, type AdmissionServiceComponents } from '../admission/admission-service.js'
 import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
+import { OpsService, opsService } from '../ops/ops-service.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -73,6 +76,10 @@ export interface CreateNodeOptions {
   token?: string
   /** worker: a label shown to coordinator admins */
   label?: string
+  /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
+  ops?: OpsOptions
+  /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
+  prometheus?: boolean
   signal?: AbortSignal
 }
 
@@ -94,6 +101,8 @@ export interface EdgecoderNode {
   /** enrollment, admin actions, blacklist */
   readonly admission: AdmissionService
   readonly signer: Signer
+  /** operator state, self-healing, metrics, status */
+  readonly ops: NodeOps
   multiaddrs (): Multiaddr[]
   /** Stops the node: workers hand back running work, stores close, nothing half-written. */
   stop (): Promise<void>
@@ -193,14 +202,22 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     await closeAll()
     throw err
   }
+  let ops: NodeOps
+  try {
+    ops = await NodeOps.open({ role: opts.role, dataDir, store, options: opts.ops })
+  } catch (err) {
+    await closeAll()
+    throw err
+  }
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: ops.gate })
   }
   if (opts.role === 'worker') {
     services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState })
   }
+  services.ops = opsService({ meshId, signer })
   services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p) })
   services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
     meshId,
@@ -224,12 +241,9 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
       services,
-      // blacklisted peers: no dial, no inbound or outbound connection
-      connectionGater: {
-        denyDialPeer: async peer => admissionState.isDenied(peer.toString()),
-        denyInboundEncryptedConnection: async peer => admissionState.isDenied(peer.toString()),
-        denyOutboundEncryptedConnection: async peer => admissionState.isDenied(peer.toString())
-      }
+      // blacklisted (admin) and isolated (operator) peers: no dial, no connection either way
+      denyPeer: peer => admissionState.isDenied(peer.toString()) || ops.state.isDenied(peer.toString()),
+      metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined
     }) as Libp2p<MeshServices & Record<string, unknown>>
     libp2pRef = libp2p
   } catch (err) {
@@ -268,6 +282,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   }
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0 })
 
   let stopped = false
   const node: EdgecoderNode = {
@@ -285,10 +300,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     ledgerService,
     admission: libp2p.services.admission as AdmissionService,
     signer,
+    ops,
     multiaddrs: () => libp2p.getMultiaddrs(),
     async stop () {
       if (stopped) return
       stopped = true
+      ops.stop()
       dialer.stop()
       await libp2p.stop()
       await jobs.close()

@@ -1,0 +1,177 @@
+// Operator commands: status, admin pause|resume|state, nodes list|drain|isolate|return,
+// jobs explain|dead-letters, backup, restore.
+import { createWriteStream } from 'node:fs'
+import { rename, rm, stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { finished } from 'node:stream/promises'
+import { parse, str, int } from './args.js'
+import { callDaemon, readApiInfo } from './api-client.js'
+import { DaemonNotRunningError, InvalidArgumentError, errorFromName } from '../errors/index.js'
+import { explanationText, type Explanation } from '../ops/explain.js'
+import { restoreBackup, verifyBackup } from '../ops/backup.js'
+import type { HistoryEntry } from '../ops/operator-state.js'
+
+type DataDirOf = (v: Record<string, unknown>) => string
+
+export const OPS_USAGE = `
+Operations:
+  edgecoder-node status [--json]                     health, queue, workers, rates, ledger, flags
+  edgecoder-node admin pause [--reason R]            coordinator: no new assignments; running jobs finish
+  edgecoder-node admin resume [--staged [--initial-rate N] [--step-ms N] [--steps N]]
+  edgecoder-node admin state [--json]                operator state and recent actions
+  edgecoder-node nodes list [--json]                 peers with operator state and failure record
+  edgecoder-node nodes drain|isolate|return PEER [--for DURATION] [--reason R]
+  edgecoder-node jobs explain ID [--json]            why a job is where it is
+  edgecoder-node jobs dead-letters [--limit N] [--json]
+  edgecoder-node backup FILE                         consistent snapshot of the running node
+  edgecoder-node restore FILE --data-dir D           into a new, empty data dir`
+
+const common = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
+
+function out (json: boolean, value: unknown, text: string): void {
+  process.stdout.write((json ? JSON.stringify(value, null, 2) : text) + '\n')
+}
+
+/** "90s", "30m", "2h", "1d", "1500ms" or plain milliseconds. */
+export function parseDuration (v: string, flag: string): number {
+  const m = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(v)
+  if (m == null) throw new InvalidArgumentError(`${flag} must be a duration like 90s, 30m, 2h, 1d or 1500ms`)
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1
+  const ms = Number(m[1]) * unit
+  if (ms < 1 || !Number.isSafeInteger(ms)) throw new InvalidArgumentError(`${flag} is out of range`)
+  return ms
+}
+
+function entryText (e: HistoryEntry): string {
+  return `${new Date(e.at).toISOString()}  ${e.by.padEnd(12)}  ${e.action}${e.peer != null ? `  ${e.peer}` : ''}${e.jobId != null ? `  job ${e.jobId.slice(0, 16)}` : ''}  ${e.detail}`
+}
+
+export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string[]) => Promise<void>> {
+  const action = async (values: Record<string, unknown>, body: Record<string, unknown>): Promise<void> => {
+    const r = await callDaemon<{ entry: HistoryEntry, state: unknown }>(dataDirOf(values), 'POST', '/v1/ops/actions', body)
+    out(values.json === true, r, entryText(r.entry))
+  }
+  return {
+    async status (argv) {
+      const { values } = parse(argv, common, false)
+      const s = await callDaemon<Record<string, unknown>>(dataDirOf(values), 'GET', '/status')
+      out(values.json === true, s, statusText(s))
+    },
+    async admin (argv) {
+      const sub = argv[0]
+      const { values } = parse(argv.slice(1), { ...common, reason: { type: 'string' }, staged: { type: 'boolean' }, 'initial-rate': { type: 'string' }, 'step-ms': { type: 'string' }, steps: { type: 'string' } }, false)
+      if (sub === 'pause') return await action(values, { kind: 'pause', reason: str(values.reason) })
+      if (sub === 'resume') {
+        const tuned = ['initial-rate', 'step-ms', 'steps'].some(k => values[k] != null)
+        if (tuned && values.staged !== true) throw new InvalidArgumentError('--initial-rate, --step-ms and --steps go with --staged')
+        const staged = values.staged === true
+          ? { initialPerSec: int(values['initial-rate'], '--initial-rate', 1, 100_000), stepMs: int(values['step-ms'], '--step-ms', 100, 86_400_000), steps: int(values.steps, '--steps', 1, 20) }
+          : undefined
+        return await action(values, { kind: 'resume', staged })
+      }
+      if (sub === 'state') {
+        const r = await callDaemon<{ state: { paused: boolean, ramp?: { step: number, steps: number, ratePerSec: number }, peers: Record<string, unknown> }, history: HistoryEntry[] }>(dataDirOf(values), 'GET', '/v1/ops/state?limit=30')
+        const lines = [`paused: ${r.state.paused ? 'yes' : 'no'}`, `ramp:   ${r.state.ramp != null ? `${r.state.ramp.ratePerSec}/s (step ${r.state.ramp.step} of ${r.state.ramp.steps})` : 'none'}`, `peers under restriction: ${Object.keys(r.state.peers).length}`, 'recent actions:', ...r.history.map(e => '  ' + entryText(e))]
+        return out(values.json === true, r, lines.join('\n'))
+      }
+      throw new InvalidArgumentError('usage: edgecoder-node admin pause|resume|state ...')
+    },
+    async nodes (argv) {
+      const sub = argv[0]
+      const { values, positionals } = parse(argv.slice(1), { ...common, reason: { type: 'string' }, for: { type: 'string' } })
+      if (sub === 'list') {
+        const r = await callDaemon<{ nodes: Array<Record<string, unknown>> }>(dataDirOf(values), 'GET', '/v1/ops/nodes')
+        return out(values.json === true, r.nodes, r.nodes.length === 0 ? '(no nodes)' : r.nodes.map(n => `${String(n.peerId)}  ${String(n.role).padEnd(11)}  ${n.connected === true ? 'connected' : 'offline  '}  ${String(n.status)}${n.failureRate != null ? `  failure rate ${(Number(n.failureRate) * 100).toFixed(0)}%` : ''}${Number(n.runningHere) > 0 ? `  running ${String(n.runningHere)}` : ''}`).join('\n'))
+      }
+      if (sub === 'drain' || sub === 'isolate' || sub === 'return') {
+        const peer = positionals[0]
+        if (peer == null || positionals.length !== 1) throw new InvalidArgumentError(`usage: edgecoder-node nodes ${sub} PEER_ID`)
+        if (values.for != null && sub !== 'isolate') throw new InvalidArgumentError('--for goes with nodes isolate')
+        const forMs = str(values.for) != null ? parseDuration(str(values.for) as string, '--for') : undefined
+        return await action(values, { kind: sub, peer, reason: str(values.reason), forMs })
+      }
+      throw new InvalidArgumentError('usage: edgecoder-node nodes list|drain|isolate|return ...')
+    },
+    async backup (argv) {
+      const { values, positionals } = parse(argv, common)
+      if (positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node backup FILE [--data-dir D]')
+      const file = resolve(positionals[0])
+      if (await stat(file).then(() => true, () => false)) throw new InvalidArgumentError(`${file} exists; choose a new file name`)
+      const dataDir = dataDirOf(values)
+      const api = await readApiInfo(dataDir)
+      let res: Response
+      try {
+        res = await fetch(`${api.url}/v1/backup`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` } })
+      } catch (err) {
+        throw new DaemonNotRunningError(`the daemon for ${dataDir} does not answer at ${api.url} (${(err as Error).message})`)
+      }
+      if (!res.ok || res.body == null) {
+        const e = await res.json().catch(() => ({})) as { error?: { name: string, message: string } }
+        throw errorFromName(e.error?.name ?? 'RemoteError', e.error?.message ?? `HTTP ${res.status}`)
+      }
+      const tmp = `${file}.partial`
+      const w = createWriteStream(tmp, { mode: 0o600 })
+      try {
+        for await (const chunk of res.body) if (!w.write(chunk)) await new Promise<void>(resolve => w.once('drain', resolve))
+        w.end()
+        await finished(w)
+        // check what arrived before calling it a backup
+        const h = await verifyBackup(tmp)
+        await rename(tmp, file)
+        const size = (await stat(file)).size
+        out(values.json === true, { file, bytes: size, ...h }, `backup of ${h.role} ${h.peerId} written to ${file} (${size} bytes, ${h.lines} records${h.ledger != null ? `, ledger size ${h.ledger.size}` : ''})\nit holds the node's identity key: keep it as secret as the key itself`)
+      } catch (err) {
+        w.destroy()
+        await rm(tmp, { force: true })
+        throw err
+      }
+    },
+    async restore (argv) {
+      const { values, positionals } = parse(argv, common)
+      if (positionals.length !== 1 || str(values['data-dir']) == null) throw new InvalidArgumentError('usage: edgecoder-node restore FILE --data-dir D (a new or empty directory)')
+      const r = await restoreBackup(resolve(positionals[0]), dataDirOf(values))
+      out(values.json === true, r, `restored ${r.role} ${r.peerId} (backup of ${r.createdAt}) into ${dataDirOf(values)}: ${Object.entries(r.records).map(([k, v]) => `${k} ${v} records`).join(', ')}; identity key restored with mode 0600`)
+    }
+  }
+}
+
+/** `jobs explain` and `jobs dead-letters`; false for other `jobs` subcommands. */
+export async function opsJobsCommand (argv: string[], dataDirOf: DataDirOf): Promise<boolean> {
+  const sub = argv[0]
+  if (sub === 'explain') {
+    const { values, positionals } = parse(argv.slice(1), common)
+    const id = positionals[0]
+    if (id == null || positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node jobs explain ID [--data-dir D] [--json]')
+    if (!/^[0-9a-f]{64}$/.test(id)) throw new InvalidArgumentError(`"${id}" is not a job id (64 lowercase hex characters)`)
+    const e = await callDaemon<Explanation>(dataDirOf(values), 'GET', `/v1/ops/explain/${id}`)
+    out(values.json === true, e, explanationText(e))
+    return true
+  }
+  if (sub === 'dead-letters') {
+    const { values } = parse(argv.slice(1), { ...common, limit: { type: 'string' } }, false)
+    const limit = int(values.limit, '--limit', 1, 100_000) ?? 100
+    const r = await callDaemon<{ deadLetters: Array<{ id: string, reason: string, failedAt: string }> }>(dataDirOf(values), 'GET', `/v1/ops/dead-letters?limit=${limit}`)
+    out(values.json === true, r.deadLetters, r.deadLetters.length === 0 ? '(no dead letters)' : r.deadLetters.map(d => `${d.id}  ${d.failedAt}  ${d.reason}`).join('\n'))
+    return true
+  }
+  return false
+}
+
+function statusText (s: Record<string, unknown>): string {
+  const lines = [`${String(s.role)} ${String(s.peerId)}  up ${String(s.uptimeSec)} s`]
+  const peers = s.peers as Record<string, number> | undefined
+  if (peers != null) lines.push(`peers: ${Object.entries(peers).map(([k, v]) => `${v} ${k}`).join(', ')}`)
+  lines.push(`paused: ${s.paused === true ? 'yes' : 'no'}  draining: ${s.draining === true ? 'yes' : 'no'}${s.ramp != null ? `  ramp: ${(s.ramp as { ratePerSec: number }).ratePerSec}/s` : ''}`)
+  const q = s.queue as Record<string, number> | undefined
+  if (q != null) lines.push(`jobs: ${Object.entries(q).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  const w = s.workers as { active: string[], pending: string[] } | undefined
+  if (w != null) lines.push(`workers: ${w.active.length} active, ${w.pending.length} pending`)
+  if (s.assignmentRatePerSec != null) lines.push(`assignments: ${String(s.assignmentRatePerSec)}/s (last minute)`)
+  const f = s.failureRates as { overall: number | null } | undefined
+  if (f != null) lines.push(`failure rate: ${f.overall != null ? `${(f.overall * 100).toFixed(1)}%` : 'n/a'}`)
+  const l = s.ledger as { height: number, checkpointSize: number, lastCheckpointAgeSec: number | null } | null | undefined
+  if (l != null) lines.push(`ledger: height ${l.height}, checkpoint ${l.checkpointSize}${l.lastCheckpointAgeSec != null ? ` (${l.lastCheckpointAgeSec.toFixed(1)} s ago)` : ''}`)
+  const wk = s.worker as { running: number, freeSlots: number, coordinators: string[] } | undefined
+  if (wk != null) lines.push(`running ${wk.running}, free slots ${wk.freeSlots}, coordinators ${wk.coordinators.length}`)
+  return lines.join('\n')
+}

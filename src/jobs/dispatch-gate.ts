@@ -1,0 +1,20 @@
+// What the coordinator asks before it hands out work. The coordinator owns job state; operator
+// state (pause, drain, isolate, quarantine, staged ramp) lives in src/ops and answers through this
+// seam, so the claim path stays one place and the rules stay in one other place.
+import type { JobRecord } from './types.js'
+
+/** What a claim says about the worker, as the coordinator received it. */
+export interface ClaimInfo {
+  /** the job the worker would prefer (from an announcement), or '' */
+  jobId: string
+  executors: string[]
+  freeSlots: number
+  memoryMb: number
+}
+
+export interface DispatchGate {
+  /** May this worker be given any job now? A reason when not (shown by `jobs explain`). */
+  admit (worker: string, claim: ClaimInfo): string | undefined
+  /** May this worker be given this particular job? (probe jobs are pinned to one worker) */
+  allows (worker: string, rec: JobRecord): boolean
+}
