@@ -265,7 +265,18 @@ export async function main (argv: string[]): Promise<void> {
     if (cmd == null) process.exitCode = 2
     return
   }
-  const table: Record<string, (a: string[]) => Promise<void>> = { init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) }, ...opsCommands(dataDirOf), token: async a => { await cmdToken(a, dataDirOf) }, nodes: async a => { await cmdNodes(a, dataDirOf) }, policy: async a => { await cmdPolicy(a, dataDirOf) }, audit: async a => { await cmdAudit(a, dataDirOf) }, admin: cmdAdmin }
+  const ops = opsCommands(dataDirOf)
+  const enrollmentFlag = (a: string[]): boolean => a.some(x => x === '--pending' || x === '--active' || x === '--rejected')
+  const table: Record<string, (a: string[]) => Promise<void>> = {
+    init: cmdInit, start: cmdStart, id: cmdId, jobs: cmdJobs, peers: cmdPeers, demo: cmdDemo, ledger: async a => { await cmdLedger(a, dataDirOf) }, ...ops,
+    token: async a => { await cmdToken(a, dataDirOf) },
+    policy: async a => { await cmdPolicy(a, dataDirOf) },
+    audit: async a => { await cmdAudit(a, dataDirOf) },
+    // operations (drain, isolate, return; list = topology and health) and admission (enrollment
+    // lists, approve, reject, blacklist) share `nodes`; `admin` is pause/resume/state and keygen
+    nodes: async a => { await ((a[0] === 'drain' || a[0] === 'isolate' || a[0] === 'return' || (a[0] === 'list' && !enrollmentFlag(a))) ? ops.nodes(a) : cmdNodes(a, dataDirOf)) },
+    admin: async a => { await (a[0] === 'keygen' ? cmdAdmin(a) : ops.admin(a)) }
+  }
   // jobs explain / dead-letters live with the other operator commands
   table.jobs = async a => { if (!await opsJobsCommand(a, dataDirOf)) await cmdJobs(a) }
   const fn = table[cmd]
