@@ -10,17 +10,20 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
-import { createPeerScoreParams } from '@libp2p/gossipsub/score'
-import type { PrivateKey, ServiceMap, ConnectionGater } from '@libp2p/interface'
+import type { PrivateKey, ServiceMap, ConnectionGater, PeerId } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { checkpointsTopic, dhtProtocol, jobsTopic } from '../wire/domains.js'
+import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
+import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** per-peer limits and penalties shared by every req/resp protocol */
+  rpcGuard: PeerGuard
 }
 
 export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
@@ -32,12 +35,18 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   /** role services keyed by name */
   services: { [K in keyof S]: (components: any) => S[K] }
   connectionGater?: ConnectionGater
+  /** abuse limits (req/resp, penalties, gossip scoring); defaults in src/rpc/limits.ts */
+  limits?: LimitsInput | NodeLimits
 }
 
 export const VERSION = '0.1.0'
 
 export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLibp2pOptions<S>): Promise<Libp2p<MeshServices & S>> {
   const webrtcListen = opts.listen.filter(a => a.includes('/webrtc-direct'))
+  const limits = resolveLimits(opts.limits)
+  const guard = new PeerGuard(limits)
+  const gater = opts.connectionGater
+  const banned = (peer: PeerId): boolean => guard.isBanned(peer)
   const options: Libp2pOptions<MeshServices & S> = {
     privateKey: opts.privateKey,
     nodeInfo: { userAgent: opts.userAgent },
@@ -48,7 +57,10 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
       denyDialMultiaddr: async () => false,
-      ...opts.connectionGater
+      ...gater,
+      // a banned peer is neither dialed nor let back in until its ban ends
+      denyDialPeer: async (peer) => banned(peer) || (await gater?.denyDialPeer?.(peer) ?? false),
+      denyInboundEncryptedConnection: async (peer, conn) => banned(peer) || (await gater?.denyInboundEncryptedConnection?.(peer, conn) ?? false)
     },
     connectionManager: {
       maxConnections: 1024,
@@ -71,12 +83,11 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId)],
-        scoreParams: createPeerScoreParams({
-          // every loopback/LAN peer shares an IP: do not punish that
-          IPColocationFactorWeight: 0
-        }),
+        // invalid messages (validator Reject) cost score until the sender is graylisted
+        ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId)], limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024
       }),
+      rpcGuard: (components: PeerGuardComponents) => guard.bind(components),
       ...opts.services
     } as Libp2pOptions<MeshServices & S>['services']
   }

@@ -25,6 +25,7 @@ import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
 import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
 import type { Policy } from '../ledger/policy.js'
+import type { LimitsInput } from '../rpc/limits.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -56,6 +57,8 @@ export interface CreateNodeOptions {
   checkpointIntervalMs?: number
   /** worker: an acknowledged result missing from the log this long after is evidence */
   receiptGraceMs?: number
+  /** abuse limits: req/resp sizes, rates, streams, timeouts, peer penalties, gossip scoring (docs/protocols.md) */
+  limits?: LimitsInput
   signal?: AbortSignal
 }
 
@@ -166,6 +169,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       meshId,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
+      limits: opts.limits,
       services
     }) as Libp2p<MeshServices & Record<string, unknown>>
   } catch (err) {
