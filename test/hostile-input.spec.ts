@@ -13,7 +13,8 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { pbStream } from '@libp2p/utils'
 import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import type { Libp2p, PeerId, PrivateKey, Stream } from '@libp2p/interface'
+import type { CounterGroup, Libp2p, Metrics, PeerId, PrivateKey, Stream } from '@libp2p/interface'
+import { defaultLogger } from '@libp2p/logger'
 import { Fixture, waitFor, MESH } from './helpers.js'
 import { createMeshLibp2p, type MeshServices } from '../src/mesh/create-libp2p.js'
 import { createSigner, verifyEnvelope, type Signer } from '../src/wire/signed.js'
@@ -33,10 +34,10 @@ import { checkpointValidator } from '../src/ledger/ledger-service.js'
 import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote, noteVerifierKey } from '../src/ledger/merkle/checkpoint.js'
 import { logOrigin } from '../src/ledger/coordinator-ledger.js'
 import { resolveLimits, DEFAULT_LIMITS, type LimitsInput } from '../src/rpc/limits.js'
-import type { PeerGuard } from '../src/rpc/peer-guard.js'
+import { PeerGuard } from '../src/rpc/peer-guard.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 
-const FUZZ_RUNS = Math.max(100, Number(process.env.FUZZ_RUNS ?? 3000))
+const FUZZ_RUNS = Math.max(100, Number(process.env.FUZZ_RUNS ?? 2000))
 const SEED = process.env.FUZZ_SEED != null ? Number(process.env.FUZZ_SEED) : undefined
 const fcOpts = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, ...(SEED != null ? { seed: SEED } : {}) })
 
@@ -203,7 +204,9 @@ async function sendCase (attacker: Libp2p, target: PeerId, c: FrameCase, timeout
   const signal = AbortSignal.timeout(timeoutMs)
   let stream: Stream
   try {
-    stream = await attacker.dialProtocol(target, c.protocol, { signal, maxOutboundStreams: 4096, negotiateFully: false })
+    // straight on the open connection: a fresh dial per frame would measure the dialer, not the handlers
+    const conn = attacker.getConnections(target)[0] ?? await attacker.dial(target, { signal })
+    stream = await conn.newStream(c.protocol, { signal, maxOutboundStreams: 4096, negotiateFully: false })
   } catch {
     return { outcome: 'aborted' }
   }
@@ -242,8 +245,12 @@ describe('hostile input: decoders', function () {
   this.timeout(120_000)
   const runs = Math.max(200, Math.floor(FUZZ_RUNS / 3))
   let signer: Signer
+  let signerKey: PrivateKey
 
-  before(async () => { signer = createSigner(await generateKeyPair('Ed25519'), MESH) })
+  before(async () => {
+    signerKey = await generateKeyPair('Ed25519')
+    signer = createSigner(signerKey, MESH)
+  })
 
   it('every protobuf message type decodes random and mutated bytes or throws an Error, never hangs or crashes', () => {
     const codecs: Array<[string, { encode: (o: never) => Uint8Array, decode: (b: Uint8Array) => unknown }]> = []
@@ -312,7 +319,7 @@ describe('hostile input: decoders', function () {
       ] as Array<[string, () => unknown]>) {
         try { f() } catch (err) { assertTyped(err, what) }
       }
-    }), fcOpts(runs))
+    }), fcOpts(Math.floor(runs / 3)))
   })
 
   it('gossip validators never throw and reject garbage', async () => {
@@ -333,6 +340,37 @@ describe('hostile input: decoders', function () {
       assert.notEqual(c, TopicValidatorResult.Accept)
     }), fcOpts(runs))
     assert.ok(accepted < runs / 10, `${accepted} mutated announcements accepted`)
+  })
+
+  it('penalties and refusals are counted in libp2p metrics', () => {
+    const counted: Record<string, Record<string, number>> = {}
+    const group = (name: string): CounterGroup => ({
+      increment: (values: Record<string, number | true>) => {
+        const g = counted[name] ??= {}
+        for (const [k, v] of Object.entries(values)) g[k] = (g[k] ?? 0) + (v === true ? 1 : v)
+      },
+      reset: () => { counted[name] = {} }
+    })
+    const calculated: string[] = []
+    const metrics = {
+      registerCounterGroup: group,
+      registerCounter: (name: string) => { const g = group(name); return { increment: (v = 1) => { g.increment({ total: v }) }, reset: g.reset } },
+      registerMetric: (name: string) => { calculated.push(name) }
+    } as unknown as Metrics
+    const guard = new PeerGuard(resolveLimits({ penalties: { banThreshold: 25 } })).bind({ logger: defaultLogger(), metrics })
+    const peer = peerIdFromPrivateKey(signerKey)
+    assert.equal(guard.admit(peer), 'ok')
+    guard.release(peer)
+    assert.equal(guard.reject(peer, Protocols.claim, 'MalformedMessageError'), false)
+    assert.equal(guard.reject(peer, Protocols.claim, 'JobNotFoundError'), false, 'application errors cost nothing')
+    assert.equal(guard.reject(peer, Protocols.lease, 'MessageTooLargeError'), true, 'the second violation crosses 25 points')
+    assert.equal(guard.admit(peer), 'banned')
+    assert.deepEqual(counted.edgecoder_rpc_rejected_total, { [`${Protocols.claim} MalformedMessageError`]: 1, [`${Protocols.claim} JobNotFoundError`]: 1, [`${Protocols.lease} MessageTooLargeError`]: 1 })
+    assert.deepEqual(counted.edgecoder_peer_penalty_points_total, { MalformedMessageError: 10, MessageTooLargeError: 20 })
+    assert.deepEqual(counted.edgecoder_rpc_refused_streams_total, { banned: 1 })
+    assert.deepEqual(counted.edgecoder_peer_bans_total, { total: 1 })
+    assert.deepEqual(calculated.sort(), ['edgecoder_gossip_graylisted_peers', 'edgecoder_peers_banned'])
+    assert.ok(guard.gossipScore(peer.toString()) < DEFAULT_LIMITS.gossip.graylistThreshold, 'a banned peer is graylisted in gossip too')
   })
 
   it('limits: defaults resolve, bad values are refused with InvalidConfigError naming the key', () => {
@@ -398,15 +436,14 @@ describe('hostile input: live nodes under attack', function () {
     const outcomes: Record<string, number> = {}
     const errorNames: Record<string, number> = {}
     let frames = 0
-    const batch = 24
+    const batch = 40
     const targets: Array<[EdgecoderNode, string[]]> = [[coord, coordProtocols], [workers[0], workerProtocols]]
     const t0 = Date.now()
     for (const [victim, protocols] of targets) {
       const share = victim === coord ? Math.ceil(FUZZ_RUNS * 0.75) : Math.ceil(FUZZ_RUNS * 0.25)
       await fc.assert(fc.asyncProperty(fc.array(frameCase(signers, protocols, DEFAULT_LIMITS.rpc.maxRequestBytes), { minLength: batch, maxLength: batch }), async cases => {
         const results = await Promise.all(cases.map(async p => {
-          const c = await p
-          return await sendCase(attacker, victim.peerId, c, 10_000)
+          return await sendCase(attacker, victim.peerId, await p, 10_000)
         }))
         for (const r of results) {
           outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1
