@@ -370,7 +370,8 @@ export class WorkerService implements Startable {
 
   private async handleCancel (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.cancelNotice, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
-    const n = CancelNotice.decode(v.payload.body)
+    let n: CancelNotice
+    try { n = CancelNotice.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`cancel notice does not decode: ${(err as Error).message}`) }
     const job = this.running.get(n.jobId)
     // only the coordinator that assigned the job may cancel it here
     if (job != null && job.coordinator.equals(remote) && job.attempt === n.attempt) {

@@ -188,7 +188,8 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   private async * serveSync (req: SignedEnvelope, remote: PeerId, signal: AbortSignal): AsyncGenerator<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.ledgerSync, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
-    const q = SyncRequest.decode(v.payload.body)
+    let q: SyncRequest
+    try { q = SyncRequest.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`sync request: ${(err as Error).message}`) }
     const own = this.init.own != null && q.log === this.components.peerId.toString() ? this.init.own : undefined
     const replica = own == null && this.init.replica?.has(q.log) === true ? this.init.replica.state(q.log) : undefined
     if (own == null && replica == null) throw new UnknownLogError(`this node holds no log ${q.log}`)

@@ -10,18 +10,21 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
-import { createPeerScoreParams } from '@libp2p/gossipsub/score'
-import type { PrivateKey, ServiceMap, ConnectionGater, Metrics, ComponentLogger } from '@libp2p/interface'
+import type { PrivateKey, ServiceMap, ConnectionGater, Metrics, ComponentLogger, PeerId } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
 import { checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/domains.js'
 import { denyPeerGater, type DenyPeer } from './deny-gater.js'
+import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
+import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  /** per-peer limits and penalties shared by every req/resp protocol */
+  rpcGuard: PeerGuard
 }
 
 export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
@@ -37,12 +40,19 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   denyPeer?: DenyPeer
   /** libp2p's metrics implementation (the daemon passes prometheus metrics) */
   metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /** abuse limits (req/resp, penalties, gossip scoring); defaults in src/rpc/limits.ts */
+  limits?: LimitsInput | NodeLimits
 }
 
 export const VERSION = '0.1.0'
 
 export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLibp2pOptions<S>): Promise<Libp2p<MeshServices & S>> {
   const webrtcListen = opts.listen.filter(a => a.includes('/webrtc-direct'))
+  const limits = resolveLimits(opts.limits)
+  const guard = new PeerGuard(limits)
+  // operator isolation (denyPeer) and any caller gater; bans from the peer guard are checked first
+  const gater: ConnectionGater = { ...(opts.denyPeer != null ? denyPeerGater(opts.denyPeer) : {}), ...opts.connectionGater }
+  const banned = (peer: PeerId): boolean => guard.isBanned(peer)
   const options: Libp2pOptions<MeshServices & S> = {
     privateKey: opts.privateKey,
     nodeInfo: { userAgent: opts.userAgent },
@@ -53,8 +63,10 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
       denyDialMultiaddr: async () => false,
-      ...(opts.denyPeer != null ? denyPeerGater(opts.denyPeer) : {}),
-      ...opts.connectionGater
+      ...gater,
+      // a banned peer is neither dialed nor let back in until its ban ends
+      denyDialPeer: async (peer) => banned(peer) || (await gater?.denyDialPeer?.(peer) ?? false),
+      denyInboundEncryptedConnection: async (peer, conn) => banned(peer) || (await gater?.denyInboundEncryptedConnection?.(peer, conn) ?? false)
     },
     ...(opts.metrics != null ? { metrics: opts.metrics } : {}),
     connectionManager: {
@@ -78,12 +90,11 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)],
-        scoreParams: createPeerScoreParams({
-          // every loopback/LAN peer shares an IP: do not punish that
-          IPColocationFactorWeight: 0
-        }),
+        // invalid messages (validator Reject) cost score until the sender is graylisted
+        ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)], limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024
       }),
+      rpcGuard: (components: PeerGuardComponents) => guard.bind(components),
       ...opts.services
     } as Libp2pOptions<MeshServices & S>['services']
   }

@@ -33,6 +33,7 @@ import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
 import { OpsService, opsService } from '../ops/ops-service.js'
+import type { LimitsInput } from '../rpc/limits.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -80,6 +81,8 @@ export interface CreateNodeOptions {
   ops?: OpsOptions
   /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
   prometheus?: boolean
+  /** abuse limits: req/resp sizes, rates, streams, timeouts, peer penalties, gossip scoring (docs/protocols.md) */
+  limits?: LimitsInput
   signal?: AbortSignal
 }
 
@@ -241,6 +244,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
       services,
+      limits: opts.limits,
       // blacklisted (admin) and isolated (operator) peers: no dial, no connection either way
       denyPeer: peer => admissionState.isDenied(peer.toString()) || ops.state.isDenied(peer.toString()),
       metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined

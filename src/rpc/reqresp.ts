@@ -1,37 +1,19 @@
-// One place that applies size limits, per-peer rate limits, timeouts and typed errors to every
-// request/response protocol (the shape of Lodestar's req/resp). A method is one signed request and
-// one RpcResponse on a fresh stream; handlers see a decoded envelope and return response bytes or
-// throw a typed error, which the caller receives as the same error class.
+// One place that applies size limits, per-peer rate limits, stream limits, timeouts, typed errors
+// and peer penalties to every request/response protocol (the shape of Lodestar's req/resp). A method
+// is one signed request and one RpcResponse on a fresh stream; handlers see a decoded envelope and
+// return response bytes or throw a typed error, which the caller receives as the same error class.
+// Every refused request is charged to its sender in the node's PeerGuard (see peer-guard.ts).
 import { pbStream, RateLimiter } from '@libp2p/utils'
 import type { Connection, PeerId, Stream, Logger, ComponentLogger, Metrics, Counter } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { RpcResponse } from '../wire/pb/rpc.js'
 import { ownBytes } from '../wire/signed.js'
-import { errorFromName, MessageTooLargeError, RateLimitedError, RpcTimeoutError, MalformedMessageError } from '../errors/index.js'
+import { errorClasses, errorFromName, MessageTooLargeError, RateLimitedError, RpcTimeoutError, MalformedMessageError } from '../errors/index.js'
+import { DEFAULT_RPC_LIMITS, protocolLimits, resolveLimits, type RpcLimits } from './limits.js'
+import { PeerGuard } from './peer-guard.js'
 
-export interface RpcLimits {
-  /** largest request frame accepted, bytes */
-  maxRequestBytes: number
-  /** largest response frame accepted by the caller, bytes */
-  maxResponseBytes: number
-  /** requests a peer may make per `rateWindowSec` on this protocol */
-  ratePoints: number
-  rateWindowSec: number
-  /** time for the whole exchange */
-  timeoutMs: number
-  /** concurrent inbound streams per connection on this protocol */
-  maxInboundStreams: number
-}
-
-export const DEFAULT_RPC_LIMITS: RpcLimits = {
-  maxRequestBytes: 256 * 1024,
-  maxResponseBytes: 8 * 1024 * 1024,
-  ratePoints: 2000,
-  rateWindowSec: 1,
-  timeoutMs: 10_000,
-  maxInboundStreams: 256
-}
+export { DEFAULT_RPC_LIMITS, type RpcLimits } from './limits.js'
 
 export interface RpcContext {
   remotePeer: PeerId
@@ -60,7 +42,31 @@ export interface RpcServerComponents {
   registrar: Registrar
   logger: ComponentLogger
   metrics?: Metrics
+  /** the node's shared limits and penalties (createMeshLibp2p adds it); a default one otherwise */
+  rpcGuard?: PeerGuard
 }
+
+// nodes built without the rpcGuard service still share one guard between their RpcServers
+const fallbackGuards = new WeakMap<Registrar, PeerGuard>()
+
+function guardOf (components: RpcServerComponents): PeerGuard {
+  let g: unknown
+  // libp2p's components object throws for a service the node does not run
+  try { g = components.rpcGuard } catch {}
+  if (g instanceof PeerGuard) return g
+  let own = fallbackGuards.get(components.registrar)
+  if (own == null) {
+    own = new PeerGuard(resolveLimits()).bind(components)
+    fallbackGuards.set(components.registrar, own)
+  }
+  return own
+}
+
+/** varint length prefix of the largest frame, plus slack: what a stream may buffer beyond one frame */
+const LENGTH_PREFIX_SLACK = 16
+
+/** Stream failures caused by the remote going away: nothing to answer, nothing to charge. */
+const STREAM_GONE = new Set(['StreamResetError', 'StreamAbortedError', 'StreamClosedError', 'StreamStateError', 'ConnectionClosedError', 'MuxerClosedError'])
 
 /** Serves a set of methods; register them in a service's start() and unregister in stop(). */
 export class RpcServer {
@@ -68,6 +74,7 @@ export class RpcServer {
   private readonly registered: string[] = []
   private readonly errors?: Counter
   private readonly requests?: Counter
+  private guardInstance?: PeerGuard
 
   constructor (private readonly components: RpcServerComponents, name: string) {
     this.log = components.logger.forComponent(`edgecoder:rpc:${name}`)
@@ -75,8 +82,19 @@ export class RpcServer {
     this.errors = components.metrics?.registerCounter(`edgecoder_rpc_${name}_errors_total`, { help: 'requests answered with an error' })
   }
 
+  /** the node's PeerGuard, looked up once every service exists */
+  get guard (): PeerGuard {
+    this.guardInstance ??= guardOf(this.components)
+    return this.guardInstance
+  }
+
+  /** The limits a protocol runs with: node defaults < the method's own < configured for that protocol. */
+  limitsFor (method: { protocol: string, limits?: Partial<RpcLimits> }): RpcLimits {
+    return protocolLimits(this.guard.limits, method.protocol, method.limits)
+  }
+
   async register (method: RpcMethod | RpcStreamMethod): Promise<void> {
-    const limits = { ...DEFAULT_RPC_LIMITS, ...method.limits }
+    const limits = this.limitsFor(method)
     const limiter = new RateLimiter({ points: limits.ratePoints, duration: limits.rateWindowSec })
     await this.components.registrar.handle(method.protocol, (stream, connection) => {
       void this.serve(method, limits, limiter, stream, connection)
@@ -89,10 +107,27 @@ export class RpcServer {
   }
 
   private async serve (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection): Promise<void> {
-    const signal = AbortSignal.timeout(limits.timeoutMs)
     const remotePeer = connection.remotePeer
+    const guard = this.guard
     this.requests?.increment()
-    const pb = pbStream(stream, { maxDataLength: limits.maxRequestBytes })
+    const admission = guard.admit(remotePeer)
+    if (admission !== 'ok') {
+      // refused before reading anything: the cheapest answer there is
+      stream.abort(new RateLimitedError(admission === 'banned' ? 'peer is banned' : 'too many concurrent streams'))
+      return
+    }
+    const signal = AbortSignal.timeout(limits.timeoutMs)
+    try {
+      await this.exchange(method, limits, limiter, stream, connection, signal)
+    } finally {
+      guard.release(remotePeer)
+    }
+  }
+
+  private async exchange (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection, signal: AbortSignal): Promise<void> {
+    const remotePeer = connection.remotePeer
+    // bound what the stream buffers too: by default it holds 4 MiB whatever the frame limit says
+    const pb = pbStream(stream, { maxDataLength: limits.maxRequestBytes, maxBufferSize: limits.maxRequestBytes + LENGTH_PREFIX_SLACK })
     let response: RpcResponse
     try {
       try {
@@ -110,7 +145,7 @@ export class RpcServer {
         for await (const body of method.stream(request, { remotePeer, connection, signal })) {
           await pb.write({ errorName: '', errorMessage: '', body: ownBytes(body) }, RpcResponse, { signal })
         }
-        await stream.close({ signal })
+        await finish(stream, signal)
         return
       }
       const body = await method.handle(request, { remotePeer, connection, signal })
@@ -119,28 +154,62 @@ export class RpcServer {
       const e = err instanceof Error ? err : new Error(String(err))
       this.errors?.increment()
       this.log('%s from %p failed: %s %s', method.protocol, remotePeer, e.name, e.message)
-      if (signal.aborted && e.name === 'AbortError') {
+      if (signal.aborted) {
+        // half-sent or never-finished requests end here
+        this.guard.reject(remotePeer, method.protocol, RpcTimeoutError.name)
         stream.abort(new RpcTimeoutError('request timed out'))
         return
       }
-      response = { errorName: e.name === 'Error' ? 'RemoteError' : e.name, errorMessage: e.message.slice(0, 512), body: new Uint8Array(0) }
+      if (STREAM_GONE.has(e.name) || stream.status !== 'open') {
+        this.guard.reject(remotePeer, method.protocol, 'StreamGone')
+        stream.abort(e)
+        return
+      }
+      let name = e.name
+      let message = e.message
+      if (errorClasses[name] == null) {
+        // a handler let an untyped error out: our bug, not the peer's; answered without internals
+        this.log.error('%s from %p: untyped %s: %s', method.protocol, remotePeer, e.name, e.message)
+        name = 'RemoteError'
+        message = `internal error (${e.name})`
+        this.guard.reject(remotePeer, method.protocol, `untyped:${e.name}`)
+      } else {
+        this.guard.reject(remotePeer, method.protocol, name)
+      }
+      response = { errorName: name, errorMessage: message.slice(0, 512), body: new Uint8Array(0) }
     }
     try {
       await pb.write(response, RpcResponse, { signal })
-      await stream.close({ signal })
+      await finish(stream, signal)
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     }
   }
 }
 
+/**
+ * Ends a served stream: our side is written, and nothing more is read. Closing only the write side
+ * would leave the stream open for as long as the remote keeps its own side open (an attacker never
+ * closes), holding a stream slot until the muxer's inactivity timeout.
+ */
+async function finish (stream: Stream, signal: AbortSignal): Promise<void> {
+  await stream.close({ signal })
+  await stream.closeRead({ signal })
+  // the stream ends only once the remote closes its side too: give it until the exchange's deadline
+  if (stream.status === 'open') {
+    const cut = (): void => { if (stream.status === 'open') stream.abort(new RpcTimeoutError('peer kept the stream open')) }
+    signal.addEventListener('abort', cut, { once: true })
+    stream.addEventListener('close', () => { signal.removeEventListener('abort', cut) }, { once: true })
+  }
+}
+
 /** Frames that do not decode, or are too long, become one typed error. */
 function asWireError (err: unknown): Error {
   const e = err instanceof Error ? err : new Error(String(err))
-  if (e.name === 'InvalidDataLengthError' || e.name === 'InvalidMessageLengthError' || e.name === 'InvalidDataLengthLengthError') {
+  if (e.name === 'InvalidDataLengthError' || e.name === 'InvalidMessageLengthError' || e.name === 'InvalidDataLengthLengthError' || e.name === 'StreamBufferError') {
     return new MessageTooLargeError(e.message)
   }
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return e
+  if (e.name === 'AbortError' || e.name === 'TimeoutError' || STREAM_GONE.has(e.name)) return e
   return new MalformedMessageError(`request frame: ${e.message}`)
 }
 
@@ -148,6 +217,12 @@ export interface RpcCallOptions {
   signal?: AbortSignal
   timeoutMs?: number
   maxResponseBytes?: number
+}
+
+/** the response frame limit, and a stream buffer that can hold one such frame (the default holds 4 MiB) */
+function responseFraming (options: RpcCallOptions): { maxDataLength: number, maxBufferSize: number } {
+  const max = options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes
+  return { maxDataLength: max, maxBufferSize: max + LENGTH_PREFIX_SLACK }
 }
 
 export interface RpcDialer {
@@ -163,7 +238,7 @@ export async function rpcCall (dialer: RpcDialer, peer: PeerId, protocol: string
   try {
     // lazy negotiation: the protocol id travels with the request, saving a round trip
     stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
-    const pb = pbStream(stream, { maxDataLength: options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes })
+    const pb = pbStream(stream, responseFraming(options))
     await pb.write(request, SignedEnvelope, { signal })
     const response = await pb.read(RpcResponse, { signal })
     await stream.close({ signal }).catch(() => {})
@@ -186,7 +261,7 @@ export async function * rpcStream (dialer: RpcDialer, peer: PeerId, protocol: st
   const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
   const stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
   try {
-    const pb = pbStream(stream, { maxDataLength: options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes })
+    const pb = pbStream(stream, responseFraming(options))
     await pb.write(request, SignedEnvelope, { signal })
     for (;;) {
       let frame: RpcResponse
