@@ -14,6 +14,7 @@ import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
 import { EnrollRequest, EnrollResponse } from '../src/wire/pb/admission.js'
 import { JobAnnouncement } from '../src/wire/pb/jobs.js'
 import { rpcCall } from '../src/rpc/reqresp.js'
+import { coordinatorTag } from '../src/admission/tokens.js'
 
 async function rejectsNamed (p: Promise<unknown>, name: string): Promise<void> {
   await assert.rejects(p, (e: Error) => { assert.equal(e.name, name, e.message); return true })
@@ -37,7 +38,7 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
   it('a worker without a valid token gets no work; an enrolled one waits for approval, then runs jobs', async () => {
     const { coord, key } = await tokenCoordinator()
     const stranger = await worker(coord)
-    const forger = await worker(coord, 'ect_' + 'A'.repeat(43))
+    const forger = await worker(coord, `ect_${coordinatorTag(coord.peerId.toString())}_${'A'.repeat(43)}`)
     await waitFor(() => forger.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.REJECTED, 10_000, 'bad token refused')
     assert.match(forger.admission.statusAt.get(coord.peerId.toString())?.reason ?? '', /InvalidTokenError: unknown registration token/)
 
@@ -86,6 +87,14 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     const revoked = await state.tokens.create({ maxUses: 5 })
     await state.tokens.revoke(revoked.record.id)
     await rejectsNamed(state.enroll('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', { token: revoked.token, label: '', executors: [] }), 'InvalidTokenError')
+
+    // a token goes only to the coordinator that issued it, and no other coordinator accepts it
+    const other = await fx.coordinator({ admission: { mode: 'token' }, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const elsewhere = await other.admission.state.tokens.create({ autoApprove: true })
+    await rejectsNamed(state.enroll(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), { token: elsewhere.token, label: '', executors: [] }), 'InvalidTokenError')
+    await waitFor(() => w.libp2p.getConnections(other.peerId).length > 0 || other.libp2p.getConnections(w.peerId).length > 0, 15_000, 'worker meets the other coordinator')
+    await new Promise(resolve => setTimeout(resolve, 500))
+    assert.equal(other.admission.state.nodes().length, 0, 'the other coordinator never saw the worker\'s token')
 
     // rotation: same key, new token, restart; still active, same peer id, token recorded
     const second = await state.tokens.create({ label: 'rotated' })
@@ -186,7 +195,7 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     // its gossip is rejected even when relayed by someone else
     const ann = await w.signer.sign(Domains.announce, JobAnnouncement.encode({ jobId: 'a'.repeat(64), executor: 'noop', attempt: 0, round: 0, bidderFractionPpm: 1_000_000, offeredPrice: 0n, queueDepth: 1 }), 30_000)
     const msg = { type: 'signed', from: w.peerId, topic: `/edgecoder/${MESH}/jobs/1.0.0`, data: SignedEnvelope.encode(ann), sequenceNumber: 1n, signature: new Uint8Array(64), key: new Uint8Array() } as unknown as GossipMessage
-    assert.equal(await announcementValidator(MESH, coord.admission.state)(coord.peerId, msg), TopicValidatorResult.Reject)
+    assert.equal(await announcementValidator(MESH, coord.admission.state)(coord.peerId, msg), TopicValidatorResult.Ignore)
     assert.equal(await announcementValidator(MESH)(coord.peerId, msg), TopicValidatorResult.Accept, 'the same message from a peer in good standing passes')
     // the entry lapses: the worker comes back and gets work again
     await waitFor(async () => {

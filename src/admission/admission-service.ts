@@ -11,7 +11,12 @@ import { Domains, Protocols, policyTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, type Signer } from '../wire/signed.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
-import type { AdmissionState, NodeRecord } from './admission-state.js'
+import { validateAction, type AdmissionState, type NodeRecord } from './admission-state.js'
+import { coordinatorTag, tokenCoordinatorTag } from './tokens.js'
+import { AdminAction } from '../wire/pb/admission.js'
+import { peerIdFromMultihash } from '@libp2p/peer-id'
+import * as Digest from 'multiformats/hashes/digest'
+import { SignedPayload } from '../wire/pb/envelope.js'
 import { MalformedMessageError } from '../errors/index.js'
 
 export interface AdmissionServiceInit {
@@ -57,7 +62,15 @@ export class AdmissionService implements Startable {
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>()
   private readonly synced = new Set<string>()
   private readonly abort = new AbortController()
+  private readonly retryDelay = new Map<string, number>()
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => { this.peerIdentified(evt.detail) }
+  // a peer met again (after a partition, a restart) is synced again; a gone peer is not retried
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    const key = evt.detail.toString()
+    this.synced.delete(key)
+    clearTimeout(this.retryTimers.get(key))
+    this.retryTimers.delete(key)
+  }
   private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleAnnouncement(evt.detail) }
 
   constructor (private readonly components: AdmissionServiceComponents, private readonly init: AdmissionServiceInit) {
@@ -74,6 +87,7 @@ export class AdmissionService implements Startable {
     }
     await this.rpc.register({ protocol: Protocols.adminSync, limits: { ratePoints: 50, maxRequestBytes: 4 * 1024 }, handle: async (req, ctx) => await this.handleSync(req, ctx.remotePeer) })
     this.components.events.addEventListener('peer:identify', this.onIdentify)
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
   }
 
   afterStart (): void {
@@ -87,6 +101,7 @@ export class AdmissionService implements Startable {
     this.abort.abort()
     for (const t of this.retryTimers.values()) clearTimeout(t)
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     this.components.pubsub.removeEventListener('message', this.onMessage)
     try { this.components.pubsub.unsubscribe(policyTopic(this.init.meshId)) } catch {}
     this.components.pubsub.topicValidators.delete(policyTopic(this.init.meshId))
@@ -133,7 +148,10 @@ export class AdmissionService implements Startable {
       this.synced.add(peer.toString())
       void this.syncFrom(peer).catch(err => { this.synced.delete(peer.toString()); this.log('admin sync from %p: %s', peer, (err as Error).message) })
     }
-    if (this.init.token != null && r.protocols.includes(Protocols.enroll)) void this.enroll(peer)
+    // the token goes only to the coordinator that issued it (its tag is in the token)
+    if (this.init.token != null && r.protocols.includes(Protocols.enroll) && tokenCoordinatorTag(this.init.token) === coordinatorTag(peer.toString())) {
+      void this.enroll(peer).catch(() => {})
+    }
   }
 
   /** Enrolls with `coordinator` and records the answer; a pending node asks again later. */
@@ -148,6 +166,7 @@ export class AdmissionService implements Startable {
       this.statusAt.set(key, { status: res.status, reason: res.reason })
       if (before?.status !== res.status) this.init.onStatus?.(coordinator, res.status, res.reason)
       if (res.status === EnrollResponse.Status.PENDING) this.retryLater(coordinator)
+      else this.retryDelay.delete(key)
       return res
     } catch (err) {
       const e = err as Error
@@ -161,29 +180,45 @@ export class AdmissionService implements Startable {
 
   private retryLater (coordinator: PeerId): void {
     if (this.abort.signal.aborted) return
-    const t = setTimeout(() => { void this.enroll(coordinator).catch(() => {}) }, this.init.pendingRetryMs ?? 2_000)
+    // back off while pending: 2 s, doubling to a minute
+    const key = coordinator.toString()
+    const delay = Math.min(60_000, this.retryDelay.get(key) ?? this.init.pendingRetryMs ?? 2_000)
+    this.retryDelay.set(key, delay * 2)
+    const t = setTimeout(() => { void this.enroll(coordinator).catch(() => {}) }, delay)
     t.unref?.()
     this.retryTimers.set(coordinator.toString(), t)
   }
 
   // --- admin actions on gossip ---
 
+  /**
+   * Reject (which costs the forwarder score) only what no honest relay would pass on: frames that do
+   * not decode, bad signatures, malformed actions. Authority is local (each node has its own admin
+   * keys), and expiry depends on clocks: those are Ignore, never a penalty for the relay.
+   */
   private async validateAnnouncement (msg: GossipMessage): Promise<TopicValidatorResult> {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
     let env: SignedEnvelope
     try {
       env = AdminActionAnnouncement.decode(msg.data).action ?? { payload: new Uint8Array(), signature: new Uint8Array() }
-      const v = await verifyEnvelope(env, { domain: Domains.adminAction, meshId: this.init.meshId })
-      // a node without admin keys cannot judge authority: it relays what verifies
-      if (this.init.state.adminKeys.length > 0 && !this.init.state.isAdmin(v.signer.toString())) return TopicValidatorResult.Reject
+      // authority first: a non-admin signer costs one decode, not a signature check
+      const signer = peerIdFromMultihash(Digest.decode(SignedPayload.decode(env.payload).signer)).toString()
+      if (!this.init.state.isAdmin(signer)) return TopicValidatorResult.Ignore
     } catch {
       return TopicValidatorResult.Reject
+    }
+    try {
+      const v = await verifyEnvelope(env, { domain: Domains.adminAction, meshId: this.init.meshId })
+      validateAction(AdminAction.decode(v.payload.body))
+    } catch (err) {
+      const name = (err as Error).name
+      return name === 'MessageExpiredError' || name === 'WrongMeshError' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
     }
     return (await this.init.state.seen(env)) ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
   }
 
   private async handleAnnouncement (msg: GossipMessage): Promise<void> {
-    if (msg.topic !== policyTopic(this.init.meshId) || this.init.state.adminKeys.length === 0) return
+    if (msg.topic !== policyTopic(this.init.meshId)) return
     try {
       const env = AdminActionAnnouncement.decode(msg.data).action
       if (env == null) return
@@ -212,10 +247,17 @@ export class AdmissionService implements Startable {
   async syncFrom (peer: PeerId, signal: AbortSignal = this.abort.signal): Promise<number> {
     let from = 0n
     let applied = 0
-    for (let page = 0; page < 10_000; page++) {
+    let fruitless = 0
+    for (let page = 0; page < 10_000 && fruitless < 5; page++) {
+      let ours = 0
       const env = await this.init.signer.sign(Domains.adminSync, AdminSyncRequest.encode({ from }), 30_000)
       const res = AdminSyncResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.adminSync, env, { signal, timeoutMs: 10_000 }), { limits: { actions: SYNC_PAGE } })
       for (const a of res.actions) {
+        // only admin keys' actions are ours to apply: skip the rest before any signature check
+        let signer: string
+        try { signer = peerIdFromMultihash(Digest.decode(SignedPayload.decode(a.payload).signer)).toString() } catch { continue }
+        if (!this.init.state.isAdmin(signer)) continue
+        ours++
         if (await this.init.state.seen(a)) continue
         try {
           await this.init.state.applyAction(a, { allowExpired: true })
@@ -225,8 +267,11 @@ export class AdmissionService implements Startable {
           this.log('admin sync: action from %p not applied: %s', peer, (err as Error).message)
         }
       }
-      if (res.actions.length === 0 || res.next <= from) break
+      // a server that does not advance by what it sent is not to be followed
+      if (res.actions.length === 0 || res.next !== from + BigInt(res.actions.length)) break
       from = res.next
+      // pages with nothing signed by our admins (junk, or another mesh's) end the sync after a few
+      fruitless = ours > 0 ? 0 : fruitless + 1
     }
     if (applied > 0) this.log('admin sync: applied %d actions from %p', applied, peer)
     return applied

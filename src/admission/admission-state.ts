@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { AdmissionDb } from './db.js'
-import { TokenStore, isTokenShaped, type TokenRecord } from './tokens.js'
+import { TokenStore, type TokenRecord } from './tokens.js'
 import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
 import { verifyEnvelope, toHex } from '../wire/signed.js'
 import { Domains } from '../wire/domains.js'
@@ -29,8 +29,9 @@ export interface NodeRecord {
   enrolledAt: number
   updatedAt: number
   reason: string
-  /** issue time of the admin action that last set the status (last-writer-wins) */
+  /** issue time and id of the admin action that last set the status (last-writer-wins) */
   decidedAt: number
+  decidedBy?: string
 }
 
 export interface BlacklistEntry {
@@ -42,6 +43,8 @@ export interface BlacklistEntry {
   until: number
   by: string
   issuedAt: number
+  /** id of the action that set this entry: ties on issuedAt go to the larger id */
+  actionId?: string
 }
 
 export interface AuditRecord {
@@ -66,6 +69,8 @@ export interface AuditRecord {
 
 export interface AdmissionStateInit {
   meshId: string
+  /** this node's peer id (tokens it issues carry its tag) */
+  self: string
   /** peer ids whose signatures carry admin authority */
   adminKeys: string[]
   mode: AdmissionMode
@@ -82,13 +87,20 @@ export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
   welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuanceWindowMs: v => Number.isSafeInteger(v) && (v as number) >= 1000,
-  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.entries(v).every(([k, p]) => /^[a-z][a-z0-9-]{0,31}$/.test(k) && Number.isSafeInteger(p) && (p as number) >= 0)
+  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length <= 64 && Object.entries(v).every(([k, p]) => /^[a-z][a-z0-9-]{0,31}$/.test(k) && Number.isSafeInteger(p) && (p as number) >= 0)
 }
 
 const pad = (n: number): string => n.toString().padStart(12, '0')
 
-function chainHash (seq: number, prev: string, envelope: Uint8Array): string {
-  return createHash('sha256').update(`edgecoder/audit/v1\n${seq}\n${prev}\n`).update(envelope).digest('hex')
+/** The chain: every field of the record (but its own hash), then the signed envelope. */
+function chainHash (r: Omit<AuditRecord, 'hash'>): string {
+  const fields = [r.seq, r.prev, r.id, r.kind, r.target, r.reason, r.signer, r.issuedAt, r.appliedAt, r.effect]
+  return createHash('sha256').update(`edgecoder/audit/v2\n${JSON.stringify(fields)}\n`).update(Buffer.from(r.envelope, 'base64')).digest('hex')
+}
+
+/** Last-writer-wins order: later issue time first, then the larger action id, so ties resolve the same everywhere. */
+function supersedes (issuedAt: number, id: string, prevIssuedAt: number, prevId: string | undefined): boolean {
+  return issuedAt > prevIssuedAt || (issuedAt === prevIssuedAt && id > (prevId ?? ''))
 }
 
 /** What the job and ledger services ask of admission (AdmissionState implements it). */
@@ -103,14 +115,14 @@ export class AdmissionState implements AdmissionCheck {
   readonly tokens: TokenStore
   private readonly nodeMap = new Map<string, NodeRecord>()
   private readonly blacklistMap = new Map<string, BlacklistEntry>()
-  private readonly policyMap = new Map<string, { value: unknown, issuedAt: number }>()
+  private readonly policyMap = new Map<string, { value: unknown, issuedAt: number, id?: string }>()
   private readonly admins: Set<string>
   private head = { seq: -1, hash: '' }
   /** serializes writes: enrollments and actions each read, then write */
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (private readonly db: AdmissionDb, private readonly init: AdmissionStateInit) {
-    this.tokens = new TokenStore(db)
+    this.tokens = new TokenStore(db, init.self)
     for (const k of init.adminKeys) {
       try { peerIdFromString(k) } catch { throw new InvalidArgumentError(`admin key "${k}" is not a peer id`) }
     }
@@ -145,8 +157,12 @@ export class AdmissionState implements AdmissionCheck {
   /** Throws NotAdmittedError unless `peer` may be given work here. */
   checkAssignable (peer: string): void {
     if (this.isDenied(peer)) throw new NotAdmittedError('this peer is blacklisted')
-    if (this.init.mode === 'open') return
     const n = this.nodeMap.get(peer)
+    // an admin's rejection holds in open mode too
+    if (this.init.mode === 'open') {
+      if (n?.status === 'rejected') throw new NotAdmittedError(`enrollment is rejected${n.reason !== '' ? ` (${n.reason})` : ''}`)
+      return
+    }
     if (n == null) throw new NotAdmittedError('not enrolled: start the worker with a registration token (--token or AGENT_REGISTRATION_TOKEN)')
     if (n.status !== 'active') throw new NotAdmittedError(`enrollment is ${n.status}${n.reason !== '' ? ` (${n.reason})` : ''}`)
   }
@@ -174,9 +190,12 @@ export class AdmissionState implements AdmissionCheck {
       if (this.isDenied(peer, now)) throw new NotAdmittedError('this peer is blacklisted')
       const known = this.nodeMap.get(peer)
       let token: TokenRecord | undefined
-      if (req.token !== '') {
-        if (!isTokenShaped(req.token)) throw new InvalidTokenError('not a registration token (expected ect_ and 43 characters)')
+      if (req.token !== '' && known == null) {
         token = await this.tokens.spend(req.token, peer, now)
+      } else if (req.token !== '' && known != null) {
+        // a known node: a new token rotates; a token it cannot spend (its old one, expired, or
+        // another coordinator's) just reports its status, which a restart needs to learn
+        try { token = await this.tokens.spend(req.token, peer, now) } catch (err) { if ((err as Error).name !== 'InvalidTokenError') throw err }
       } else if (known == null && this.init.mode === 'token') {
         throw new InvalidTokenError('a registration token is required to enroll here')
       }
@@ -189,6 +208,8 @@ export class AdmissionState implements AdmissionCheck {
         const approve = this.init.mode === 'open' || this.init.autoApprove === true || token?.autoApprove === true
         rec = { peerId: peer, status: approve ? 'active' : 'pending', label, executors, tokenId: token?.id ?? '', enrolledAt: now, updatedAt: now, reason: approve ? 'approved on enrollment' : 'awaiting approval', decidedAt: 0 }
       }
+      // open mode without a token: nothing to remember (a stranger's peer ids must not fill the disk)
+      if (this.init.mode === 'open' && token == null && known == null) return rec
       await this.db.nodes.put(peer, JSON.stringify(rec))
       this.nodeMap.set(peer, rec)
       return rec
@@ -221,13 +242,14 @@ export class AdmissionState implements AdmissionCheck {
     return await this.serial(async () => {
       if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`admin action ${id.slice(0, 12)} was already applied`)
       const now = opts.now ?? Date.now()
-      const next = this.nextState(action, issuedAt, signer, now)
+      const next = this.nextState(action, issuedAt, id, signer, now)
       const effect = next == null ? 'superseded' : 'applied'
       const seq = this.head.seq + 1
-      const record: AuditRecord = {
-        seq, prev: this.head.hash, hash: chainHash(seq, this.head.hash, envBytes), id, kind: action.kind, target: action.target,
+      const unhashed: Omit<AuditRecord, 'hash'> = {
+        seq, prev: this.head.hash, id, kind: action.kind, target: action.target,
         reason: action.reason, signer, issuedAt, appliedAt: now, effect, envelope: Buffer.from(envBytes).toString('base64')
       }
+      const record: AuditRecord = { ...unhashed, hash: chainHash(unhashed) }
       // the effect, the audit record and the "applied" mark in one batch: a crash keeps all or none
       const ops: Array<{ type: 'put', key: string, value: string, sublevel: AdmissionDb['nodes'] }> = [
         { type: 'put', key: pad(seq), value: JSON.stringify(record), sublevel: this.db.audit },
@@ -240,34 +262,35 @@ export class AdmissionState implements AdmissionCheck {
         if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
         else if (next.table === 'blacklist') this.blacklistMap.set(next.key, next.value as BlacklistEntry)
         else this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
-        this.init.onApplied?.(action, record)
+        // the action is applied and recorded whatever a listener does with it
+        try { this.init.onApplied?.(action, record) } catch {}
       }
       return { action, record }
     })
   }
 
   /** The target's new state, or undefined when a later action on it was already applied. */
-  private nextState (a: AdminAction, issuedAt: number, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number } } | undefined {
+  private nextState (a: AdminAction, issuedAt: number, id: string, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number, id?: string } } | undefined {
     switch (a.kind) {
       case AdminAction.Kind.APPROVE:
       case AdminAction.Kind.REJECT: {
         const n = this.nodeMap.get(a.target)
-        if (n != null && n.decidedAt > issuedAt) return undefined
+        if (n != null && !supersedes(issuedAt, id, n.decidedAt, n.decidedBy)) return undefined
         const status: NodeStatus = a.kind === AdminAction.Kind.APPROVE ? 'active' : 'rejected'
         // an approval may come before the node enrolled here (it enrolled at another coordinator)
         const base = n ?? { peerId: a.target, label: '', executors: [], tokenId: '', enrolledAt: now }
-        return { table: 'nodes', key: a.target, value: { ...base, status, reason: a.reason !== '' ? a.reason : `${status === 'active' ? 'approved' : 'rejected'} by ${signer}`, updatedAt: now, decidedAt: issuedAt } }
+        return { table: 'nodes', key: a.target, value: { ...base, status, reason: a.reason !== '' ? a.reason : `${status === 'active' ? 'approved' : 'rejected'} by ${signer}`, updatedAt: now, decidedAt: issuedAt, decidedBy: id } }
       }
       case AdminAction.Kind.BLACKLIST_ADD:
       case AdminAction.Kind.BLACKLIST_REMOVE: {
         const b = this.blacklistMap.get(a.target)
-        if (b != null && b.issuedAt > issuedAt) return undefined
-        return { table: 'blacklist', key: a.target, value: { peerId: a.target, listed: a.kind === AdminAction.Kind.BLACKLIST_ADD, reason: a.reason, until: Number(a.untilMs), by: signer, issuedAt } }
+        if (b != null && !supersedes(issuedAt, id, b.issuedAt, b.actionId)) return undefined
+        return { table: 'blacklist', key: a.target, value: { peerId: a.target, listed: a.kind === AdminAction.Kind.BLACKLIST_ADD, reason: a.reason, until: Number(a.untilMs), by: signer, issuedAt, actionId: id } }
       }
       case AdminAction.Kind.POLICY_SET: {
         const p = this.policyMap.get(a.target)
-        if (p != null && p.issuedAt > issuedAt) return undefined
-        return { table: 'policy', key: a.target, value: { value: JSON.parse(a.value) as unknown, issuedAt } }
+        if (p != null && !supersedes(issuedAt, id, p.issuedAt, p.id)) return undefined
+        return { table: 'policy', key: a.target, value: { value: JSON.parse(a.value) as unknown, issuedAt, id } }
       }
     }
     return undefined
@@ -285,13 +308,19 @@ export class AdmissionState implements AdmissionCheck {
    * an edited, removed or reordered record, or an envelope that no longer verifies.
    */
   async verifyAudit (): Promise<{ ok: boolean, count: number, head: string, problem?: string }> {
+    // under the write queue: an action applied meanwhile must not look like a broken chain
+    return await this.serial(async () => await this.verifyAuditNow())
+  }
+
+  private async verifyAuditNow (): Promise<{ ok: boolean, count: number, head: string, problem?: string }> {
     let prev = ''
     let seq = 0
     for await (const v of this.db.audit.values()) {
       const r = JSON.parse(v) as AuditRecord
       if (r.seq !== seq) return { ok: false, count: seq, head: prev, problem: `record ${seq} is missing (found ${r.seq})` }
       const env = new Uint8Array(Buffer.from(r.envelope, 'base64'))
-      if (r.prev !== prev || chainHash(seq, prev, env) !== r.hash) return { ok: false, count: seq, head: prev, problem: `record ${seq} does not chain: it was edited, or one before it was` }
+      const { hash: _h, ...unhashed } = r
+      if (r.prev !== prev || chainHash(unhashed) !== r.hash) return { ok: false, count: seq, head: prev, problem: `record ${seq} does not chain: it was edited, or one before it was` }
       try {
         const ver = await verifyEnvelope(SignedEnvelope.decode(env), { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: true })
         if (ver.signer.toString() !== r.signer || toHex(ver.digest) !== r.id) throw new Error('signer or id differs from the record')

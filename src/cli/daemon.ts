@@ -8,7 +8,7 @@ import { DataDirFiles, assertWritable, parseHostPort, readConfig, writeFileAtomi
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
-import { isTokenShaped } from '../admission/tokens.js'
+import { isTokenShaped, TOKEN_SHAPE } from '../admission/tokens.js'
 import { InvalidTokenError } from '../admission/errors.js'
 import { logOpsEvents, opsOptionsFromEnv } from '../ops/daemon-ops.js'
 
@@ -48,7 +48,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   // the contributor runbook's variable, as well as the flag and the config field
   const envToken = process.env.AGENT_REGISTRATION_TOKEN
   const token = o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
-  if (token != null && !isTokenShaped(token)) throw new InvalidTokenError('the registration token is malformed (expected ect_ and 43 characters); check --token or AGENT_REGISTRATION_TOKEN')
+  if (token != null && !isTokenShaped(token)) throw new InvalidTokenError(`the registration token is malformed (expected ${TOKEN_SHAPE}); check --token or AGENT_REGISTRATION_TOKEN`)
   await assertWritable(o.dataDir)
 
   const node: EdgecoderNode = await createNode({

@@ -1,7 +1,7 @@
 // The data dir holds everything a node is: its key, its config, its stores, and the address and
 // credential of its loopback control API. Nothing outside it is written.
 import { peerIdFromString } from '@libp2p/peer-id'
-import { isTokenShaped } from '../admission/tokens.js'
+import { isTokenShaped, TOKEN_SHAPE } from '../admission/tokens.js'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { mkdir, readFile, rename, stat, chmod, open, unlink } from 'node:fs/promises'
@@ -169,7 +169,7 @@ export function validateConfig (raw: unknown, source: string): NodeConfig {
   }
   if (o.adminKeys !== undefined) cfg.adminKeys = stringArray(o.adminKeys, 'adminKeys', source).map((k, i) => peerIdField(k, `adminKeys[${i}]`, source))
   if (o.token !== undefined) {
-    if (typeof o.token !== 'string' || !isTokenShaped(o.token)) throw new InvalidConfigError(`${source}: field "token" is not a registration token (ect_ and 43 characters)`)
+    if (typeof o.token !== 'string' || !isTokenShaped(o.token)) throw new InvalidConfigError(`${source}: field "token" is not a registration token (${TOKEN_SHAPE})`)
     cfg.token = o.token
   }
   return cfg

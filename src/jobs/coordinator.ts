@@ -322,6 +322,8 @@ export class CoordinatorService implements Startable {
     const renewal = decode(LeaseRenewal, v.payload.body, 'lease renewal')
     const rec = await this.store.get(renewal.jobId)
     if (rec?.state === 'cancelled') return LeaseResponse.encode({ status: LeaseResponse.Status.CANCELLED, leaseExpiresAtMs: 0n })
+    // rejected or blacklisted since it was assigned: it loses the lease (the job requeues on expiry)
+    try { this.init.admission?.checkAssignable(remote.toString()) } catch { return LeaseResponse.encode({ status: LeaseResponse.Status.LOST, leaseExpiresAtMs: 0n }) }
     let live: JobRecord
     try {
       live = this.liveLease(renewal.jobId, remote, renewal.attempt, renewal.assignmentDigest)
@@ -348,6 +350,8 @@ export class CoordinatorService implements Startable {
   private async handleResult (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.result, meshId: this.init.meshId, expectedSigner: remote })
     const result = decode(JobResult, v.payload.body, 'job result')
+    // a node rejected or blacklisted since its assignment is not paid for what it sends
+    this.init.admission?.checkAssignable(remote.toString())
     const existing = await this.store.get(result.jobId)
     if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
       // a retry after a lost ack: make sure it is paid (exactly once), then say so
@@ -598,8 +602,9 @@ export async function coordinatorsCid (meshId: string): Promise<CID> {
 export function announcementValidator (meshId: string, admission?: Pick<AdmissionCheck, 'isDenied'>) {
   return async (_peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
-    // a blacklisted publisher's messages are rejected even when relayed by others
-    if (admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Reject
+    // a blacklisted publisher's messages are dropped even when relayed by others; Ignore, not
+    // Reject: the relay may not have learned of the blacklist yet and must not be penalised
+    if (admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Ignore
     try {
       const env = SignedEnvelope.decode(msg.data)
       const v = await verifyEnvelope(env, { domain: Domains.announce, meshId, expectedSigner: msg.from })

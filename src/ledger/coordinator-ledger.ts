@@ -122,7 +122,8 @@ export class CoordinatorLedger {
       case 'welcomeGrant': p.welcomeGrant = BigInt(value as number); break
       case 'issuancePerWindow': p.issuancePerWindow = BigInt(value as number); break
       case 'issuanceWindowMs': p.issuanceWindowMs = value as number; break
-      case 'prices': for (const [k, v] of Object.entries(value as Record<string, number>)) p.prices.set(k, BigInt(v)); break
+      // the whole table, as the admin set it (an executor left out falls back to the "*" price)
+      case 'prices': p.prices = new Map(Object.entries(value as Record<string, number>).map(([k, v]) => [k, BigInt(v)])); break
       default: return undefined
     }
     return await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(p), adminAction, memo: `policy ${key} set by an admin` })

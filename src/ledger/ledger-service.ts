@@ -291,7 +291,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean) {
   return (_peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
-    if (isDenied?.(msg.from.toString()) === true) return TopicValidatorResult.Reject
+    if (isDenied?.(msg.from.toString()) === true) return TopicValidatorResult.Ignore
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const pk = msg.from.publicKey

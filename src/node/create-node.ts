@@ -150,6 +150,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     const self = peerIdFromPrivateKey(privateKey).toString()
     admissionState = new AdmissionState(admissionDb, {
       meshId,
+      self,
       adminKeys: [...new Set([...(opts.role === 'coordinator' ? [self] : []), ...(opts.adminKeys ?? boot?.adminKeys ?? [])])],
       mode: opts.admission?.mode ?? 'token',
       autoApprove: opts.admission?.autoApprove,
