@@ -239,6 +239,17 @@ export function registerDrills (profile: DrillProfile): void {
               if (s != null) samples.set(name, [...(samples.get(name) ?? []), s])
             }
           }
+          // submitters: the coordinator and two client nodes submitting over the mesh; each account
+          // starts with the welcome grant, so the rate is paced to stay within it for any soak length
+          const submitters = [m().coordinator]
+          for (const name of ['client1', 'client2']) {
+            const cl = m().nodes.find(n => n.name === name) ?? await m().addNode(name, 'client')
+            if (!m().running(cl)) await m().start(cl)
+            submitters.push(cl)
+          }
+          const budget = submitters.length * 600
+          const perBatch = 3
+          const pauseMs = Math.max(500, Math.ceil(profile.soakMs / (budget / perBatch)))
           // warm-up: let each daemon reach its working set before the first sample counts
           await submitMix(m(), 4, 'warm')
           await m().settleAll(60_000)
@@ -248,8 +259,8 @@ export function registerDrills (profile: DrillProfile): void {
           let nextSample = Date.now() + Math.max(2_000, Math.floor(profile.soakMs / 20))
           while (Date.now() < deadline) {
             // a steady trickle in small batches, so the queue never grows without bound
-            await Promise.all([0, 1, 2].map(async k => await m().submitApi({ executor: 'noop', input: `soak-${i}-${k}`, label: 'soak' })))
-            await sleep(200)
+            await Promise.all(Array.from({ length: perBatch }, async (_, k) => await m().submitApi({ executor: 'noop', input: `soak-${i}-${k}`, label: 'soak' }, submitters[(i + k) % submitters.length])))
+            await sleep(pauseMs)
             i++
             if (Date.now() >= nextSample) {
               await sample()
@@ -260,7 +271,7 @@ export function registerDrills (profile: DrillProfile): void {
           await sample()
           const report: string[] = []
           for (const [name, list] of samples) report.push(assertBounded(name, list))
-          summary(`soak ${Math.round(profile.soakMs / 1000)} s, ${i * 3} jobs`, t0, r)
+          summary(`soak ${Math.round(profile.soakMs / 1000)} s, ${i * perBatch} jobs`, t0, r)
           process.stdout.write(report.map(l => `      [drill]   ${l}`).join('\n') + '\n')
         })
       })
