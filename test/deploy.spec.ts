@@ -1,0 +1,90 @@
+// The service files in deploy/: the wrapper honours the runbook's environment (EDGE_RUNTIME_MODE,
+// AGENT_ID, AGENT_REGISTRATION_TOKEN), the environment file is one a systemd EnvironmentFile
+// reads as meant, and the unit passes systemd-analyze where it is installed.
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { readFile, writeFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Fixture, waitFor, freePort } from './helpers.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const WRAPPER = join(ROOT, 'deploy', 'edgecoder-service')
+
+describe('service install files (deploy/)', function () {
+  this.timeout(60_000)
+  const fx = new Fixture()
+  after(async () => { await fx.cleanup() })
+
+  it('the wrapper starts the role from EDGE_RUNTIME_MODE, names the node AGENT_ID, keeps the token off the command line, and stops cleanly on SIGTERM', async () => {
+    const dir = join(await fx.dir(), 'data')
+    const http = `127.0.0.1:${await freePort()}`
+    const token = 'reg-token-0123456789'
+    const child = spawn('bash', [WRAPPER], {
+      env: { ...process.env, EDGE_RUNTIME_MODE: 'coordinator', AGENT_ID: 'rack7-node3', AGENT_REGISTRATION_TOKEN: token, EDGECODER_DATA_DIR: dir, EDGECODER_HTTP: http, EDGECODER_LISTEN: '/ip4/127.0.0.1/tcp/0', EDGECODER_QUARANTINE_MS: '5000' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let logs = ''
+    child.stdout.on('data', (d: Buffer) => { logs += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { logs += d.toString() })
+    try {
+      await waitFor(() => logs.includes('node started'), 30_000, 'the service to start')
+      const s = await (await fetch(`http://${http}/status`)).json() as { role: string }
+      assert.equal(s.role, 'coordinator')
+      assert.equal((await stat(join(dir, 'identity.key'))).mode & 0o777, 0o600)
+      const started = logs.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Record<string, unknown>).find(o => o.msg === 'node started')
+      assert.equal(started?.agentId, 'rack7-node3')
+      // the token is in the daemon's environment, not in its argv
+      const args = spawnSync('ps', ['-o', 'args=', '-p', String(child.pid)]).stdout.toString()
+      assert.ok(args.includes('main.js start'), args)
+      assert.ok(!args.includes(token))
+      const environ = await readFile(`/proc/${String(child.pid)}/environ`, 'utf8').catch(() => '')
+      if (environ !== '') assert.ok(environ.split('\0').includes(`AGENT_REGISTRATION_TOKEN=${token}`))
+    } finally {
+      child.kill('SIGTERM')
+    }
+    const code = await new Promise<number | null>(resolve => { child.once('exit', c => { resolve(c) }) })
+    assert.equal(code, 0, logs)
+    assert.match(logs, /"msg":"stopped"/)
+  })
+
+  it('the wrapper and the daemon refuse bad settings with one line', async () => {
+    const bad = spawnSync('bash', [WRAPPER], { env: { ...process.env, EDGE_RUNTIME_MODE: 'miner', EDGECODER_DATA_DIR: join(await fx.dir(), 'd') } })
+    assert.equal(bad.status, 2)
+    assert.match(bad.stderr.toString(), /^edgecoder-service: EDGE_RUNTIME_MODE must be worker, coordinator or client, not "miner"\n$/)
+    const dir = join(await fx.dir(), 'd2')
+    const r = spawnSync('bash', [WRAPPER], { env: { ...process.env, EDGE_RUNTIME_MODE: 'coordinator', EDGECODER_DATA_DIR: dir, EDGECODER_HTTP: '127.0.0.1:0', EDGECODER_QUARANTINE_MS: 'soon' }, timeout: 30_000 })
+    assert.equal(r.status, 1)
+    assert.match(r.stderr.toString(), /error: environment variable EDGECODER_QUARANTINE_MS must be a positive whole number, got "soon" \[InvalidConfigError\]/)
+  })
+
+  it('the environment file holds the runbook variables, one KEY=value per line, and the unit reads it', async () => {
+    const env = await readFile(join(ROOT, 'deploy', 'edgecoder.env'), 'utf8')
+    const keys: string[] = []
+    for (const line of env.split('\n')) {
+      if (line === '' || line.startsWith('#')) continue
+      // systemd takes everything after "=" as the value: an inline comment would end up in it
+      assert.match(line, /^[A-Z][A-Z0-9_]*=[^#\s]*$/, line)
+      keys.push(line.split('=')[0])
+    }
+    for (const k of ['EDGE_RUNTIME_MODE', 'AGENT_ID', 'AGENT_REGISTRATION_TOKEN', 'EDGECODER_DATA_DIR', 'EDGECODER_HTTP']) assert.ok(keys.includes(k), k)
+    // every setting the file offers is read by the wrapper or the daemon
+    const readers = (await readFile(WRAPPER, 'utf8')) + (await readFile(join(ROOT, 'src', 'ops', 'daemon-ops.ts'), 'utf8')) + (await readFile(join(ROOT, 'src', 'cli', 'daemon.ts'), 'utf8'))
+    for (const k of keys) assert.ok(readers.includes(k), `${k} is read somewhere`)
+    const unit = await readFile(join(ROOT, 'deploy', 'edgecoder.service'), 'utf8')
+    assert.match(unit, /^EnvironmentFile=\/etc\/edgecoder\/edgecoder\.env$/m)
+    assert.match(unit, /^ExecStart=\/opt\/edgecoder\/deploy\/edgecoder-service$/m)
+    const plist = await readFile(join(ROOT, 'deploy', 'io.edgecoder.runtime.plist'), 'utf8')
+    assert.match(plist, /<string>io\.edgecoder\.runtime<\/string>/)
+    assert.match(plist, /\. \/etc\/edgecoder\/edgecoder\.env; set \+a; exec \/opt\/edgecoder\/deploy\/edgecoder-service/)
+  })
+
+  it('systemd-analyze verify accepts the unit', async function () {
+    if (spawnSync('systemd-analyze', ['--version']).error != null) { this.skip(); return }
+    const copy = join(await fx.dir(), 'edgecoder.service')
+    await writeFile(copy, (await readFile(join(ROOT, 'deploy', 'edgecoder.service'), 'utf8')).replaceAll('/opt/edgecoder', ROOT.replace(/\/$/, '')))
+    const r = spawnSync('systemd-analyze', ['verify', copy])
+    assert.equal(r.status, 0, r.stderr.toString())
+    assert.equal(r.stderr.toString().trim(), '', 'no unknown keys or bad values')
+  })
+})
