@@ -10,6 +10,7 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import { createPeerScoreParams } from '@libp2p/gossipsub/score'
 import type { PrivateKey, ServiceMap, ConnectionGater } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
@@ -32,6 +33,15 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   /** role services keyed by name */
   services: { [K in keyof S]: (components: any) => S[K] }
   connectionGater?: ConnectionGater
+  /** optional counters (benchmarks, ops): libp2p metrics and gossipsub's own metrics register */
+  instrumentation?: MeshInstrumentation
+}
+
+export interface MeshInstrumentation {
+  /** libp2p calls `trackProtocolStream` for every protocol stream opened, in or out */
+  metrics?: Libp2pOptions['metrics']
+  /** gossipsub counts RPCs, messages and control items sent and received through this */
+  gossip?: MetricsRegister
 }
 
 export const VERSION = '0.1.0'
@@ -45,6 +55,7 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     transports: [tcp(), ...(webrtcListen.length > 0 || process.env.EDGECODER_WEBRTC !== '0' ? [webRTCDirect()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxEarlyStreams: 256 } as Parameters<typeof yamux>[0])],
+    ...(opts.instrumentation?.metrics != null ? { metrics: opts.instrumentation.metrics } : {}),
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
       denyDialMultiaddr: async () => false,
@@ -75,7 +86,8 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
           // every loopback/LAN peer shares an IP: do not punish that
           IPColocationFactorWeight: 0
         }),
-        maxInboundDataLength: 1024 * 1024
+        maxInboundDataLength: 1024 * 1024,
+        ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})
       }),
       ...opts.services
     } as Libp2pOptions<MeshServices & S>['services']

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PrivateKey, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, VERSION, type MeshServices } from '../mesh/create-libp2p.js'
+import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation } from '../mesh/create-libp2p.js'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
 import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
 import { createSigner, type Signer } from '../wire/signed.js'
@@ -57,6 +57,8 @@ export interface CreateNodeOptions {
   /** worker: an acknowledged result missing from the log this long after is evidence */
   receiptGraceMs?: number
   signal?: AbortSignal
+  /** counters for benchmarks and ops (libp2p metrics, gossipsub metrics register) */
+  instrumentation?: MeshInstrumentation
 }
 
 export interface EdgecoderNode {
@@ -166,7 +168,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       meshId,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
-      services
+      services,
+      instrumentation: opts.instrumentation
     }) as Libp2p<MeshServices & Record<string, unknown>>
   } catch (err) {
     await closeAll()
