@@ -110,7 +110,11 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
   })()
   const rounds: ThroughputRound[] = []
   try {
+    // warm up for the time given and until a full window of jobs has settled: the pipeline takes
+    // a while to fill on a loaded machine, and a round must not measure the ramp
+    const settled0 = mesh.completed.size
     await sleep(opts.warmupSec * 1000, opts.signal)
+    await waitUntil(() => mesh.completed.size - settled0 >= opts.window, 120_000, 'the warmup window to settle', opts.signal)
     for (let r = 0; r < opts.rounds; r++) {
       const c0 = mesh.completed.size
       const s0 = mesh.counters.snapshot()

@@ -27,6 +27,11 @@ export function renderMarkdown (r: BenchResults): string {
     if (single != null) out.push('', `A process hosting a single worker (connected, idle): ${single} MB RSS.`)
     out.push('')
   }
+  if (r.errors != null && r.errors.length > 0) {
+    out.push('## Sections that failed', '')
+    for (const e of r.errors) out.push(`- ${e.section}: ${e.message}`)
+    out.push('')
+  }
   if (r.targets != null) {
     out.push('## Targets', '', '| target | goal | measured | met |', '|---|---|---|---|')
     for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met == null ? '—' : t.met ? 'yes' : 'no'} |`)

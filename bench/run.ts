@@ -19,6 +19,7 @@ import { renderMarkdown } from './report.js'
 
 export interface ScaleStep extends ThroughputResult {
   processes: number
+  subscribedWorkers: number
   /** RSS of a process hosting one worker, connected and idle (measured at the first step) */
   singleWorkerProcessRssMb?: number
 }
@@ -47,6 +48,7 @@ export interface BenchResults {
   messagesPerJob?: Record<string, number>
   ratios?: { jobsPerSecToRawRpcPerSec?: number, dispatchP50ToGossipP50?: number, dispatchP99ToGossipP99?: number, dispatchP50ToRawRpcMedian?: number }
   targets?: Array<{ name: string, target: string, measured: string, met: boolean | null }>
+  errors?: Array<{ section: string, message: string }>
 }
 
 function arg (name: string): string | undefined {
@@ -79,10 +81,24 @@ async function main (): Promise<void> {
   }
   const log = (msg: string): void => { process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`) }
 
+  // a section that fails is recorded and the others still run
+  res.errors = []
+  const section = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn()
+    } catch (err) {
+      if (signal.aborted) throw err
+      log(`  ${name} failed: ${(err as Error).message}`)
+      res.errors?.push({ section: name, message: (err as Error).message })
+    }
+  }
+
   if (only.has('baseline')) {
-    log('baseline: raw libp2p request/response and gossipsub')
-    res.baseline = await measureBaseline({ rounds: quick ? 2 : 3, rpcSeconds: quick ? 1 : 2, concurrency: 16, gossipMessages: quick ? 300 : 1000, signal })
-    log(`  ${JSON.stringify({ rpc: res.baseline.rawRpcPerSec, gossipP99: res.baseline.gossipP99Ms })}`)
+    await section('baseline', async () => {
+      log('baseline: raw libp2p request/response and gossipsub')
+      res.baseline = await measureBaseline({ rounds: quick ? 2 : 3, rpcSeconds: quick ? 1 : 2, concurrency: 16, gossipMessages: quick ? 300 : 1000, signal })
+      log(`  ${JSON.stringify({ rpc: res.baseline.rawRpcPerSec, gossipP99: res.baseline.gossipP99Ms })}`)
+    })
   }
 
   // "jobs" is dispatch + throughput
@@ -91,51 +107,55 @@ async function main (): Promise<void> {
     const steps = only.has('scale') ? scaleWorkers : [10]
     res.scale = []
     for (const workers of steps) {
-      log(`mesh: 1 coordinator + ${workers} workers in ${Math.ceil(workers / perHost)} process(es), ${slots} slots each`)
-      const mesh = await BenchMesh.start({ workers, perHost, slots, signal })
-      try {
-        if (workers === steps[0] && only.has('dispatch')) {
-          log('  dispatch latency (one job at a time)')
-          res.dispatch = await dispatchLatency(mesh, { rounds: 3, perRound: quick ? 40 : 150, warmup: 20, gapMs: 15, signal })
-          log(`  ${JSON.stringify({ p50: res.dispatch.p50Ms, p99: res.dispatch.p99Ms })}`)
-        }
-        const full = workers === steps[0] && only.has('throughput')
-        log('  sustained throughput')
-        const tp = await sustainedThroughput(mesh, {
-          window: Math.max(200, workers * slots * 2),
-          warmupSec: quick ? 1 : 2,
-          roundSec: quick ? 2 : (full ? 4 : 3),
-          rounds: full ? 3 : 2,
-          expectPerSec: Number(arg('expect') ?? 1500),
-          signal
-        })
-        tp.slots = slots
-        if (full) res.throughput = tp
-        const step: ScaleStep = { ...tp, processes: mesh.hosts.length }
-        if (workers === steps[0]) {
-          // one worker alone in its process, connected to the same coordinator
-          const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
-          try {
-            await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > workers, 30_000, 'single worker to subscribe', signal)
-            await sleep(2_000, signal)
-            step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
-          } finally {
-            await single.stop()
+      await section(`mesh with ${workers} workers`, async () => {
+        log(`mesh: 1 coordinator + ${workers} workers in ${Math.ceil(workers / perHost)} process(es), ${slots} slots each`)
+        const mesh = await BenchMesh.start({ workers, perHost, slots, signal })
+        try {
+          if (workers === steps[0] && only.has('dispatch')) {
+            log('  dispatch latency (one job at a time)')
+            res.dispatch = await dispatchLatency(mesh, { rounds: 3, perRound: quick ? 40 : 150, warmup: 20, gapMs: 15, signal })
+            log(`  ${JSON.stringify({ p50: res.dispatch.p50Ms, p99: res.dispatch.p99Ms })}`)
           }
+          const full = workers === steps[0] && only.has('throughput')
+          log('  sustained throughput')
+          const tp = await sustainedThroughput(mesh, {
+            window: Math.max(200, workers * slots * 2),
+            warmupSec: quick ? 1 : 2,
+            roundSec: quick ? 2 : (full ? 4 : 3),
+            rounds: full ? 3 : 2,
+            expectPerSec: Number(arg('expect') ?? 1500),
+            signal
+          })
+          tp.slots = slots
+          if (full) res.throughput = tp
+          const step: ScaleStep = { ...tp, processes: mesh.hosts.length, subscribedWorkers: mesh.subscribedWorkers }
+          if (workers === steps[0]) {
+            // one worker alone in its process, connected to the same coordinator
+            const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
+            try {
+              await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > workers, 30_000, 'single worker to subscribe', signal)
+              await sleep(2_000, signal)
+              step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
+            } finally {
+              await single.stop()
+            }
+          }
+          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
+          if (only.has('scale')) res.scale?.push(step)
+        } finally {
+          await mesh.stop()
         }
-        log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
-        if (only.has('scale')) res.scale.push(step)
-      } finally {
-        await mesh.stop()
-      }
+      })
     }
-    if (res.scale.length === 0) delete res.scale
+    if (res.scale?.length === 0) delete res.scale
   }
 
   if (only.has('ledger')) {
-    log('ledger: appends, proofs, replica catch-up')
-    res.ledger = await measureLedger({ rounds: quick ? 1 : 3, appends: quick ? 10_000 : 30_000, catchupEntries: 100_000, proofSeconds: quick ? 0.5 : 1, signal })
-    log(`  ${JSON.stringify({ appends: res.ledger.ledgerAppendsPerSec, catchup: res.ledger.catchup100kMs })}`)
+    await section('ledger', async () => {
+      log('ledger: appends, proofs, replica catch-up')
+      res.ledger = await measureLedger({ rounds: quick ? 1 : 3, appends: quick ? 10_000 : 30_000, catchupEntries: 100_000, proofSeconds: quick ? 0.5 : 1, signal })
+      log(`  ${JSON.stringify({ appends: res.ledger.ledgerAppendsPerSec, catchup: res.ledger.catchup100kMs })}`)
+    })
   }
 
   res.machine.loadAvgEnd = loadavg().map(x => round(x))

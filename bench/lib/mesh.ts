@@ -105,6 +105,8 @@ export class BenchMesh {
   readonly submittedAt = new Map<string, number>()
   readonly startedAt = new Map<string, number>()
   private specs: SignedEnvelope[] = []
+  /** workers the coordinator saw subscribe to the jobs topic before measuring */
+  subscribedWorkers = 0
 
   private constructor (readonly coordinator: EdgecoderNode, readonly counters: MeshCounters, readonly hosts: WorkerHost[], readonly client: Signer) {
     coordinator.events.on('job:completed', d => { this.completed.add(d.jobId) })
@@ -132,7 +134,11 @@ export class BenchMesh {
         await h.calibrate(opts.signal)
       }
       const pubsub = coordinator.libp2p.services.pubsub
-      await waitUntil(() => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length >= opts.workers, 60_000, `${opts.workers} workers to subscribe`, opts.signal)
+      const subscribed = (): number => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length
+      // on a loaded machine the last few may be slow: go on with 95% of them, and say so
+      await waitUntil(() => subscribed() >= opts.workers, 30_000 + opts.workers * 1_000, `${opts.workers} workers to subscribe`, opts.signal)
+        .catch(err => { if (subscribed() < Math.ceil(opts.workers * 0.95)) throw err })
+      mesh.subscribedWorkers = subscribed()
       // let gossipsub build its mesh (heartbeat 1 s) before anything is measured
       await sleep(2_000, opts.signal)
       return mesh
