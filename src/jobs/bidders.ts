@@ -17,3 +17,21 @@ export function bidderFractionPpm (target: number, workers: number, round: numbe
   const f = (target / workers) * 2 ** round
   return Math.min(1_000_000, Math.ceil(f * 1_000_000))
 }
+
+/** The hash value `isSelectedBidder` compares against the fraction. */
+function bidderValue (jobId: string, round: number, workerPeerId: string): number {
+  return createHash('sha256').update(`${jobId}:${round}:${workerPeerId}`).digest().readUInt32BE(0)
+}
+
+/**
+ * The smallest fraction that selects at least `k` of `candidates` (workers known to have a free slot)
+ * for this job and round: the coordinator knows who is idle, so it need not leave it to chance that
+ * none of them is picked (which costs a re-announcement round).
+ */
+export function fractionSelecting (jobId: string, round: number, candidates: Iterable<string>, k: number): number {
+  const values = [...candidates].map(p => bidderValue(jobId, round, p)).sort((a, b) => a - b)
+  if (k <= 0 || values.length === 0) return 0
+  const kth = values[Math.min(k, values.length) - 1]
+  // the first ppm step strictly above the k-th value
+  return Math.min(1_000_000, Math.floor((kth / 2 ** 32) * 1_000_000) + 1)
+}

@@ -20,7 +20,7 @@ import {
 import { JobStore } from './job-store.js'
 import { verifyJobSpec } from './job-spec.js'
 import { storeEnvelope, loadEnvelope } from './envelopes.js'
-import { bidderFractionPpm } from './bidders.js'
+import { bidderFractionPpm, fractionSelecting } from './bidders.js'
 import { TERMINAL_STATES, type JobRecord, type JobState } from './types.js'
 import type { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from './events.js'
@@ -66,6 +66,11 @@ export interface CoordinatorComponents {
 }
 
 const MAX_ANNOUNCE_ROUNDS = 8
+/**
+ * New jobs within this long of the last announcement ride on it: the workers it woke claim until
+ * the queue is empty (announcing each job of a burst was a gossip storm that starved the workers)
+ */
+const ANNOUNCE_COALESCE_MS = 20
 
 export class CoordinatorService implements Startable {
   readonly [Symbol.toStringTag] = 'edgecoder/coordinator'
@@ -210,13 +215,18 @@ export class CoordinatorService implements Startable {
     }
     this.queued.add(rec.id)
     this.init.events.emit('job:queued', { jobId: rec.id, coordinator: self, executor: rec.executor })
-    void this.announce(rec)
+    // gossip only wakes idle workers: when every known worker is busy, the next result ack tells one
+    // of them there is more work and it claims at once (re-announced by maintain() if nobody does)
+    const idle = this.spare.size > 0 || this.workerPeers.size === 0
+    if (idle && (this.queued.size === 1 || now - this.lastAnnounceAt >= ANNOUNCE_COALESCE_MS)) void this.announce(rec)
+    else rec.lastAnnouncedAt = now
     return rec.id
   }
 
   private async announce (rec: JobRecord): Promise<void> {
     if (!this.started) return
     rec.lastAnnouncedAt = Date.now()
+    this.lastAnnounceAt = rec.lastAnnouncedAt
     const workers = this.knownWorkerCount()
     const body = JobAnnouncement.encode({
       jobId: rec.id,
@@ -225,7 +235,7 @@ export class CoordinatorService implements Startable {
       offeredPrice: BigInt(rec.offeredPrice),
       attempt: rec.attempt + 1,
       round: rec.round,
-      bidderFractionPpm: bidderFractionPpm(this.targetBidders, workers, rec.round),
+      bidderFractionPpm: this.fractionFor(rec, workers),
       queueDepth: this.queued.size
     })
     try {
@@ -235,6 +245,17 @@ export class CoordinatorService implements Startable {
     } catch (err) {
       this.log('announce %s failed: %s', rec.id, (err as Error).message)
     }
+  }
+
+  /**
+   * Bidders: about `targetBidders`, plus one per other queued job (a deep queue can use every idle
+   * worker), chosen among the workers known to be idle when there are any, doubled per round.
+   */
+  private fractionFor (rec: JobRecord, workers: number): number {
+    const want = this.targetBidders + Math.max(0, this.queued.size - 1)
+    if (this.spare.size === 0) return bidderFractionPpm(want, workers, rec.round)
+    if (want >= this.spare.size && this.spare.size >= workers) return 1_000_000
+    return Math.min(1_000_000, fractionSelecting(rec.id, rec.round, this.spare, want) * 2 ** rec.round)
   }
 
   private knownWorkerCount (): number {
@@ -247,6 +268,11 @@ export class CoordinatorService implements Startable {
 
   /** workers that have claimed from us; used to size the bidder fraction */
   private readonly workerPeers = new Set<string>()
+  /** workers known to have a free slot and nothing from us to fill it (told "no work") */
+  private readonly spare = new Set<string>()
+  private lastAnnounceAt = 0
+  /** last time a worker took a job: busy workers are pulling the queue themselves */
+  private lastPullAt = 0
 
   private async handleClaim (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.claim, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
@@ -257,6 +283,7 @@ export class CoordinatorService implements Startable {
     const refused = this.paused || this.init.dispatch?.admit(remote.toString(), { jobId: claim.jobId, executors: claim.executors, freeSlots: claim.freeSlots, memoryMb: claim.capacity?.memoryMb ?? 0 }) != null
     const rec = refused ? undefined : this.pickJob(claim, remote.toString())
     if (rec == null) {
+      this.spare.add(remote.toString())
       return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
     }
     const now = Date.now()
@@ -279,6 +306,10 @@ export class CoordinatorService implements Startable {
       return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
     }
     this.queued.delete(rec.id)
+    this.lastPullAt = now
+    // a worker that asked with slots to spare and emptied the queue is idle capacity
+    if (claim.freeSlots > 1 && this.queued.size === 0) this.spare.add(remote.toString())
+    else this.spare.delete(remote.toString())
     rec.state = 'assigned'
     rec.attempt = attempt
     rec.lease = { worker: remote.toString(), attempt, expiresAt, assignmentDigest: toHex(sha256(env.payload)), assignment: storeEnvelope(env) }
@@ -356,7 +387,7 @@ export class CoordinatorService implements Startable {
     if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
       // a retry after a lost ack: make sure it is paid (exactly once), then say so
       await this.init.ledger?.settle(existing)
-      return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.queued.size > 0 })
+      return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.moreWorkFor(remote) })
     }
     const rec = this.liveLease(result.jobId, remote, result.attempt, result.assignmentDigest)
     if (!bytesEqual(sha256(result.output), result.outputDigest)) {
@@ -377,6 +408,11 @@ export class CoordinatorService implements Startable {
       error: result.error === '' ? undefined : result.error,
       worker: remote.toString(),
       attempt: lease.attempt
+    }
+    if (rec.state === 'assigned') {
+      // a job that finished before its first lease renewal: it ran all the same
+      this.enter(rec, 'running', now)
+      this.init.events.emit('job:started', { jobId: rec.id, worker: remote.toString(), attempt: lease.attempt })
     }
     if (attemptInfo != null) {
       attemptInfo.endedAt = now
@@ -400,7 +436,14 @@ export class CoordinatorService implements Startable {
     // the job's state is durable; pay for it before acking so an ack means "in the log"
     await this.init.ledger?.settle(rec)
     this.afterTransition(rec)
-    return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.queued.size > 0 })
+    return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.moreWorkFor(remote) })
+  }
+
+  /** The ack's "more work" flag; a worker told "no" has a free slot: it is idle capacity. */
+  private moreWorkFor (worker: PeerId): boolean {
+    const more = this.queued.size > 0
+    if (!more) this.spare.add(worker.toString())
+    return more
   }
 
   private retryOrFail (rec: JobRecord, reason: string, now: number): void {
@@ -456,12 +499,17 @@ export class CoordinatorService implements Startable {
       }
     }
     if (this.paused) return
+    // one per tick, oldest due first: it carries the queue depth and wakes as many idle workers as
+    // the queue can use; none while busy workers are pulling jobs and no worker is idle
+    let budget = this.spare.size > 0 || now - this.lastPullAt >= this.reannounceMs ? 1 : 0
     for (const id of this.queued) {
+      if (budget <= 0) break
       const rec = this.store.live.get(id)
       if (rec == null || rec.notBefore > now) continue
       const due = rec.lastAnnouncedAt === 0 || (rec.round < MAX_ANNOUNCE_ROUNDS && now - rec.lastAnnouncedAt >= this.reannounceMs * 2 ** rec.round)
       if (!due) continue
       if (rec.lastAnnouncedAt !== 0) rec.round++
+      budget--
       void this.announce(rec)
     }
   }

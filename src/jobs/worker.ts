@@ -50,6 +50,9 @@ export interface WorkerComponents {
   events: TypedEventTarget<Libp2pEvents>
 }
 
+/** delay before the first lease renewal */
+const FIRST_RENEWAL_MS = 100
+
 interface RunningJob {
   jobId: string
   coordinator: PeerId
@@ -180,20 +183,24 @@ export class WorkerService implements Startable {
     this.init.events.emit('work:heard', { jobId: ann.jobId, coordinator: msg.from.toString() })
     if (!this.offered.includes(ann.executor) || this.freeSlots <= 0) return
     if (!isSelectedBidder(ann.jobId, ann.round, this.components.peerId.toString(), ann.bidderFractionPpm)) return
-    await this.claimOnce(msg.from, ann.jobId)
+    const got = await this.claimOnce(msg.from, ann.jobId)
+    // more queued behind it: fill the other free slots now rather than wait for more gossip
+    if (got.assigned && got.queueDepth > 0) await this.fill(msg.from)
   }
 
   /** Claims until the coordinator has no more work for us or our slots are full. */
   private async fill (coordinator: PeerId): Promise<void> {
     while (this.freeSlots > 0 && !this.abort.signal.aborted && !this.draining) {
       const got = await this.claimOnce(coordinator, '')
-      if (!got) break
+      // an empty queue after our assignment: asking again would only be told "no work"
+      if (!got.assigned || got.queueDepth === 0) break
     }
   }
 
-  /** One claim; returns true when it produced an assignment. */
-  private async claimOnce (coordinator: PeerId, jobId: string): Promise<boolean> {
-    if (this.freeSlots <= 0) return false
+  /** One claim: whether it produced an assignment, and the jobs still queued there. */
+  private async claimOnce (coordinator: PeerId, jobId: string): Promise<{ assigned: boolean, queueDepth: number }> {
+    const none = { assigned: false, queueDepth: 0 }
+    if (this.freeSlots <= 0) return none
     this.reserved++
     let started = false
     try {
@@ -208,11 +215,11 @@ export class WorkerService implements Startable {
       const env = await this.init.signer.sign(Domains.claim, body, 30_000)
       const resBytes = await rpcCall(this.components.connectionManager, coordinator, Protocols.claim, env, { signal: this.abort.signal, timeoutMs: 10_000 })
       const res = ClaimResponse.decode(resBytes)
-      if (res.status !== ClaimResponse.Status.ASSIGNED || res.assignment == null) return false
+      if (res.status !== ClaimResponse.Status.ASSIGNED || res.assignment == null) return none
       const accepted = await this.acceptAssignment(res.assignment, coordinator, claimNonce)
       started = true
       this.startJob(accepted)
-      return true
+      return { assigned: true, queueDepth: res.queueDepth }
     } catch (err) {
       const e = err as Error
       if (e.name === 'AssignmentRejectedError') {
@@ -220,7 +227,7 @@ export class WorkerService implements Startable {
       } else if (!this.abort.signal.aborted) {
         this.log('claim from %p failed: %s %s', coordinator, e.name, e.message)
       }
-      return false
+      return none
     } finally {
       if (!started) this.reserved--
     }
@@ -364,7 +371,10 @@ export class WorkerService implements Startable {
         timer.unref?.()
       }
     }
-    void renew()
+    // the first renewal (which marks the job running) waits a moment: a short job's result gets
+    // there first and says the same, saving a stream, a signature and a store write per job
+    timer = setTimeout(() => { void renew() }, Math.min(FIRST_RENEWAL_MS, Math.floor(leaseMs / 3)))
+    timer.unref?.()
     return { stop: () => { stopped = true; if (timer != null) clearTimeout(timer) } }
   }
 
@@ -382,7 +392,7 @@ export class WorkerService implements Startable {
 
   /** For tests and tools: claims from a specific coordinator now. */
   async claimFrom (coordinator: string | PeerId): Promise<boolean> {
-    return await this.claimOnce(typeof coordinator === 'string' ? peerIdFromString(coordinator) : coordinator, '')
+    return (await this.claimOnce(typeof coordinator === 'string' ? peerIdFromString(coordinator) : coordinator, '')).assigned
   }
 }
 

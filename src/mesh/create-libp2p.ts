@@ -10,6 +10,7 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import type { PrivateKey, ServiceMap, ConnectionGater, Metrics, ComponentLogger, PeerId } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
@@ -42,6 +43,15 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   metrics?: (components: { logger: ComponentLogger }) => Metrics
   /** abuse limits (req/resp, penalties, gossip scoring); defaults in src/rpc/limits.ts */
   limits?: LimitsInput | NodeLimits
+  /** optional counters (benchmarks, ops): libp2p metrics and gossipsub's own metrics register */
+  instrumentation?: MeshInstrumentation
+}
+
+export interface MeshInstrumentation {
+  /** libp2p calls `trackProtocolStream` for every protocol stream opened, in or out */
+  metrics?: Libp2pOptions['metrics']
+  /** gossipsub counts RPCs, messages and control items sent and received through this */
+  gossip?: MetricsRegister
 }
 
 export const VERSION = '0.1.0'
@@ -60,6 +70,7 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     transports: [tcp(), ...(webrtcListen.length > 0 || process.env.EDGECODER_WEBRTC !== '0' ? [webRTCDirect()] : [])],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxEarlyStreams: 256 } as Parameters<typeof yamux>[0])],
+    ...(opts.instrumentation?.metrics != null ? { metrics: opts.instrumentation.metrics } : {}),
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
       denyDialMultiaddr: async () => false,
@@ -92,7 +103,8 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)],
         // invalid messages (validator Reject) cost score until the sender is graylisted
         ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)], limits.gossip, guard.gossipScore),
-        maxInboundDataLength: 1024 * 1024
+        maxInboundDataLength: 1024 * 1024,
+        ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})
       }),
       rpcGuard: (components: PeerGuardComponents) => guard.bind(components),
       ...opts.services

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { Libp2p, PrivateKey, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, VERSION, type MeshServices } from '../mesh/create-libp2p.js'
+import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation } from '../mesh/create-libp2p.js'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
 import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
 import { createSigner, type Signer } from '../wire/signed.js'
@@ -84,6 +84,8 @@ export interface CreateNodeOptions {
   /** abuse limits: req/resp sizes, rates, streams, timeouts, peer penalties, gossip scoring (docs/protocols.md) */
   limits?: LimitsInput
   signal?: AbortSignal
+  /** counters for benchmarks and ops (libp2p metrics, gossipsub metrics register) */
+  instrumentation?: MeshInstrumentation
 }
 
 export interface EdgecoderNode {
@@ -248,7 +250,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       limits: opts.limits,
       // blacklisted (admin) and isolated (operator) peers: no dial, no connection either way
       denyPeer: peer => admissionState.isDenied(peer.toString()) || ops.state.isDenied(peer.toString()),
-      metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined
+      metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined,
+      instrumentation: opts.instrumentation
     }) as Libp2p<MeshServices & Record<string, unknown>>
     libp2pRef = libp2p
   } catch (err) {

@@ -1,7 +1,7 @@
 // Signing and verifying SignedEnvelopes (protocols/envelope.proto). This is the single place where
 // a signature is bound to its signer, its domain (protocol + message kind), its mesh and its expiry,
 // so no protocol can forget one of those checks.
-import { createHash, createPublicKey, randomBytes, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { createHash, createPrivateKey, createPublicKey, randomBytes, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import type { PrivateKey, PeerId } from '@libp2p/interface'
@@ -27,6 +27,10 @@ export interface Signer {
 export function createSigner (privateKey: PrivateKey, meshId: string): Signer {
   const peerId = peerIdFromPrivateKey(privateKey)
   const signerBytes = peerId.toMultihash().bytes
+  // one KeyObject for the signer's life: building it per signature cost more than signing
+  const ed25519 = privateKey.type === 'Ed25519' ? ed25519KeyObject(privateKey.raw) : undefined
+  const signBytes = async (data: Uint8Array): Promise<Uint8Array> =>
+    ed25519 != null ? cryptoSign(null, data, ed25519) : await privateKey.sign(data)
   return {
     peerId,
     meshId,
@@ -41,7 +45,7 @@ export function createSigner (privateKey: PrivateKey, meshId: string): Signer {
         nonce: new Uint8Array(randomBytes(16)),
         body: ownBytes(body)
       })
-      const signature = ownBytes(await privateKey.sign(concat(SIG_PREFIX, payload)))
+      const signature = ownBytes(await signBytes(concat(SIG_PREFIX, payload)))
       return { payload, signature }
     }
   }
@@ -102,6 +106,14 @@ export async function verifyEnvelope (env: SignedEnvelope, opts: VerifyOptions):
   if (!ok) throw new InvalidSignatureError('signature does not verify')
   if (opts.replay != null) opts.replay.check(payload, now)
   return { payload, signer, digest: sha256(env.payload) }
+}
+
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
+
+/** libp2p's raw Ed25519 private key is seed (32 bytes) then public key (32 bytes). */
+function ed25519KeyObject (raw: Uint8Array): KeyObject | undefined {
+  if (raw.byteLength !== 64 && raw.byteLength !== 32) return undefined
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, raw.subarray(0, 32)]), format: 'der', type: 'pkcs8' })
 }
 
 // Building a KeyObject costs more than the verification itself: keep the ones of recent signers.

@@ -1,0 +1,180 @@
+// Job benchmarks on a loopback mesh: dispatch latency, sustained settled throughput, and how
+// coordinator CPU, messages and memory behave as the number of workers grows.
+import { BenchMesh } from './lib/mesh.js'
+import { diffSnapshots, messageBreakdown, type MessageBreakdown } from './lib/counters.js'
+import { median, nowMs, percentile, round, sleep, waitUntil } from './lib/stats.js'
+
+export interface DispatchResult {
+  workers: number
+  samples: number
+  p50Ms: number
+  p95Ms: number
+  p99Ms: number
+  maxMs: number
+  /** p99 of each round, to show the spread */
+  roundP99Ms: number[]
+}
+
+/**
+ * Dispatch latency: one job at a time (the mesh idle between jobs), from the call to the
+ * coordinator's submit to the worker's executor start, on one clock (worker hosts' clocks are
+ * calibrated against ours over IPC).
+ */
+export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, perRound: number, warmup: number, gapMs: number, signal: AbortSignal }): Promise<DispatchResult> {
+  await mesh.presign(opts.warmup + opts.rounds * opts.perRound)
+  mesh.setRecording(true)
+  const all: number[] = []
+  const roundP99: number[] = []
+  const one = async (): Promise<number> => {
+    const id = await mesh.submit()
+    await waitUntil(() => mesh.startedAt.has(id) && mesh.completed.has(id), 20_000, `job ${id} to start and settle`, opts.signal)
+    return (mesh.startedAt.get(id) as number) - (mesh.submittedAt.get(id) as number)
+  }
+  for (let i = 0; i < opts.warmup; i++) { await one(); await sleep(opts.gapMs, opts.signal) }
+  for (let r = 0; r < opts.rounds; r++) {
+    const lat: number[] = []
+    for (let i = 0; i < opts.perRound; i++) {
+      lat.push(await one())
+      await sleep(opts.gapMs, opts.signal)
+    }
+    roundP99.push(round(percentile(lat, 99)))
+    all.push(...lat)
+  }
+  mesh.setRecording(false)
+  return {
+    workers: mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0),
+    samples: all.length,
+    p50Ms: round(percentile(all, 50)),
+    p95Ms: round(percentile(all, 95)),
+    p99Ms: round(percentile(all, 99)),
+    maxMs: round(Math.max(...all)),
+    roundP99Ms: roundP99
+  }
+}
+
+export interface ThroughputRound {
+  jobs: number
+  seconds: number
+  jobsPerSec: number
+  /** coordinator process CPU (user + system) per settled job */
+  coordCpuMsPerJob: number
+  messages: MessageBreakdown
+  messagesPerJob: number
+  ledgerEntries: number
+}
+
+export interface ThroughputResult {
+  workers: number
+  slots: number
+  window: number
+  jobsPerSec: number
+  coordCpuMsPerJob: number
+  messagesPerJob: number
+  /** per job: streams, ledger streams, gossip messages, gossip control items */
+  perJob: { streams: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
+  rounds: ThroughputRound[]
+  /** every job settled in the measured rounds has a signed assignment, a signed result and a ledger entry */
+  verifiedJobs: number
+  hostRssMb: number[]
+  rssPerWorkerMb: number
+}
+
+/**
+ * Sustained throughput: keeps `window` jobs outstanding (queued or running) and counts jobs settled
+ * (result accepted, ledger entry durable) per second, over several timed rounds after a warmup.
+ */
+export async function sustainedThroughput (mesh: BenchMesh, opts: { window: number, warmupSec: number, roundSec: number, rounds: number, expectPerSec: number, signal: AbortSignal }): Promise<ThroughputResult> {
+  const need = Math.ceil((opts.warmupSec + opts.rounds * opts.roundSec) * opts.expectPerSec * 1.3) + opts.window
+  if (mesh.presigned < need) await mesh.presign(need - mesh.presigned)
+  const outstanding = new Set<string>()
+  const ours = new Set<string>()
+  let stop = false
+  let inflight = 0
+  const onDone = (d: { jobId: string }): void => { outstanding.delete(d.jobId) }
+  mesh.coordinator.events.on('job:completed', onDone)
+  // the feeder: tops the window up whenever jobs settle
+  const feeder = (async () => {
+    while (!stop) {
+      opts.signal.throwIfAborted()
+      const room = opts.window - outstanding.size - inflight
+      if (room <= 0 || mesh.presigned === 0) { await sleep(1); continue }
+      const batch = Math.min(room, 64, mesh.presigned)
+      inflight += batch
+      await Promise.all(Array.from({ length: batch }, async () => {
+        const id = await mesh.submit()
+        inflight--
+        if (!mesh.completed.has(id)) outstanding.add(id)
+        ours.add(id)
+      }))
+    }
+  })()
+  const rounds: ThroughputRound[] = []
+  try {
+    // warm up for the time given and until a full window of jobs has settled: the pipeline takes
+    // a while to fill on a loaded machine, and a round must not measure the ramp
+    const settled0 = mesh.completed.size
+    await sleep(opts.warmupSec * 1000, opts.signal)
+    await waitUntil(() => mesh.completed.size - settled0 >= opts.window, 120_000, 'the warmup window to settle', opts.signal)
+    for (let r = 0; r < opts.rounds; r++) {
+      const c0 = mesh.completed.size
+      const s0 = mesh.counters.snapshot()
+      const cpu0 = process.cpuUsage()
+      const l0 = mesh.coordinator.ledger?.size ?? 0
+      const t0 = nowMs()
+      await sleep(opts.roundSec * 1000, opts.signal)
+      const t1 = nowMs()
+      const cpu = process.cpuUsage(cpu0)
+      const jobs = mesh.completed.size - c0
+      const messages = messageBreakdown(diffSnapshots(s0, mesh.counters.snapshot()))
+      const seconds = (t1 - t0) / 1000
+      rounds.push({
+        jobs,
+        seconds: round(seconds, 3),
+        jobsPerSec: round(jobs / seconds, 1),
+        coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / Math.max(1, jobs), 3),
+        messages,
+        messagesPerJob: round(messages.total / Math.max(1, jobs), 2),
+        ledgerEntries: (mesh.coordinator.ledger?.size ?? 0) - l0
+      })
+      if (mesh.presigned === 0) throw new Error('bench: ran out of presigned specs; raise expectPerSec')
+    }
+  } finally {
+    stop = true
+    await feeder.catch(() => {})
+    mesh.coordinator.events.off('job:completed', onDone)
+  }
+  // drain what is left so the next measurement starts from an empty queue
+  await waitUntil(() => [...ours].every(id => mesh.completed.has(id)), 120_000, 'outstanding jobs to settle', opts.signal)
+  const verified = await verifyJobs(mesh, [...ours])
+  const usage = await mesh.hostUsage(opts.signal)
+  const workers = mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0)
+  const totalJobs = rounds.reduce((a, r) => a + r.jobs, 0)
+  const sum = (f: (m: MessageBreakdown) => number): number => round(rounds.reduce((a, r) => a + f(r.messages), 0) / Math.max(1, totalJobs), 2)
+  return {
+    workers,
+    slots: 0,
+    window: opts.window,
+    jobsPerSec: median(rounds.map(r => r.jobsPerSec)),
+    coordCpuMsPerJob: median(rounds.map(r => r.coordCpuMsPerJob)),
+    messagesPerJob: median(rounds.map(r => r.messagesPerJob)),
+    perJob: { streams: sum(m => m.streams), ledgerStreams: sum(m => m.ledgerStreams), gossipMessages: sum(m => m.gossipMessages), gossipControl: sum(m => m.gossipControl) },
+    rounds,
+    verifiedJobs: verified,
+    hostRssMb: usage.map(u => round(u.rssBytes / 2 ** 20, 1)),
+    rssPerWorkerMb: round(median(usage.map(u => u.rssBytes / 2 ** 20 / u.workers)), 1)
+  }
+}
+
+/** Checks every job: succeeded, signed assignment and signed result stored, settled in the ledger. */
+async function verifyJobs (mesh: BenchMesh, ids: string[]): Promise<number> {
+  const ledger = mesh.coordinator.ledger
+  let ok = 0
+  for (const id of ids) {
+    const rec = await mesh.service.store.get(id)
+    if (rec?.state !== 'succeeded' || rec.result?.assignment == null || rec.result.envelope.signature === '' || ledger?.isSettled(id) !== true) {
+      throw new Error(`bench: job ${id} is not fully settled (state ${rec?.state ?? 'missing'})`)
+    }
+    ok++
+  }
+  return ok
+}

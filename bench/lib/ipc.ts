@@ -1,0 +1,25 @@
+// Messages between the bench (parent, hosting the coordinator) and worker host processes.
+
+export interface HostConfig {
+  meshId: string
+  bootstrap: string[]
+  workers: number
+  slots: number
+  /** id of this host, for logs */
+  index: number
+}
+
+export type ToHost =
+  | { type: 'clock', id: number }
+  | { type: 'record', on: boolean }
+  | { type: 'usage' }
+  | { type: 'stop' }
+
+export type FromHost =
+  | { type: 'ready', peers: string[], pid: number }
+  | { type: 'clock', id: number, t: number }
+  /** execution starts: [job id, host clock ms] */
+  | { type: 'starts', starts: Array<[string, number]> }
+  | { type: 'usage', rssBytes: number, heapUsedBytes: number, cpuMicros: number, executed: number }
+  | { type: 'error', message: string }
+  | { type: 'stopped' }

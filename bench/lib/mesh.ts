@@ -1,0 +1,187 @@
+// A loopback mesh for the job benchmarks: the coordinator runs in this process (so its CPU and its
+// message counters are this process's), workers run in separate worker-host processes, several
+// workers per process. Job specs are signed in advance by a separate client identity: signing a
+// spec is the client's cost, not the coordinator's.
+import { fork, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
+import { createSigner, type Signer } from '../../src/wire/signed.js'
+import { buildJobSpec, signJobSpec } from '../../src/jobs/job-spec.js'
+import { jobsTopic } from '../../src/wire/domains.js'
+import { DEFAULT_POLICY, type Policy } from '../../src/ledger/policy.js'
+import type { SignedEnvelope } from '../../src/wire/pb/envelope.js'
+import type { CoordinatorService } from '../../src/jobs/coordinator.js'
+import { MeshCounters } from './counters.js'
+import { nowMs, sleep, waitUntil, median } from './stats.js'
+import type { FromHost, HostConfig, ToHost } from './ipc.js'
+
+export const BENCH_MESH = 'edgecoder-bench'
+
+/** The default policy, with a welcome grant large enough for any run (prices stay real). */
+export const BENCH_POLICY: Policy = { ...DEFAULT_POLICY, welcomeGrant: 10n ** 15n }
+
+const HOST_SCRIPT = fileURLToPath(new URL('./worker-host.js', import.meta.url))
+
+export class WorkerHost {
+  peers: string[] = []
+  pid = 0
+  /** host clock minus our clock, ms */
+  offset = 0
+  private readonly waiters = new Map<string, Array<(m: FromHost) => void>>()
+  onStarts?: (starts: Array<[string, number]>) => void
+  private exited = false
+
+  private constructor (readonly proc: ChildProcess, readonly cfg: HostConfig) {
+    proc.on('message', (m: FromHost) => {
+      if (m.type === 'starts') { this.onStarts?.(m.starts.map(([id, t]) => [id, t - this.offset])); return }
+      const w = this.waiters.get(m.type)?.shift()
+      w?.(m)
+    })
+    proc.on('exit', () => { this.exited = true })
+  }
+
+  static async spawn (cfg: HostConfig, signal: AbortSignal): Promise<WorkerHost> {
+    const proc = fork(HOST_SCRIPT, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(x => x !== '') })
+    const host = new WorkerHost(proc, cfg)
+    const ready = await host.next('ready', 60_000 + cfg.workers * 2_000, signal)
+    if (ready.type === 'ready') { host.peers = ready.peers; host.pid = ready.pid }
+    return host
+  }
+
+  private async next (type: FromHost['type'], timeoutMs: number, signal: AbortSignal): Promise<FromHost> {
+    return await new Promise<FromHost>((resolve, reject) => {
+      const t = setTimeout(() => { reject(new Error(`worker host ${this.cfg.index}: no "${type}" within ${timeoutMs} ms`)) }, timeoutMs)
+      const onErr = (m: FromHost): void => { clearTimeout(t); reject(new Error(`worker host ${this.cfg.index}: ${m.type === 'error' ? m.message : 'error'}`)) }
+      const list = this.waiters.get(type) ?? []
+      list.push(m => { clearTimeout(t); resolve(m) })
+      this.waiters.set(type, list)
+      this.waiters.set('error', [...(this.waiters.get('error') ?? []), onErr])
+      signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason as Error) }, { once: true })
+    })
+  }
+
+  send (m: ToHost): void { if (!this.exited) this.proc.send(m) }
+
+  /** NTP-style: the offset from the exchange with the shortest round trip. */
+  async calibrate (signal: AbortSignal, samples = 15): Promise<void> {
+    let best = Infinity
+    for (let i = 0; i < samples; i++) {
+      const t0 = nowMs()
+      this.send({ type: 'clock', id: i })
+      const m = await this.next('clock', 5_000, signal)
+      const t1 = nowMs()
+      if (m.type === 'clock' && t1 - t0 < best) { best = t1 - t0; this.offset = m.t - (t0 + t1) / 2 }
+    }
+  }
+
+  async usage (signal: AbortSignal): Promise<{ rssBytes: number, cpuMicros: number, executed: number }> {
+    this.send({ type: 'usage' })
+    const m = await this.next('usage', 10_000, signal)
+    if (m.type !== 'usage') throw new Error('unexpected reply')
+    return m
+  }
+
+  async stop (): Promise<void> {
+    if (this.exited) return
+    const done = new Promise<void>(resolve => { this.proc.once('exit', () => { resolve() }) })
+    this.send({ type: 'stop' })
+    const t = setTimeout(() => { this.proc.kill('SIGKILL') }, 15_000)
+    await done
+    clearTimeout(t)
+  }
+}
+
+export interface MeshOptions {
+  workers: number
+  perHost: number
+  slots: number
+  signal: AbortSignal
+}
+
+export class BenchMesh {
+  readonly completed = new Set<string>()
+  /** submit times (our clock) and execution start times (converted to our clock) */
+  readonly submittedAt = new Map<string, number>()
+  readonly startedAt = new Map<string, number>()
+  private specs: SignedEnvelope[] = []
+  /** workers the coordinator saw subscribe to the jobs topic before measuring */
+  subscribedWorkers = 0
+
+  private constructor (readonly coordinator: EdgecoderNode, readonly counters: MeshCounters, readonly hosts: WorkerHost[], readonly client: Signer) {
+    coordinator.events.on('job:completed', d => { this.completed.add(d.jobId) })
+  }
+
+  get service (): CoordinatorService { return this.coordinator.coordinator as CoordinatorService }
+
+  static async start (opts: MeshOptions): Promise<BenchMesh> {
+    const counters = new MeshCounters()
+    const coordinator = await createNode({ role: 'coordinator', meshId: BENCH_MESH, policy: BENCH_POLICY, instrumentation: counters.instrumentation() })
+    const hosts: WorkerHost[] = []
+    try {
+      const addrs = coordinator.multiaddrs().map(a => a.toString()).filter(a => a.includes('/tcp/'))
+      const n = Math.ceil(opts.workers / opts.perHost)
+      // hosts start in parallel; each starts its workers one after another
+      const spawned = await Promise.all(Array.from({ length: n }, async (_, i) => {
+        const count = Math.min(opts.perHost, opts.workers - i * opts.perHost)
+        return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: i }, opts.signal)
+      }))
+      hosts.push(...spawned)
+      const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
+      const mesh = new BenchMesh(coordinator, counters, hosts, client)
+      for (const h of hosts) {
+        h.onStarts = starts => { for (const [id, t] of starts) if (!mesh.startedAt.has(id)) mesh.startedAt.set(id, t) }
+        await h.calibrate(opts.signal)
+      }
+      const pubsub = coordinator.libp2p.services.pubsub
+      const subscribed = (): number => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length
+      // on a loaded machine the last few may be slow: go on with 95% of them, and say so
+      await waitUntil(() => subscribed() >= opts.workers, 30_000 + opts.workers * 1_000, `${opts.workers} workers to subscribe`, opts.signal)
+        .catch(err => { if (subscribed() < Math.ceil(opts.workers * 0.95)) throw err })
+      mesh.subscribedWorkers = subscribed()
+      // let gossipsub build its mesh (heartbeat 1 s) before anything is measured
+      await sleep(2_000, opts.signal)
+      return mesh
+    } catch (err) {
+      await Promise.allSettled(hosts.map(async h => { await h.stop() }))
+      await coordinator.stop()
+      throw err
+    }
+  }
+
+  /** Signs `n` noop specs with the client identity, ahead of the measurement. */
+  async presign (n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      this.specs.push(await signJobSpec(this.client, buildJobSpec({ executor: 'noop', input: `bench-${this.specs.length}`, coordinator: this.coordinator.peerId.toString() })))
+    }
+  }
+
+  get presigned (): number { return this.specs.length }
+
+  /** Submits one presigned job to the coordinator; returns its id. */
+  async submit (): Promise<string> {
+    const env = this.specs.pop()
+    if (env == null) throw new Error('bench: out of presigned specs')
+    const t = nowMs()
+    const id = await this.service.submit(env)
+    this.submittedAt.set(id, t)
+    return id
+  }
+
+  setRecording (on: boolean): void {
+    for (const h of this.hosts) h.send({ type: 'record', on })
+  }
+
+  async hostUsage (signal: AbortSignal): Promise<Array<{ rssBytes: number, cpuMicros: number, executed: number, workers: number }>> {
+    return await Promise.all(this.hosts.map(async h => ({ ...(await h.usage(signal)), workers: h.cfg.workers })))
+  }
+
+  async stop (): Promise<void> {
+    await Promise.allSettled(this.hosts.map(async h => { await h.stop() }))
+    await this.coordinator.stop()
+  }
+}
+
+export function medianOf<T> (xs: T[], f: (x: T) => number): number {
+  return median(xs.map(f))
+}

@@ -1,0 +1,54 @@
+// A worker host process: runs `workers` edgecoder workers (real libp2p nodes, each with its own
+// identity, TCP listener, LevelDB replica) that bootstrap to the coordinator, and reports execution
+// start times, CPU and memory to the bench over IPC.
+import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
+import { nowMs } from './stats.js'
+import type { FromHost, HostConfig, ToHost } from './ipc.js'
+
+const send = (m: FromHost): void => { process.send?.(m) }
+
+async function main (): Promise<void> {
+  const cfg = JSON.parse(process.argv[2] ?? '{}') as HostConfig
+  const nodes: EdgecoderNode[] = []
+  let record = false
+  let starts: Array<[string, number]> = []
+  let executed = 0
+  const flush = setInterval(() => {
+    if (starts.length > 0) { send({ type: 'starts', starts }); starts = [] }
+  }, 50)
+  flush.unref()
+  // start nodes a few at a time: a burst of dials at one coordinator is not what we measure
+  for (let i = 0; i < cfg.workers; i++) {
+    const n = await createNode({ role: 'worker', meshId: cfg.meshId, bootstrap: cfg.bootstrap, slots: cfg.slots })
+    n.events.on('work:assigned', d => {
+      executed++
+      if (record) starts.push([d.jobId, nowMs()])
+    })
+    nodes.push(n)
+  }
+  const stopAll = async (): Promise<void> => {
+    clearInterval(flush)
+    await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    send({ type: 'stopped' })
+    process.exit(0)
+  }
+  process.on('message', (m: ToHost) => {
+    switch (m.type) {
+      case 'clock': send({ type: 'clock', id: m.id, t: nowMs() }); break
+      case 'record': record = m.on; break
+      case 'usage': {
+        const u = process.cpuUsage()
+        send({ type: 'usage', rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, cpuMicros: u.user + u.system, executed })
+        break
+      }
+      case 'stop': void stopAll(); break
+    }
+  })
+  process.on('disconnect', () => { void stopAll() })
+  send({ type: 'ready', peers: nodes.map(n => n.peerId.toString()), pid: process.pid })
+}
+
+main().catch(err => {
+  send({ type: 'error', message: (err as Error).stack ?? String(err) })
+  process.exit(1)
+})

@@ -1,0 +1,210 @@
+// `npm run bench`: the raw libp2p baseline, job dispatch and throughput, the ledger, and scale, all
+// in one run, written to bench/results/latest.json and latest.md (the table is printed too).
+// Figures are medians over rounds after a warmup; ratios are to the baseline measured in this run.
+//   --quick            a short run (fewer rounds, smaller scale steps)
+//   --only=a,b         sections: baseline, jobs (= dispatch + throughput), ledger, scale
+//   --workers=10,50,100  scale steps;  --slots=N  worker slots;  --per-host=N  workers per process
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, loadavg, totalmem, release, platform } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { join, dirname } from 'node:path'
+import { measureBaseline, type BaselineResult } from './baseline.js'
+import { measureLedger, type LedgerResult } from './ledger.js'
+import { dispatchLatency, sustainedThroughput, type DispatchResult, type ThroughputResult } from './jobs.js'
+import { BenchMesh, WorkerHost, BENCH_MESH } from './lib/mesh.js'
+import { round, sleep, waitUntil } from './lib/stats.js'
+import { jobsTopic } from '../src/wire/domains.js'
+import { renderMarkdown } from './report.js'
+
+export interface ScaleStep extends ThroughputResult {
+  processes: number
+  subscribedWorkers: number
+  /** RSS of a process hosting one worker, connected and idle (measured at the first step) */
+  singleWorkerProcessRssMb?: number
+}
+
+export interface BenchResults {
+  version: 1
+  startedAt: string
+  durationSec: number
+  quick: boolean
+  machine: { cpus: number, model: string, memGb: number, node: string, platform: string, loadAvgStart: number[], loadAvgEnd: number[], commit: string }
+  config: { slots: number, perHost: number, scaleWorkers: number[] }
+  baseline?: BaselineResult
+  dispatch?: DispatchResult
+  throughput?: ThroughputResult
+  ledger?: LedgerResult
+  scale?: ScaleStep[]
+  // headline fields
+  dispatchP50Ms?: number
+  dispatchP99Ms?: number
+  jobsPerSec?: number
+  rawRpcPerSec?: number
+  gossipP99Ms?: number
+  ledgerAppendsPerSec?: number
+  catchup100kMs?: number
+  /** per worker count */
+  messagesPerJob?: Record<string, number>
+  ratios?: { jobsPerSecToRawRpcPerSec?: number, dispatchP50ToGossipP50?: number, dispatchP99ToGossipP99?: number, dispatchP50ToRawRpcMedian?: number }
+  targets?: Array<{ name: string, target: string, measured: string, met: boolean | null }>
+  errors?: Array<{ section: string, message: string }>
+}
+
+function arg (name: string): string | undefined {
+  const a = process.argv.find(x => x === `--${name}` || x.startsWith(`--${name}=`))
+  if (a == null) return undefined
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : 'true'
+}
+
+function commit (): string {
+  try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() } catch { return 'unknown' }
+}
+
+async function main (): Promise<void> {
+  const quick = arg('quick') != null
+  const only = new Set((arg('only') ?? 'baseline,jobs,ledger,scale').split(','))
+  const slots = Number(arg('slots') ?? 4)
+  const perHost = Number(arg('per-host') ?? 10)
+  const scaleWorkers = (arg('workers') ?? (quick ? '10,30' : '10,50,100')).split(',').map(Number)
+  const ac = new AbortController()
+  process.once('SIGINT', () => { ac.abort(new Error('interrupted')) })
+  const signal = ac.signal
+  const t0 = Date.now()
+  const res: BenchResults = {
+    version: 1,
+    startedAt: new Date().toISOString(),
+    durationSec: 0,
+    quick,
+    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', memGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${platform()} ${release()}`, loadAvgStart: loadavg().map(x => round(x)), loadAvgEnd: [], commit: commit() },
+    config: { slots, perHost, scaleWorkers }
+  }
+  const log = (msg: string): void => { process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0)}s] ${msg}\n`) }
+
+  // a section that fails is recorded and the others still run
+  res.errors = []
+  const section = async (name: string, fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn()
+    } catch (err) {
+      if (signal.aborted) throw err
+      log(`  ${name} failed: ${(err as Error).message}`)
+      res.errors?.push({ section: name, message: (err as Error).message })
+    }
+  }
+
+  if (only.has('baseline')) {
+    await section('baseline', async () => {
+      log('baseline: raw libp2p request/response and gossipsub')
+      res.baseline = await measureBaseline({ rounds: quick ? 2 : 3, rpcSeconds: quick ? 1 : 2, concurrency: 16, gossipMessages: quick ? 300 : 1000, signal })
+      log(`  ${JSON.stringify({ rpc: res.baseline.rawRpcPerSec, gossipP99: res.baseline.gossipP99Ms })}`)
+    })
+  }
+
+  // "jobs" is dispatch + throughput
+  if (only.has('jobs')) { only.add('dispatch'); only.add('throughput') }
+  if (only.has('dispatch') || only.has('throughput') || only.has('scale')) {
+    const steps = only.has('scale') ? scaleWorkers : [10]
+    res.scale = []
+    for (const workers of steps) {
+      await section(`mesh with ${workers} workers`, async () => {
+        log(`mesh: 1 coordinator + ${workers} workers in ${Math.ceil(workers / perHost)} process(es), ${slots} slots each`)
+        const mesh = await BenchMesh.start({ workers, perHost, slots, signal })
+        try {
+          if (workers === steps[0] && only.has('dispatch')) {
+            log('  dispatch latency (one job at a time)')
+            res.dispatch = await dispatchLatency(mesh, { rounds: 3, perRound: quick ? 40 : 150, warmup: 20, gapMs: 15, signal })
+            log(`  ${JSON.stringify({ p50: res.dispatch.p50Ms, p99: res.dispatch.p99Ms })}`)
+          }
+          const full = workers === steps[0] && only.has('throughput')
+          log('  sustained throughput')
+          const tp = await sustainedThroughput(mesh, {
+            window: Math.max(200, workers * slots * 2),
+            warmupSec: quick ? 1 : 2,
+            roundSec: quick ? 2 : (full ? 4 : 3),
+            rounds: full ? 3 : 2,
+            expectPerSec: Number(arg('expect') ?? 1500),
+            signal
+          })
+          tp.slots = slots
+          if (full) res.throughput = tp
+          const step: ScaleStep = { ...tp, processes: mesh.hosts.length, subscribedWorkers: mesh.subscribedWorkers }
+          if (workers === steps[0]) {
+            // one worker alone in its process, connected to the same coordinator
+            const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
+            try {
+              await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > workers, 30_000, 'single worker to subscribe', signal)
+              await sleep(2_000, signal)
+              step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
+            } finally {
+              await single.stop()
+            }
+          }
+          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
+          if (only.has('scale')) res.scale?.push(step)
+        } finally {
+          await mesh.stop()
+        }
+      })
+    }
+    if (res.scale?.length === 0) delete res.scale
+  }
+
+  if (only.has('ledger')) {
+    await section('ledger', async () => {
+      log('ledger: appends, proofs, replica catch-up')
+      res.ledger = await measureLedger({ rounds: quick ? 1 : 3, appends: quick ? 10_000 : 30_000, catchupEntries: 100_000, proofSeconds: quick ? 0.5 : 1, signal })
+      log(`  ${JSON.stringify({ appends: res.ledger.ledgerAppendsPerSec, catchup: res.ledger.catchup100kMs })}`)
+    })
+  }
+
+  res.machine.loadAvgEnd = loadavg().map(x => round(x))
+  res.durationSec = round((Date.now() - t0) / 1000, 0)
+  headline(res)
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results')
+  await mkdir(dir, { recursive: true })
+  const out = arg('out') ?? 'latest'
+  await writeFile(join(dir, `${out}.json`), JSON.stringify(res, null, 2) + '\n')
+  const md = renderMarkdown(res)
+  await writeFile(join(dir, `${out}.md`), md)
+  process.stdout.write(md)
+}
+
+function headline (res: BenchResults): void {
+  const b = res.baseline
+  res.dispatchP50Ms = res.dispatch?.p50Ms
+  res.dispatchP99Ms = res.dispatch?.p99Ms
+  res.jobsPerSec = res.throughput?.jobsPerSec
+  res.rawRpcPerSec = b?.rawRpcPerSec
+  res.gossipP99Ms = b?.gossipP99Ms
+  res.ledgerAppendsPerSec = res.ledger?.ledgerAppendsPerSec
+  res.catchup100kMs = res.ledger?.catchup100kMs
+  if (res.scale != null) res.messagesPerJob = Object.fromEntries(res.scale.map(s => [String(s.workers), s.messagesPerJob]))
+  else if (res.throughput != null) res.messagesPerJob = { [String(res.throughput.workers)]: res.throughput.messagesPerJob }
+  const ratio = (x?: number, y?: number): number | undefined => (x != null && y != null && y > 0 ? round(x / y, 3) : undefined)
+  res.ratios = {
+    jobsPerSecToRawRpcPerSec: ratio(res.jobsPerSec, b?.rawRpcPerSec),
+    dispatchP50ToGossipP50: ratio(res.dispatchP50Ms, b?.gossipP50Ms),
+    dispatchP99ToGossipP99: ratio(res.dispatchP99Ms, b?.gossipP99Ms),
+    dispatchP50ToRawRpcMedian: ratio(res.dispatchP50Ms, b?.rawRpcSeqMedianMs)
+  }
+  const t: NonNullable<BenchResults['targets']> = []
+  const add = (name: string, target: string, v: number | undefined, ok: (v: number) => boolean, unit: string): void => {
+    t.push({ name, target, measured: v == null ? 'not run' : `${v} ${unit}`, met: v == null ? null : ok(v) })
+  }
+  add('dispatch p99, 10 workers', '<= 25 ms', res.dispatchP99Ms, v => v <= 25, 'ms')
+  add('settled noop jobs/s, one coordinator', '>= 1000 /s', res.jobsPerSec, v => v >= 1000, '/s')
+  add('100k-entry replica catch-up', '<= 2000 ms', res.catchup100kMs, v => v <= 2000, 'ms')
+  if (res.scale != null && res.scale.length > 1) {
+    const m = res.scale.map(s => s.messagesPerJob)
+    const growth = round(Math.max(...m) / Math.min(...m), 2)
+    // flat: within 25% across the steps
+    t.push({ name: `messages per job, ${res.scale.map(s => s.workers).join(' → ')} workers`, target: 'flat (max/min <= 1.25)', measured: `${m.join(' → ')} (max/min ${growth})`, met: growth <= 1.25 })
+  }
+  res.targets = t
+}
+
+main().then(() => { process.exit(0) }, err => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`)
+  process.exit(1)
+})
