@@ -180,6 +180,22 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     assert.match(broken.problem ?? '', /record 1/)
   })
 
+  it('operator actions (pause, drain) are signed admin actions: audited, and applied by every coordinator holding the key', async () => {
+    const { coord: c1, key } = await tokenCoordinator()
+    const admin = peerIdFromPrivateKey(key).toString()
+    const c2 = await fx.coordinator({ admission: { mode: 'token' }, adminKeys: [admin], bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
+    await waitFor(() => c2.libp2p.services.pubsub.getSubscribers(`/edgecoder/${MESH}/policy/1.0.0`).some(p => p.equals(c1.peerId)), 15_000, 'policy topic mesh')
+    const out = await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'OPERATOR', target: '', value: JSON.stringify({ kind: 'pause', reason: 'integrity check' }) }))
+    assert.equal((out.result as { action?: string } | undefined)?.action, 'pause', 'the operator state recorded it')
+    await waitFor(() => c1.ops.state.paused && c2.ops.state.paused, 15_000, 'both coordinators paused')
+    const peer = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'OPERATOR', target: peer, value: JSON.stringify({ kind: 'drain', peer }) }))
+    await waitFor(() => c2.ops.state.peerState(peer)?.drain != null, 15_000, 'drain reaches c2')
+    // the target must be the peer the action is about
+    await rejectsNamed(signAdminAction(key, MESH, { kind: 'OPERATOR', target: '', value: JSON.stringify({ kind: 'drain', peer }) }), 'InvalidArgumentError')
+    assert.deepEqual((await c2.admission.state.audit()).map(r => r.kind), ['OPERATOR', 'OPERATOR'])
+  })
+
   it('a blacklisted peer is cut off, cannot reconnect or publish, gets no work; the entry can expire', async () => {
     const { coord, key } = await tokenCoordinator()
     const { token } = await coord.admission.state.tokens.create({ autoApprove: true, maxUses: 2 })

@@ -36,7 +36,7 @@ describe('admission from the CLI, across processes', function () {
     assert.deepEqual(await readdir(wdir), before, 'no change to the data dir')
 
     const created = await cliJson<{ token: string, id: string, maxUses: number }>(['token', 'create', '--data-dir', cdir, '--label', 'lab machine', '--expires', '1h'])
-    assert.match(created.token, /^ect_[A-Za-z0-9_-]{43}$/)
+    assert.match(created.token, /^ect_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/)
     const listed = await cliJson<Array<{ id: string, label: string, uses: number, hash?: string }>>(['token', 'list', '--data-dir', cdir])
     assert.deepEqual(listed.map(t => [t.id, t.label, t.uses, t.hash]), [[created.id, 'lab machine', 0, undefined]], 'only a hash is kept, and never shown')
 

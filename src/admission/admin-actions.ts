@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '../errors/index.js'
 export const ADMIN_ACTION_TTL_MS = 24 * 3600_000
 
 export interface AdminActionInput {
-  kind: 'APPROVE' | 'REJECT' | 'BLACKLIST_ADD' | 'BLACKLIST_REMOVE' | 'POLICY_SET'
+  kind: 'APPROVE' | 'REJECT' | 'BLACKLIST_ADD' | 'BLACKLIST_REMOVE' | 'POLICY_SET' | 'OPERATOR'
   target: string
   reason?: string
   untilMs?: number

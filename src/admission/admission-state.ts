@@ -15,6 +15,7 @@ import { Domains } from '../wire/domains.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { AdminAction, EnrollRequest } from '../wire/pb/admission.js'
 import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
+import { parseAction } from '../ops/http.js'
 
 export type AdmissionMode = 'token' | 'open'
 export type NodeStatus = 'pending' | 'active' | 'rejected'
@@ -76,8 +77,11 @@ export interface AdmissionStateInit {
   mode: AdmissionMode
   /** approve every enrollment at once (otherwise only tokens created with autoApprove do) */
   autoApprove?: boolean
-  /** told of each applied action (to hang up on a blacklisted peer, change pricing, ...) */
-  onApplied?: (action: AdminAction, record: AuditRecord) => void
+  /**
+   * told of each applied action (to hang up on a blacklisted peer, change pricing, run an operator
+   * action); what it returns is handed back to whoever submitted the action
+   */
+  onApplied?: (action: AdminAction, record: AuditRecord) => unknown
 }
 
 /** Policy keys an admin can set, with the check each value must pass. */
@@ -229,7 +233,7 @@ export class AdmissionState implements AdmissionCheck {
    * from another node's audit log, `allowExpired`), signed by an admin key, never applied before.
    * Appends it to the audit log in the same batch as its effect.
    */
-  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction, record: AuditRecord }> {
+  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction, record: AuditRecord, result?: unknown }> {
     const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
     if (!this.admins.has(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
@@ -255,22 +259,23 @@ export class AdmissionState implements AdmissionCheck {
         { type: 'put', key: pad(seq), value: JSON.stringify(record), sublevel: this.db.audit },
         { type: 'put', key: id, value: String(seq), sublevel: this.db.applied }
       ]
-      if (next != null) ops.push({ type: 'put', key: next.key, value: JSON.stringify(next.value), sublevel: this.db[next.table] })
+      if (next != null && next.table !== 'none') ops.push({ type: 'put', key: next.key, value: JSON.stringify(next.value), sublevel: this.db[next.table] })
       await this.db.level.batch(ops)
       this.head = { seq, hash: record.hash }
+      let result: unknown
       if (next != null) {
         if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
         else if (next.table === 'blacklist') this.blacklistMap.set(next.key, next.value as BlacklistEntry)
-        else this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
+        else if (next.table === 'policy') this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
         // the action is applied and recorded whatever a listener does with it
-        try { this.init.onApplied?.(action, record) } catch {}
+        try { result = await this.init.onApplied?.(action, record) } catch (err) { result = { error: { name: (err as Error).name, message: (err as Error).message } } }
       }
-      return { action, record }
+      return { action, record, result }
     })
   }
 
   /** The target's new state, or undefined when a later action on it was already applied. */
-  private nextState (a: AdminAction, issuedAt: number, id: string, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number, id?: string } } | undefined {
+  private nextState (a: AdminAction, issuedAt: number, id: string, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy' | 'none', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number, id?: string } } | undefined {
     switch (a.kind) {
       case AdminAction.Kind.APPROVE:
       case AdminAction.Kind.REJECT: {
@@ -287,6 +292,9 @@ export class AdmissionState implements AdmissionCheck {
         if (b != null && !supersedes(issuedAt, id, b.issuedAt, b.actionId)) return undefined
         return { table: 'blacklist', key: a.target, value: { peerId: a.target, listed: a.kind === AdminAction.Kind.BLACKLIST_ADD, reason: a.reason, until: Number(a.untilMs), by: signer, issuedAt, actionId: id } }
       }
+      case AdminAction.Kind.OPERATOR:
+        // operator state is kept by src/ops (in order of arrival); here it is only audited
+        return { table: 'none', key: a.target, value: { value: a.value, issuedAt, id } }
       case AdminAction.Kind.POLICY_SET: {
         const p = this.policyMap.get(a.target)
         if (p != null && !supersedes(issuedAt, id, p.issuedAt, p.id)) return undefined
@@ -347,6 +355,13 @@ export function validateAction (a: AdminAction): void {
       try { peerIdFromString(a.target) } catch { throw new InvalidArgumentError(`"${a.target.slice(0, 80)}" is not a peer id`) }
       if (a.reason.length > 500) throw new InvalidArgumentError('reason is longer than 500 characters')
       return
+    case AdminAction.Kind.OPERATOR: {
+      let body: unknown
+      try { body = JSON.parse(a.value) } catch { throw new InvalidArgumentError('operator action: value is not JSON') }
+      const op = parseAction(body)
+      if ('peer' in op ? op.peer !== a.target : a.target !== '') throw new InvalidArgumentError('operator action: target does not match the action')
+      return
+    }
     case AdminAction.Kind.POLICY_SET: {
       const check = POLICY_KEYS[a.target]
       if (check == null) throw new InvalidArgumentError(`unknown policy key "${a.target.slice(0, 80)}" (one of ${Object.keys(POLICY_KEYS).join(', ')})`)

@@ -47,7 +47,8 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const listen = o.listen.length > 0 ? o.listen : cfg.listen
   // the contributor runbook's variable, as well as the flag and the config field
   const envToken = process.env.AGENT_REGISTRATION_TOKEN
-  const token = o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
+  // only workers enroll; a coordinator or client ignores a token in its environment
+  const token = role !== 'worker' ? undefined : o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
   if (token != null && !isTokenShaped(token)) throw new InvalidTokenError(`the registration token is malformed (expected ${TOKEN_SHAPE}); check --token or AGENT_REGISTRATION_TOKEN`)
   await assertWritable(o.dataDir)
 

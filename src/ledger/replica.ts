@@ -44,6 +44,8 @@ export interface Receipt {
   assignmentDigest: string
   ackedAt: number
   proven?: { index: number, treeSize: number, hashes: string[], note: string }
+  /** when its absence was stored as evidence (raised once, not at every checkpoint) */
+  reportedAt?: number
 }
 
 interface LogState {
@@ -204,6 +206,12 @@ export class LedgerReplica {
       }
       out.verified = out.evidence.length === 0
       out.size = s.verifiedSize
+      // the same checkpoint again: receipts added since it was verified are checked against it now
+      if (out.verified && size === s.verifiedSize) {
+        const r = await this.proveReceipts(log, s, s.note, cp.rootHash)
+        out.receiptsProven = r.proven
+        out.evidence.push(...r.evidence)
+      }
       return out
     }
     // fetch what we lack; entries already stored past the verified size (an interrupted sync) are kept
@@ -260,12 +268,13 @@ export class LedgerReplica {
     const evidence: Evidence[] = []
     const grace = this.init.receiptGraceMs ?? 30_000
     for (const r of await this.receipts(log)) {
-      if (r.proven != null) continue
+      if (r.proven != null || r.reportedAt != null) continue
       const index = s.book.settledJobs.get(r.jobId)
       if (index == null) {
         if (Date.now() - r.ackedAt > grace) {
           evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId}: result ${r.resultDigest} acknowledged ${new Date(r.ackedAt).toISOString()} is not settled in the log at size ${s.verifiedSize}`, [note], r))
-          r.proven = undefined
+          r.reportedAt = Date.now()
+          await this.receiptsDb.put(r.jobId, JSON.stringify(r))
         }
         continue
       }
@@ -274,10 +283,14 @@ export class LedgerReplica {
       const paid = entry.postings.filter(p => p.account === this.init.self).reduce((a, p) => a + p.delta, 0n)
       if (st == null || st.worker !== this.init.self || toHex(st.resultDigest) !== r.resultDigest) {
         evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} is settled at entry ${index} but not for our result ${r.resultDigest}`, [note], r))
+        r.reportedAt = Date.now()
+        await this.receiptsDb.put(r.jobId, JSON.stringify(r))
         continue
       }
       if (paid <= 0n && st.price > st.fee) {
         evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} settled at entry ${index} without paying us`, [note], r))
+        r.reportedAt = Date.now()
+        await this.receiptsDb.put(r.jobId, JSON.stringify(r))
         continue
       }
       const hashes = await s.merkle.inclusionProof(index, s.verifiedSize)

@@ -33,6 +33,7 @@ import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
 import { OpsService, opsService } from '../ops/ops-service.js'
+import { parseAction } from '../ops/http.js'
 import type { LimitsInput } from '../rpc/limits.js'
 
 export interface CreateNodeOptions {
@@ -166,6 +167,14 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
           void ledger.setPolicyValue(action.target, JSON.parse(action.value), SignedEnvelope.decode(Buffer.from(record.envelope, 'base64'))).catch(() => {})
         }
         events.emit('admin:applied', { kind: action.kind, target: action.target })
+        if (action.kind === AdminAction.Kind.OPERATOR) {
+          // pause, resume, drain, isolate, return: signed and audited like every admin action, so
+          // they reach every coordinator; src/ops keeps the operator state itself
+          const op = parseAction(JSON.parse(action.value))
+          if (opts.role !== 'coordinator' && (op.kind === 'pause' || op.kind === 'resume')) return undefined
+          return ops.apply(op)
+        }
+        return undefined
       }
     })
     await admissionState.open()

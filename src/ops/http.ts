@@ -7,6 +7,8 @@ import type { EdgecoderNode } from '../node/create-node.js'
 import type { OperatorAction } from './operator-state.js'
 import { createBackup } from './backup.js'
 import { InvalidArgumentError } from '../errors/index.js'
+import { AdminAction } from '../wire/pb/admission.js'
+import { NotCoordinatorError } from './errors.js'
 
 const PUBLIC = new Set(['/health', '/ready', '/status', '/metrics'])
 
@@ -69,8 +71,26 @@ export async function handleOpsApi (node: EdgecoderNode, req: IncomingMessage, r
       return true
     }
     if (method === 'POST' && op === 'actions' && parts.length === 3) {
-      const entry = await node.ops.apply(parseAction(await readJson(req)))
-      send(res, 200, { entry, state: node.ops.state.toJSON() })
+      const action = parseAction(await readJson(req))
+      if ((action.kind === 'pause' || action.kind === 'resume') && node.role !== 'coordinator') {
+        throw new NotCoordinatorError(`${action.kind} applies to a coordinator's assignments; this node is a ${node.role}`)
+      }
+      let entry: unknown
+      let audit: unknown
+      if (node.admission.state.isAdmin(node.peerId.toString())) {
+        // a coordinator's own key is an admin key: the action is signed, audited and published,
+        // so every coordinator of the mesh applies it (a signed body from the CLI takes /v1/admin/actions)
+        const env = await node.admission.signAction(AdminAction.encode({ kind: AdminAction.Kind.OPERATOR, target: 'peer' in action ? action.peer : '', reason: action.kind === 'pause' || action.kind === 'drain' || action.kind === 'isolate' ? action.reason ?? '' : '', untilMs: 0n, value: JSON.stringify(action) }))
+        const out = await node.admission.submitAction(env)
+        const r = out.result as { error?: { name: string, message: string } } | undefined
+        if (r?.error != null) throw Object.assign(new Error(r.error.message), { name: r.error.name })
+        entry = out.result
+        audit = out.record
+      } else {
+        // a node without admin authority acts only on itself
+        entry = await node.ops.apply(action)
+      }
+      send(res, 200, { entry, state: node.ops.state.toJSON(), audit })
       return true
     }
     send(res, 404, { error: { name: 'NotFoundError', message: `no route ${method} ${url.pathname}` } })

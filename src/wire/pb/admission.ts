@@ -301,7 +301,8 @@ export namespace AdminAction {
     REJECT = 'REJECT',
     BLACKLIST_ADD = 'BLACKLIST_ADD',
     BLACKLIST_REMOVE = 'BLACKLIST_REMOVE',
-    POLICY_SET = 'POLICY_SET'
+    POLICY_SET = 'POLICY_SET',
+    OPERATOR = 'OPERATOR'
   }
 
   enum __KindValues {
@@ -309,7 +310,8 @@ export namespace AdminAction {
     REJECT = 1,
     BLACKLIST_ADD = 2,
     BLACKLIST_REMOVE = 3,
-    POLICY_SET = 4
+    POLICY_SET = 4,
+    OPERATOR = 5
   }
 
   export namespace Kind {
