@@ -155,6 +155,12 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     await waitFor(() => c2.admission.state.node(w)?.status === 'active' && c2.admission.state.isDenied(bad) && c2.admission.state.policy('allowedExecutors') != null, 15_000, 'actions to reach c2 by gossip')
     // policy applies at once: an executor off the list is refused at submit, on both coordinators
     await rejectsNamed(c2.jobs.submit({ executor: 'wasm', input: 'x' }), 'InvalidJobSpecError')
+    // code sources: a wasm module must be on the digest list once there is one
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'POLICY_SET', target: 'allowedModules', value: JSON.stringify(['ab'.repeat(32)]) }))
+    await waitFor(() => c2.admission.state.policy('allowedModules') != null, 15_000, 'module list at c2')
+    await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'POLICY_SET', target: 'allowedExecutors', value: '["noop","wasm"]' }))
+    await waitFor(() => (c2.admission.state.policy('allowedExecutors') as string[]).includes('wasm'), 15_000, 'executor list at c2')
+    await assert.rejects(c2.jobs.submit({ executor: 'wasm', module: new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]), input: 'x' }), (e: Error) => e.name === 'InvalidJobSpecError' && /allowed module list/.test(e.message))
     // a fee change is a POLICY entry in each coordinator's ledger, carrying the signed action
     await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'POLICY_SET', target: 'feeBps', value: '1000' }))
     await waitFor(() => c1.ledger?.policy.feeBps === 1000 && c2.ledger?.policy.feeBps === 1000, 15_000, 'fee change in both ledgers')
@@ -169,7 +175,7 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     for (const c of [c1, c2, c3]) {
       const v = await c.admission.state.verifyAudit()
       assert.equal(v.ok, true, v.problem)
-      assert.equal(v.count, 5)
+      assert.equal(v.count, 7)
     }
     // edit a stored record by hand: verify names it
     const db = (c2.admission.state as unknown as { db: { audit: { get: (k: string) => Promise<string>, put: (k: string, v: string) => Promise<void> } } }).db

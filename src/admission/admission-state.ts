@@ -87,6 +87,9 @@ export interface AdmissionStateInit {
 /** Policy keys an admin can set, with the check each value must pass. */
 export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
   allowedExecutors: v => Array.isArray(v) && v.length <= 64 && v.every(x => typeof x === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(x)),
+  // the code sources jobs may run: SHA-256 (hex) of each allowed wasm module, and the process commands
+  allowedModules: v => Array.isArray(v) && v.length <= 1024 && v.every(x => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)),
+  allowedCommands: v => Array.isArray(v) && v.length <= 256 && v.every(x => typeof x === 'string' && x !== '' && x.length <= 256),
   feeBps: v => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 10_000,
   welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,

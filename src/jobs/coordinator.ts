@@ -174,6 +174,15 @@ export class CoordinatorService implements Startable {
     if (Array.isArray(allowed) && !allowed.includes(v.spec.executor)) {
       throw new InvalidJobSpecError(`executor "${v.spec.executor}" is not allowed on this mesh (allowed: ${allowed.join(', ')})`)
     }
+    // code sources: which wasm modules (by digest) and which commands a job may name
+    const modules = this.init.admission?.policy('allowedModules')
+    if (v.spec.executor === 'wasm' && Array.isArray(modules) && !modules.includes(toHex(sha256(v.spec.module)))) {
+      throw new InvalidJobSpecError(`wasm module ${toHex(sha256(v.spec.module)).slice(0, 16)}… is not on this mesh's allowed module list`)
+    }
+    const commands = this.init.admission?.policy('allowedCommands')
+    if (v.spec.executor === 'process' && Array.isArray(commands) && !commands.includes(v.spec.args[0] ?? '')) {
+      throw new InvalidJobSpecError(`command "${(v.spec.args[0] ?? '').slice(0, 80)}" is not on this mesh's allowed command list`)
+    }
     if (v.spec.coordinator !== '' && v.spec.coordinator !== self) {
       throw new InvalidJobSpecError(`job addressed to coordinator ${v.spec.coordinator}, this is ${self}`)
     }
