@@ -4,8 +4,6 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parse, str, list, int } from './args.js'
 import { callDaemon, readApiInfo } from './api-client.js'
-import { runDaemon } from './daemon.js'
-import { runDemo } from './demo.js'
 import { cmdLedger } from './ledger-commands.js'
 import { cmdToken, cmdNodes, cmdPolicy, cmdAudit, cmdAdmin } from './admission-commands.js'
 import { OPS_USAGE, opsCommands, opsJobsCommand } from './ops-commands.js'
@@ -107,6 +105,8 @@ async function cmdStart (argv: string[]): Promise<void> {
     const cfg = await readConfig(dataDir)
     if (cfg.role !== role) throw new InvalidArgumentError(`${dataDir} was initialised as ${cfg.role}, not ${role}`)
   }
+  // the daemon and the demo load all of libp2p: only the commands that run a node pay for it
+  const { runDaemon } = await import('./daemon.js')
   await runDaemon({
     dataDir,
     role: role as Role | undefined,
@@ -254,6 +254,7 @@ async function cmdPeers (argv: string[]): Promise<void> {
 
 async function cmdDemo (argv: string[]): Promise<void> {
   const { values } = parse(argv, { help: { type: 'boolean' }, workers: { type: 'string' }, jobs: { type: 'string' } }, false)
+  const { runDemo } = await import('./demo.js')
   const ok = await runDemo({ workers: int(values.workers, '--workers', 1, 32) ?? 3, jobs: int(values.jobs, '--jobs', 1, 10_000) ?? 12 })
   if (!ok) process.exitCode = 1
 }
