@@ -140,6 +140,17 @@ describe('credit ledger', function () {
     assert.deepEqual(await w.replica?.evidence(), [])
   })
 
+  it('a worker that runs its own job is settled (owner and worker are one account, the fee rounds to 0)', async () => {
+    const { coord, ws } = await mesh(fx, 1)
+    const w = ws[0]
+    // noop costs 1 credit and its 5% fee rounds down to 0: the owner's debit and the worker's credit net to 0
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) ids.push(await w.jobs.submit({ executor: 'noop', input: `mine ${i}` }))
+    for (const id of ids) assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+    await waitFor(() => ids.every(id => coord.ledger?.isSettled(id) === true), 10_000, 'settlements')
+    assert.equal((await coord.jobs.status(ids[0])).attempts.at(-1)?.worker, w.peerId.toString())
+  })
+
   it('a missing receipt is evidence, and a hand-tampered replica fails verify', async () => {
     const { coord, ws } = await mesh(fx, 1, {})
     const w = ws[0]
