@@ -334,7 +334,7 @@ export class WorkerService implements Startable {
         return ResultAck.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.result, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
       } catch (err) {
         const e = err as Error
-        if (['StaleAttemptError', 'NotAssigneeError', 'JobNotFoundError', 'MalformedMessageError', 'InvalidSignatureError'].includes(e.name)) {
+        if (['StaleAttemptError', 'NotAssigneeError', 'JobNotFoundError', 'MalformedMessageError', 'InvalidSignatureError', 'NotAdmittedError'].includes(e.name)) {
           this.log('result for %s refused: %s %s', a.jobId, e.name, e.message)
           this.init.events.emit('work:refused', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, error: e.name, reason: e.message })
           return undefined
