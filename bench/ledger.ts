@@ -87,7 +87,7 @@ export async function measureLedger (opts: { rounds: number, appends: number, ca
     }
   }
   // catch-up: a coordinator whose log holds `catchupEntries` entries, and a fresh worker each round
-  const coord = await createNode({ role: 'coordinator', meshId: 'edgecoder-bench', policy: BENCH_POLICY, checkpointEvery: 1_000_000 })
+  const coord = await createNode({ role: 'coordinator', meshId: 'edgecoder-bench', policy: BENCH_POLICY, checkpointEvery: 1_000_000, admission: { mode: 'open' } })
   const catchups: number[] = []
   try {
     const ledger = coord.ledger as CoordinatorLedger

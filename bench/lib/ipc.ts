@@ -3,6 +3,8 @@
 export interface HostConfig {
   meshId: string
   bootstrap: string[]
+  /** registration token (auto-approve) the workers enroll with, as contributors do */
+  token?: string
   workers: number
   slots: number
   /** id of this host, for logs */

@@ -120,11 +120,13 @@ export class BenchMesh {
     const hosts: WorkerHost[] = []
     try {
       const addrs = coordinator.multiaddrs().map(a => a.toString()).filter(a => a.includes('/tcp/'))
+      // admission as in production: the workers enroll with one auto-approve token
+      const { token } = await coordinator.admission.state.tokens.create({ autoApprove: true, maxUses: opts.workers, label: 'bench workers' })
       const n = Math.ceil(opts.workers / opts.perHost)
       // hosts start in parallel; each starts its workers one after another
       const spawned = await Promise.all(Array.from({ length: n }, async (_, i) => {
         const count = Math.min(opts.perHost, opts.workers - i * opts.perHost)
-        return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: i }, opts.signal)
+        return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: i, token }, opts.signal)
       }))
       hosts.push(...spawned)
       const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
@@ -139,6 +141,7 @@ export class BenchMesh {
       await waitUntil(() => subscribed() >= opts.workers, 30_000 + opts.workers * 1_000, `${opts.workers} workers to subscribe`, opts.signal)
         .catch(err => { if (subscribed() < Math.ceil(opts.workers * 0.95)) throw err })
       mesh.subscribedWorkers = subscribed()
+      await waitUntil(() => coordinator.admission.state.nodes('active').length >= mesh.subscribedWorkers, 30_000, 'workers to enroll', opts.signal)
       // let gossipsub build its mesh (heartbeat 1 s) before anything is measured
       await sleep(2_000, opts.signal)
       return mesh
