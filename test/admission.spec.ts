@@ -51,7 +51,8 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     const { token } = await coord.admission.state.tokens.create({ label: 'lab-1' })
     const good = await worker(coord, token)
     await waitFor(() => coord.admission.state.nodes('pending').some(n => n.peerId === good.peerId.toString()), 10_000, 'pending enrollment')
-    assert.equal(good.admission.statusAt.get(coord.peerId.toString())?.status, EnrollResponse.Status.PENDING)
+    // the coordinator records the enrollment before its answer reaches the worker
+    await waitFor(() => good.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.PENDING, 10_000, 'the worker to learn it is pending')
     assert.equal(await good.worker?.claimFrom(coord.peerId), false, 'pending nodes get no work')
     assert.equal((await coord.jobs.status(id)).state, 'queued')
 
