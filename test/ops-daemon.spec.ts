@@ -92,6 +92,8 @@ describe('operations surface against running daemons', function () {
 
     const id = await submit({ input: 'hello' })
     await waitFor(async () => (await job(id)).state === 'succeeded', 30_000, 'a job to succeed')
+    // per-worker records follow the job's events a moment later
+    await waitFor(async () => (await status(cdir)).failureRates?.overall != null, 5_000, 'the attempt to be counted')
     const s = await status(cdir)
     assert.equal(s.role, 'coordinator')
     assert.equal(s.peerId, C)
