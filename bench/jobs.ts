@@ -144,7 +144,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     mesh.coordinator.events.off('job:completed', onDone)
   }
   // drain what is left so the next measurement starts from an empty queue
-  await waitUntil(() => [...ours].every(id => mesh.completed.has(id)), 120_000, 'outstanding jobs to settle', opts.signal)
+  await waitUntil(() => [...ours].every(id => mesh.completed.has(id)), 600_000, 'outstanding jobs to settle', opts.signal)
   const verified = await verifyJobs(mesh, [...ours])
   const usage = await mesh.hostUsage(opts.signal)
   const workers = mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0)

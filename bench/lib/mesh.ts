@@ -69,7 +69,7 @@ export class WorkerHost {
     for (let i = 0; i < samples; i++) {
       const t0 = nowMs()
       this.send({ type: 'clock', id: i })
-      const m = await this.next('clock', 5_000, signal)
+      const m = await this.next('clock', 30_000, signal)
       const t1 = nowMs()
       if (m.type === 'clock' && t1 - t0 < best) { best = t1 - t0; this.offset = m.t - (t0 + t1) / 2 }
     }
