@@ -189,7 +189,8 @@ describe('ledger across two daemons, checked from the CLI', function () {
     assert.equal(evidence[0].notes.length, 2)
 
     // hand-tamper one entry of the worker's replica while it is stopped: verify reports it
-    assert.equal(await stopDaemon(worker), 0)
+    const stopped = await stopDaemon(worker)
+    assert.equal(stopped, 0, `worker exit ${String(stopped)} signal ${String(worker.child.signalCode)}\n${worker.logs().slice(-3000)}`)
     const db = new Level<string, string>(join(wdir, DataDirFiles.replicaDb), { valueEncoding: 'utf8' })
     const replicaLog = await MerkleLog.open(db.sublevel<string, string>(`log:${coordId.peerId}`, { valueEncoding: 'utf8' }))
     await replicaLog.tamperForTests(settlements[1].index)
