@@ -39,12 +39,3 @@ export function envelopeFromBase64 (s: unknown): SignedEnvelope {
     throw new InvalidArgumentError(`envelope does not decode: ${(err as Error).message}`)
   }
 }
-
-/** "90s", "15m", "12h", "7d" or plain milliseconds, as a duration in ms. */
-export function parseDuration (s: string, flag: string): number {
-  const m = /^(\d{1,9})(ms|s|m|h|d)?$/.exec(s)
-  if (m == null) throw new InvalidArgumentError(`${flag} must be a duration such as 90s, 15m, 12h or 7d`)
-  const n = Number(m[1])
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] as number
-  return n * unit
-}

@@ -8,15 +8,12 @@ import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
 import { Domains, Protocols, policyTopic } from '../wire/domains.js'
-import { ReplayGuard, verifyEnvelope, type Signer } from '../wire/signed.js'
+import { ReplayGuard, verifyEnvelope, claimedSigner, type Signer } from '../wire/signed.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
 import { validateAction, type AdmissionState, type NodeRecord } from './admission-state.js'
 import { coordinatorTag, tokenCoordinatorTag } from './tokens.js'
 import { AdminAction } from '../wire/pb/admission.js'
-import { peerIdFromMultihash } from '@libp2p/peer-id'
-import * as Digest from 'multiformats/hashes/digest'
-import { SignedPayload } from '../wire/pb/envelope.js'
 import { MalformedMessageError } from '../errors/index.js'
 
 export interface AdmissionServiceInit {
@@ -202,7 +199,7 @@ export class AdmissionService implements Startable {
     try {
       env = AdminActionAnnouncement.decode(msg.data).action ?? { payload: new Uint8Array(), signature: new Uint8Array() }
       // authority first: a non-admin signer costs one decode, not a signature check
-      const signer = peerIdFromMultihash(Digest.decode(SignedPayload.decode(env.payload).signer)).toString()
+      const signer = claimedSigner(env)
       if (!this.init.state.isAdmin(signer)) return TopicValidatorResult.Ignore
     } catch {
       return TopicValidatorResult.Reject
@@ -255,7 +252,7 @@ export class AdmissionService implements Startable {
       for (const a of res.actions) {
         // only admin keys' actions are ours to apply: skip the rest before any signature check
         let signer: string
-        try { signer = peerIdFromMultihash(Digest.decode(SignedPayload.decode(a.payload).signer)).toString() } catch { continue }
+        try { signer = claimedSigner(a) } catch { continue }
         if (!this.init.state.isAdmin(signer)) continue
         ours++
         if (await this.init.state.seen(a)) continue

@@ -84,9 +84,11 @@ export interface AdmissionStateInit {
   onApplied?: (action: AdminAction, record: AuditRecord) => unknown
 }
 
+const EXECUTOR_NAME = /^[a-z][a-z0-9-]{0,31}$/
+
 /** Policy keys an admin can set, with the check each value must pass. */
 export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
-  allowedExecutors: v => Array.isArray(v) && v.length <= 64 && v.every(x => typeof x === 'string' && /^[a-z][a-z0-9-]{0,31}$/.test(x)),
+  allowedExecutors: v => Array.isArray(v) && v.length <= 64 && v.every(x => typeof x === 'string' && EXECUTOR_NAME.test(x)),
   // the code sources jobs may run: SHA-256 (hex) of each allowed wasm module, and the process commands
   allowedModules: v => Array.isArray(v) && v.length <= 1024 && v.every(x => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)),
   allowedCommands: v => Array.isArray(v) && v.length <= 256 && v.every(x => typeof x === 'string' && x !== '' && x.length <= 256),
@@ -94,7 +96,7 @@ export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
   welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuanceWindowMs: v => Number.isSafeInteger(v) && (v as number) >= 1000,
-  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length <= 64 && Object.entries(v).every(([k, p]) => /^[a-z][a-z0-9-]{0,31}$/.test(k) && Number.isSafeInteger(p) && (p as number) >= 0)
+  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length <= 64 && Object.entries(v).every(([k, p]) => (k === '*' || EXECUTOR_NAME.test(k)) && Number.isSafeInteger(p) && (p as number) >= 0)
 }
 
 const pad = (n: number): string => n.toString().padStart(12, '0')

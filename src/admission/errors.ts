@@ -11,5 +11,3 @@ export const UnauthorizedAdminError = defineError('UnauthorizedAdminError')
 export const DuplicateActionError = defineError('DuplicateActionError')
 /** the audit log's hash chain or a signature in it does not verify */
 export const AuditChainError = defineError('AuditChainError')
-/** a peer on the blacklist */
-export const BlacklistedPeerError = defineError('BlacklistedPeerError')

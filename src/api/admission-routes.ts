@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EdgecoderNode } from '../node/create-node.js'
 import { envelopeFromBase64 } from '../admission/admin-actions.js'
 import type { NodeStatus } from '../admission/admission-state.js'
+import type { TokenRecord } from '../admission/tokens.js'
 import { InvalidArgumentError } from '../errors/index.js'
 
 export interface RouteIo {
@@ -13,6 +14,9 @@ export interface RouteIo {
 }
 
 const STATUSES: readonly NodeStatus[] = ['pending', 'active', 'rejected']
+
+/** A token record as shown to the admin: never its hash. */
+function shown ({ hash: _hash, ...rest }: TokenRecord): Omit<TokenRecord, 'hash'> { return rest }
 
 /** Handles /v1/tokens, /v1/nodes, /v1/blacklist, /v1/admin/...; false when the path is not ours. */
 export async function handleAdmissionRoute (node: EdgecoderNode, req: IncomingMessage, parts: string[], q: URLSearchParams, res: ServerResponse, io: RouteIo): Promise<boolean> {
@@ -30,17 +34,15 @@ export async function handleAdmissionRoute (node: EdgecoderNode, req: IncomingMe
       if (body.label !== undefined && typeof body.label !== 'string') throw new InvalidArgumentError('label must be a string')
       if (body.ttlMs !== undefined && (typeof body.ttlMs !== 'number' || !Number.isSafeInteger(body.ttlMs) || body.ttlMs < 1000)) throw new InvalidArgumentError('--expires must be at least 1s')
       const { token, record } = await state.tokens.create({ label: body.label, maxUses: body.uses as number | undefined, ttlMs: body.ttlMs as number | undefined, autoApprove: body.autoApprove === true })
-      const { hash: _hash, ...shown } = record
-      io.send(res, 201, { token, ...shown })
+      io.send(res, 201, { token, ...shown(record) })
       return true
     }
     if (method === 'GET' && a == null) {
-      io.send(res, 200, { tokens: (await state.tokens.list()).map(({ hash: _hash, ...t }) => t) })
+      io.send(res, 200, { tokens: (await state.tokens.list()).map(shown) })
       return true
     }
     if (method === 'POST' && a != null && b === 'revoke') {
-      const { hash: _hash, ...t } = await state.tokens.revoke(a)
-      io.send(res, 200, t)
+      io.send(res, 200, shown(await state.tokens.revoke(a)))
       return true
     }
   }

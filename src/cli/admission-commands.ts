@@ -3,12 +3,12 @@
 // here, with the admin key (`--admin-key FILE`, default the data dir's identity key), and applied by
 // the daemon only if that key is one of its admin keys.
 import { resolve } from 'node:path'
-import { parse, str, int } from './args.js'
+import { parse, str, int, parseDuration } from './args.js'
 import { callDaemon } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import { loadKeyFile, loadKeyFileAt, createKeyFileAt } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { signAdminAction, envelopeToBase64, parseDuration, type AdminActionInput } from '../admission/admin-actions.js'
+import { signAdminAction, envelopeToBase64, type AdminActionInput } from '../admission/admin-actions.js'
 import type { AuditRecord, BlacklistEntry, NodeRecord } from '../admission/admission-state.js'
 import type { TokenRecord } from '../admission/tokens.js'
 
@@ -44,7 +44,7 @@ export async function cmdToken (argv: string[], dataDirOf: DataDirOf): Promise<v
     const { values } = parse(rest, { ...base, uses: { type: 'string' }, expires: { type: 'string' }, label: { type: 'string' }, 'auto-approve': { type: 'boolean' } }, false)
     const expires = str(values.expires)
     const r = await callDaemon<{ token: string, id: string, maxUses: number, expiresAt: number }>(dataDirOf(values), 'POST', '/v1/tokens', {
-      label: str(values.label), uses: int(values.uses, '--uses', 1, 1_000_000), ttlMs: expires != null ? parseDuration(expires, '--expires') : undefined, autoApprove: values['auto-approve'] === true
+      label: str(values.label), uses: int(values.uses, '--uses', 1, 10_000), ttlMs: expires != null ? parseDuration(expires, '--expires') : undefined, autoApprove: values['auto-approve'] === true
     })
     // the token itself goes to stdout alone, so it can be captured; it is shown only this once
     out(values.json === true, r, r.token)

@@ -29,3 +29,13 @@ export function int (v: unknown, flag: string, min: number, max: number): number
   }
   return n
 }
+
+/** "90s", "30m", "2h", "1d", "1500ms" or plain milliseconds, as a duration in ms. */
+export function parseDuration (v: string, flag: string): number {
+  const m = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(v)
+  if (m == null) throw new InvalidArgumentError(`${flag} must be a duration like 90s, 30m, 2h, 1d or 1500ms`)
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1
+  const ms = Number(m[1]) * unit
+  if (ms < 1 || !Number.isSafeInteger(ms)) throw new InvalidArgumentError(`${flag} is out of range`)
+  return ms
+}

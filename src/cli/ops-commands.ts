@@ -4,7 +4,7 @@ import { createWriteStream } from 'node:fs'
 import { rename, rm, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { finished } from 'node:stream/promises'
-import { parse, str, int } from './args.js'
+import { parse, str, int, parseDuration } from './args.js'
 import { callDaemon, readApiInfo } from './api-client.js'
 import { DaemonNotRunningError, InvalidArgumentError, errorFromName } from '../errors/index.js'
 import { explanationText, type Explanation } from '../ops/explain.js'
@@ -33,15 +33,6 @@ function out (json: boolean, value: unknown, text: string): void {
 }
 
 /** "90s", "30m", "2h", "1d", "1500ms" or plain milliseconds. */
-export function parseDuration (v: string, flag: string): number {
-  const m = /^(\d{1,12})(ms|s|m|h|d)?$/.exec(v)
-  if (m == null) throw new InvalidArgumentError(`${flag} must be a duration like 90s, 30m, 2h, 1d or 1500ms`)
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? 'ms'] ?? 1
-  const ms = Number(m[1]) * unit
-  if (ms < 1 || !Number.isSafeInteger(ms)) throw new InvalidArgumentError(`${flag} is out of range`)
-  return ms
-}
-
 function entryText (e: HistoryEntry): string {
   return `${new Date(e.at).toISOString()}  ${e.by.padEnd(12)}  ${e.action}${e.peer != null ? `  ${e.peer}` : ''}${e.jobId != null ? `  job ${e.jobId.slice(0, 16)}` : ''}  ${e.detail}`
 }

@@ -176,8 +176,9 @@ export class CoordinatorService implements Startable {
     }
     // code sources: which wasm modules (by digest) and which commands a job may name
     const modules = this.init.admission?.policy('allowedModules')
-    if (v.spec.executor === 'wasm' && Array.isArray(modules) && !modules.includes(toHex(sha256(v.spec.module)))) {
-      throw new InvalidJobSpecError(`wasm module ${toHex(sha256(v.spec.module)).slice(0, 16)}… is not on this mesh's allowed module list`)
+    if (v.spec.executor === 'wasm' && Array.isArray(modules)) {
+      const digest = toHex(sha256(v.spec.module))
+      if (!modules.includes(digest)) throw new InvalidJobSpecError(`wasm module ${digest.slice(0, 16)}… is not on this mesh's allowed module list`)
     }
     const commands = this.init.admission?.policy('allowedCommands')
     if (v.spec.executor === 'process' && Array.isArray(commands) && !commands.includes(v.spec.args[0] ?? '')) {

@@ -70,6 +70,18 @@ export interface VerifyOptions {
   allowExpired?: boolean
 }
 
+/**
+ * Who claims to have signed `env`, from the payload alone: no signature check. For cheap filtering
+ * (is this signer one we would accept at all?) before the real verification.
+ */
+export function claimedSigner (env: SignedEnvelope): string {
+  try {
+    return peerIdFromMultihash(Digest.decode(SignedPayload.decode(env.payload).signer)).toString()
+  } catch {
+    throw new MalformedMessageError('signer is not a peer id')
+  }
+}
+
 export async function verifyEnvelope (env: SignedEnvelope, opts: VerifyOptions): Promise<VerifiedMessage> {
   let payload: SignedPayload
   try {
