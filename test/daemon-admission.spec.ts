@@ -44,6 +44,8 @@ describe('admission from the CLI, across processes', function () {
     daemons.push(w)
     const workerId = (await cliJson<{ peerId: string }>(['id', '--data-dir', wdir])).peerId
     await waitFor(async () => (await cliJson<Array<{ peerId: string }>>(['nodes', 'list', '--pending', '--data-dir', cdir])).some(n => n.peerId === workerId), 20_000, 'pending enrollment')
+    const status = await cliJson<{ workers: { awaitingApproval: string[] } }>(['status', '--data-dir', cdir])
+    assert.deepEqual(status.workers.awaitingApproval, [workerId], '/status shows who waits for approval')
     const { id: jobId } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', cdir, '--executor', 'noop', '--input', 'needs approval'])
     await new Promise(resolve => setTimeout(resolve, 1_500))
     assert.equal((await cliJson<JobJson>(['jobs', 'status', jobId, '--data-dir', cdir])).state, 'queued', 'a pending node gets no work')

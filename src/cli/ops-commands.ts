@@ -155,8 +155,8 @@ function statusText (s: Record<string, unknown>): string {
   lines.push(`paused: ${s.paused === true ? 'yes' : 'no'}  draining: ${s.draining === true ? 'yes' : 'no'}${s.ramp != null ? `  ramp: ${(s.ramp as { ratePerSec: number }).ratePerSec}/s` : ''}`)
   const q = s.queue as Record<string, number> | undefined
   if (q != null) lines.push(`jobs: ${Object.entries(q).map(([k, v]) => `${k} ${v}`).join(', ')}`)
-  const w = s.workers as { active: string[], pending: string[] } | undefined
-  if (w != null) lines.push(`workers: ${w.active.length} active, ${w.pending.length} pending`)
+  const w = s.workers as { active: string[], pending: string[], awaitingApproval?: string[] } | undefined
+  if (w != null) lines.push(`workers: ${w.active.length} active, ${w.pending.length} pending${(w.awaitingApproval?.length ?? 0) > 0 ? ` (${w.awaitingApproval?.length ?? 0} awaiting approval: nodes approve ID)` : ''}`)
   if (s.assignmentRatePerSec != null) lines.push(`assignments: ${String(s.assignmentRatePerSec)}/s (last minute)`)
   const f = s.failureRates as { overall: number | null } | undefined
   if (f != null) lines.push(`failure rate: ${f.overall != null ? `${(f.overall * 100).toFixed(1)}%` : 'n/a'}`)

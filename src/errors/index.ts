@@ -74,6 +74,9 @@ export const errorClasses: Readonly<Record<string, ErrorClass>> = registry
 export function errorFromName (name: string, message: string): Error {
   const Cls = errorClasses[name]
   if (Cls != null) return new Cls(message)
+  // a class this process has not loaded (the CLI loads little): keep the name, which is what callers
+  // match on; a name that does not look like an error class name stays a RemoteError
+  if (/^[A-Z][A-Za-z0-9]{0,62}Error$/.test(name)) return Object.assign(new RemoteError(message), { name })
   return new RemoteError(`${name}: ${message}`)
 }
 

@@ -299,7 +299,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   }
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
-  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0 })
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId) })
 
   let stopped = false
   const node: EdgecoderNode = {

@@ -61,6 +61,8 @@ export interface OpsAttachment {
   ledger?: CoordinatorLedger
   /** bootstrap peers configured: with any, "ready" needs a connection */
   bootstrapPeers: number
+  /** enrolled nodes waiting for an admin's approval (coordinators in token admission) */
+  awaitingApproval?: () => string[]
 }
 
 const STATE_META_KEY = 'ops-state'
@@ -564,7 +566,8 @@ export class NodeOps {
       Object.assign(out, {
         queue: this.store.countsByState(),
         queueDepth: a.coordinator.queueDepth(),
-        workers: { active, pending },
+        // pending: connected but not in service (which includes enrolled nodes not yet approved)
+        workers: { active, pending, awaitingApproval: a.awaitingApproval?.() ?? [] },
         assignmentRatePerSec: round(this.assignedAt.length / Math.min(60, Math.max(1, (now - this.startedAt) / 1000))),
         failureRates: { overall: ended > 0 ? round(failedN / ended) : null, byWorker },
         ledger: this.ledgerView() != null ? { ...this.ledgerView(), lastCheckpointAgeSec: this.ledgerView()?.checkpointAgeSec ?? null } : null,
