@@ -71,7 +71,7 @@ export interface ThroughputResult {
   coordCpuMsPerJob: number
   messagesPerJob: number
   /** per job: streams, ledger streams, gossip messages, gossip control items */
-  perJob: { streams: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
+  perJob: { streams: number, sessionFrames: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
   rounds: ThroughputRound[]
   /** every job settled in the measured rounds has a signed assignment, a signed result and a ledger entry */
   verifiedJobs: number
@@ -157,7 +157,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     jobsPerSec: median(rounds.map(r => r.jobsPerSec)),
     coordCpuMsPerJob: median(rounds.map(r => r.coordCpuMsPerJob)),
     messagesPerJob: median(rounds.map(r => r.messagesPerJob)),
-    perJob: { streams: sum(m => m.streams), ledgerStreams: sum(m => m.ledgerStreams), gossipMessages: sum(m => m.gossipMessages), gossipControl: sum(m => m.gossipControl) },
+    perJob: { streams: sum(m => m.streams), sessionFrames: sum(m => m.sessionFrames), ledgerStreams: sum(m => m.ledgerStreams), gossipMessages: sum(m => m.gossipMessages), gossipControl: sum(m => m.gossipControl) },
     rounds,
     verifiedJobs: verified,
     hostRssMb: usage.map(u => round(u.rssBytes / 2 ** 20, 1)),

@@ -235,9 +235,10 @@ const guardOf = (n: EdgecoderNode): PeerGuard => n.libp2p.services.rpcGuard as P
 /** the victim's gossipsub score of a peer (the implementation has getScore; the interface does not say so) */
 const gossipScore = (n: EdgecoderNode, peer: PeerId): number => (n.libp2p.services.pubsub as unknown as { getScore: (id: string) => number }).getScore(peer.toString())
 
-/** req/resp streams of our protocols open on a node right now */
+/** req/resp streams of our protocols open on a node right now (not the long-lived sessions) */
 function openRpcStreams (n: EdgecoderNode): number {
   const ours = new Set<string>(Object.values(Protocols))
+  ours.delete(Protocols.session)
   return n.libp2p.getConnections().flatMap(c => c.streams).filter(s => ours.has(s.protocol ?? '')).length
 }
 

@@ -96,6 +96,8 @@ export function diffSnapshots (a: CounterSnapshot, b: CounterSnapshot): CounterS
 export interface MessageBreakdown {
   /** protocol streams opened or accepted at the node */
   streams: number
+  /** request, cancel and response frames on session streams (many exchanges on one stream) */
+  sessionFrames: number
   /** of which ledger streams (sync, proofs, checkpoints) */
   ledgerStreams: number
   /** gossip data messages sent + received (each copy to or from a peer counts) */
@@ -114,8 +116,9 @@ export function messageBreakdown (d: CounterSnapshot): MessageBreakdown {
     streams += v
     if (k.includes('/ledger')) ledgerStreams += v
   }
+  const sessionFrames = (d.counters.edgecoder_rpc_session_frames_received_total ?? 0) + (d.counters.edgecoder_rpc_session_frames_sent_total ?? 0)
   const g = (n: string): number => d.gossip[n] ?? 0
   const gossipMessages = g('gossipsub_rpc_sent_message_total') + g('gossipsub_rpc_recv_message_total')
   const gossipControl = ['ihave', 'iwant', 'graft', 'prune', 'idontwant'].reduce((a, c) => a + g(`gossipsub_rpc_sent_${c}_total`) + g(`gossipsub_rpc_recv_${c}_total`), 0)
-  return { streams, ledgerStreams, gossipMessages, gossipControl, total: streams + gossipMessages + gossipControl }
+  return { streams, sessionFrames, ledgerStreams, gossipMessages, gossipControl, total: streams + sessionFrames + gossipMessages + gossipControl }
 }

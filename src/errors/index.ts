@@ -46,6 +46,8 @@ export const UnexpectedSignerError = define('UnexpectedSignerError')
 // RPC
 export const RpcTimeoutError = define('RpcTimeoutError')
 export const RateLimitedError = define('RateLimitedError')
+/** a session stream (src/rpc/session.ts) ended with the request still open: it may be retried */
+export const SessionClosedError = define('SessionClosedError')
 export const RemoteError = define('RemoteError')
 export const NoCoordinatorError = define('NoCoordinatorError')
 

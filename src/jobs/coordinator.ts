@@ -9,7 +9,8 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore, type ContentRouting } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
-import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { RpcServer, rpcCall, type RpcContext } from '../rpc/reqresp.js'
+import { ParkedClaims } from './parked-claims.js'
 import { Protocols, Domains, jobsTopic, coordinatorsKey } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, toHex, sha256, bytesEqual, type Signer } from '../wire/signed.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
@@ -71,6 +72,8 @@ const MAX_ANNOUNCE_ROUNDS = 8
  * the queue is empty (announcing each job of a burst was a gossip storm that starved the workers)
  */
 const ANNOUNCE_COALESCE_MS = 20
+/** longest a claim waits for work on a session before it is answered "no work" */
+const MAX_CLAIM_WAIT_MS = 30_000
 
 export class CoordinatorService implements Startable {
   readonly [Symbol.toStringTag] = 'edgecoder/coordinator'
@@ -88,6 +91,8 @@ export class CoordinatorService implements Startable {
   private tick?: ReturnType<typeof setInterval>
   private provideTimer?: ReturnType<typeof setTimeout>
   private readonly abort = new AbortController()
+  /** claims waiting on sessions for work to arrive */
+  private readonly parked = new ParkedClaims()
   private started = false
   private paused = false
 
@@ -113,9 +118,10 @@ export class CoordinatorService implements Startable {
       const rec = await this.store.get(id)
       if (rec != null) await this.init.ledger.settle(rec)
     }
-    await this.rpc.register({ protocol: Protocols.claim, handle: async (req, ctx) => await this.handleClaim(req, ctx.remotePeer) })
-    await this.rpc.register({ protocol: Protocols.lease, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
-    await this.rpc.register({ protocol: Protocols.result, limits: { maxRequestBytes: 4 * 1024 * 1024 }, handle: async (req, ctx) => await this.handleResult(req, ctx.remotePeer) })
+    // a worker's claims, lease renewals and results also travel on its session stream (rpc/session.ts)
+    await this.rpc.register({ protocol: Protocols.claim, session: true, handle: async (req, ctx) => await this.handleClaim(req, ctx) })
+    await this.rpc.register({ protocol: Protocols.lease, session: true, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.result, session: true, limits: { maxRequestBytes: 4 * 1024 * 1024 }, handle: async (req, ctx) => await this.handleResult(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.submit, limits: { maxRequestBytes: 6 * 1024 * 1024, ratePoints: 1000 }, handle: async (req) => new TextEncoder().encode(await this.submit(req)) })
     await this.rpc.register({ protocol: Protocols.job, handle: async (req, ctx) => await this.handleJobQuery(req, ctx.remotePeer) })
     this.tick = setInterval(() => { void this.maintain() }, Math.max(50, Math.min(250, Math.floor(this.leaseMs / 8))))
@@ -154,6 +160,7 @@ export class CoordinatorService implements Startable {
     this.abort.abort()
     if (this.tick != null) clearInterval(this.tick)
     if (this.provideTimer != null) clearTimeout(this.provideTimer)
+    this.parked.wakeAll()
     try { this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId)) } catch {}
     this.components.pubsub.topicValidators.delete(jobsTopic(this.init.meshId))
   }
@@ -163,7 +170,10 @@ export class CoordinatorService implements Startable {
     await this.rpc.unregisterAll()
   }
 
-  setPaused (paused: boolean): void { this.paused = paused }
+  setPaused (paused: boolean): void {
+    this.paused = paused
+    if (!paused) this.parked.wakeAll()
+  }
 
   /** Accepts a signed job spec; returns the job id. Idempotent for the same envelope. */
   async submit (env: SignedEnvelope): Promise<string> {
@@ -225,6 +235,8 @@ export class CoordinatorService implements Startable {
     }
     this.queued.add(rec.id)
     this.init.events.emit('job:queued', { jobId: rec.id, coordinator: self, executor: rec.executor })
+    // a worker waiting on its session takes it at once: nothing to announce
+    if (this.parked.offer(1) > 0) { rec.lastAnnouncedAt = now; return rec.id }
     // gossip only wakes idle workers: when every known worker is busy, the next result ack tells one
     // of them there is more work and it claims at once (re-announced by maintain() if nobody does)
     const idle = this.spare.size > 0 || this.workerPeers.size === 0
@@ -284,18 +296,43 @@ export class CoordinatorService implements Startable {
   /** last time a worker took a job: busy workers are pulling the queue themselves */
   private lastPullAt = 0
 
-  private async handleClaim (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
+  private async handleClaim (req: SignedEnvelope, ctx: RpcContext): Promise<Uint8Array> {
+    const remote = ctx.remotePeer
     const v = await verifyEnvelope(req, { domain: Domains.claim, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
     const claim = decode(ClaimRequest, v.payload.body, 'claim request')
+    const worker = remote.toString()
     // only active, non-blacklisted nodes are given work
-    this.init.admission?.checkAssignable(remote.toString())
-    this.workerPeers.add(remote.toString())
-    const refused = this.paused || this.init.dispatch?.admit(remote.toString(), { jobId: claim.jobId, executors: claim.executors, freeSlots: claim.freeSlots, memoryMb: claim.capacity?.memoryMb ?? 0 }) != null
-    const rec = refused ? undefined : this.pickJob(claim, remote.toString())
-    if (rec == null) {
-      this.spare.add(remote.toString())
-      return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
+    this.init.admission?.checkAssignable(worker)
+    this.workerPeers.add(worker)
+    // a claim on a session may wait for work (the worker can withdraw it there); never past the
+    // exchange's own deadline, nor past the claim envelope's expiry
+    const waitUntil = ctx.session && claim.waitMs > 0
+      ? Math.min(Date.now() + Math.min(claim.waitMs, MAX_CLAIM_WAIT_MS), ctx.deadline - 500, Number(v.payload.expiresAtMs) - 500)
+      : 0
+    // a waiting claim is offered only jobs it could take now (not paused, not refused by operator state)
+    const mayTake = (): boolean => !this.paused && this.init.dispatch?.refuses(worker) !== true && this.pickJob(claim, worker) != null
+    for (let pass = 0; ; pass++) {
+      // admission may have changed while the claim waited
+      if (pass > 0) this.init.admission?.checkAssignable(worker)
+      const refused = this.paused || (pass === 0
+        ? this.init.dispatch?.admit(worker, { jobId: claim.jobId, executors: claim.executors, freeSlots: claim.freeSlots, memoryMb: claim.capacity?.memoryMb ?? 0 }) != null
+        : this.init.dispatch?.refuses(worker) === true)
+      const rec = refused ? undefined : this.pickJob(claim, worker)
+      if (rec != null) {
+        const env = await this.assign(rec, claim, remote)
+        if (env != null) return ClaimResponse.encode({ status: ClaimResponse.Status.ASSIGNED, assignment: env, queueDepth: this.queued.size })
+        continue
+      }
+      if (Date.now() >= waitUntil || ctx.signal.aborted || !this.started) break
+      this.spare.add(worker)
+      await this.parked.wait(mayTake, waitUntil, ctx.signal)
     }
+    this.spare.add(worker)
+    return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
+  }
+
+  /** Signs an assignment of `rec` for this claim and records it; undefined when another claim took it first. */
+  private async assign (rec: JobRecord, claim: ClaimRequest, remote: PeerId): Promise<SignedEnvelope | undefined> {
     const now = Date.now()
     const previous = rec.state
     const attempt = rec.attempt + 1
@@ -311,10 +348,8 @@ export class CoordinatorService implements Startable {
     })
     // sign before touching state: a failure here leaves the job queued
     const env = await this.init.signer.sign(Domains.assignment, assignment, this.leaseMs)
-    if (rec.state !== 'queued' || !this.queued.has(rec.id)) {
-      // lost a race with another claim while signing
-      return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
-    }
+    // lost a race with another claim while signing
+    if (rec.state !== 'queued' || !this.queued.has(rec.id)) return undefined
     this.queued.delete(rec.id)
     this.lastPullAt = now
     // a worker that asked with slots to spare and emptied the queue is idle capacity
@@ -327,7 +362,7 @@ export class CoordinatorService implements Startable {
     this.enter(rec, 'assigned', now)
     await this.store.put(rec, previous)
     this.init.events.emit('job:assigned', { jobId: rec.id, worker: remote.toString(), attempt })
-    return ClaimResponse.encode({ status: ClaimResponse.Status.ASSIGNED, assignment: env, queueDepth: this.queued.size })
+    return env
   }
 
   private pickJob (claim: ClaimRequest, worker: string): JobRecord | undefined {
@@ -509,6 +544,8 @@ export class CoordinatorService implements Startable {
       }
     }
     if (this.paused) return
+    // jobs that became due (retries after their backoff) go to workers waiting on a session first
+    if (this.queued.size > 0) this.parked.offer(this.queued.size)
     // one per tick, oldest due first: it carries the queue depth and wakes as many idle workers as
     // the queue can use; none while busy workers are pulling jobs and no worker is idle
     let budget = this.spare.size > 0 || now - this.lastPullAt >= this.reannounceMs ? 1 : 0
@@ -572,6 +609,9 @@ export class CoordinatorService implements Startable {
   }
 
   queueDepth (): number { return this.queued.size }
+
+  /** claims waiting on session streams for work (idle worker slots ready to take a job at once) */
+  get waitingClaims (): number { return this.parked.size }
 
   get isPaused (): boolean { return this.paused }
 

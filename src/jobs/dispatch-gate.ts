@@ -15,6 +15,8 @@ export interface ClaimInfo {
 export interface DispatchGate {
   /** May this worker be given any job now? A reason when not (shown by `jobs explain`). */
   admit (worker: string, claim: ClaimInfo): string | undefined
+  /** The same answer as `admit`, without recording a claim: for a claim that waited and looks again */
+  refuses (worker: string): boolean
   /** May this worker be given this particular job? (probe jobs are pinned to one worker) */
   allows (worker: string, rec: JobRecord): boolean
 }

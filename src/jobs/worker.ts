@@ -8,6 +8,7 @@ import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, 
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { GossipSub, Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { SessionClient } from '../rpc/session.js'
 import { Protocols, Domains, jobsTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, sha256, ownBytes, toHex, type Signer, bytesEqual } from '../wire/signed.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
@@ -52,6 +53,8 @@ export interface WorkerComponents {
 
 /** delay before the first lease renewal */
 const FIRST_RENEWAL_MS = 100
+/** how long a claim waits for work at a coordinator (on the session stream) before it is renewed */
+const PARKED_CLAIM_MS = 8_000
 
 interface RunningJob {
   jobId: string
@@ -77,6 +80,14 @@ export class WorkerService implements Startable {
   private readonly abort = new AbortController()
   private discoveryTimer?: ReturnType<typeof setTimeout>
   private draining = false
+  /** claims, lease renewals and results go over one session stream per coordinator */
+  private readonly calls: SessionClient
+  /** the one claim left waiting for work while a slot is free, and the coordinator holding it */
+  private parked?: { coordinator: string, withdraw: AbortController, done: Promise<void> }
+  private parkBackoffMs = 0
+  private parkTimer?: ReturnType<typeof setTimeout>
+  /** the coordinator that last gave us work: where a waiting claim goes */
+  private lastWorkFrom?: string
   private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleAnnouncement(evt.detail) }
   private readonly onIdentify = (evt: CustomEvent<IdentifyResult>): void => {
     if (evt.detail.protocols.includes(Protocols.claim)) this.addCoordinator(evt.detail.peerId)
@@ -86,6 +97,8 @@ export class WorkerService implements Startable {
     this.log = components.logger.forComponent('edgecoder:worker')
     this.rpc = new RpcServer(components, 'worker')
     this.slots = init.slots ?? 2
+    const dialer = components.connectionManager
+    this.calls = new SessionClient(dialer, async (peer, protocol, request, options) => await rpcCall(dialer, peer, protocol, request, options))
   }
 
   get offered (): string[] {
@@ -116,17 +129,24 @@ export class WorkerService implements Startable {
   async stop (): Promise<void> {
     this.abort.abort()
     if (this.discoveryTimer != null) clearTimeout(this.discoveryTimer)
+    if (this.parkTimer != null) clearTimeout(this.parkTimer)
+    this.parked?.withdraw.abort()
     this.components.pubsub.removeEventListener('message', this.onMessage)
     try { this.components.pubsub.unsubscribe(jobsTopic(this.init.meshId)) } catch {}
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     for (const r of this.running.values()) r.abort.abort(new ExecutionAbortedError('worker stopping'))
     await Promise.allSettled([...this.running.values()].map(async r => await r.done))
+    await this.calls.close()
     await this.rpc.unregisterAll()
   }
 
   /** Stops taking new work; resolves when running jobs have finished and reported. */
   async drain (signal?: AbortSignal): Promise<void> {
     this.draining = true
+    // a waiting claim is withdrawn; if it was answered with work meanwhile, that job runs first
+    const parked = this.parked
+    parked?.withdraw.abort()
+    await parked?.done
     while (this.running.size > 0) {
       signal?.throwIfAborted()
       await Promise.race([...this.running.values()].map(async r => await r.done))
@@ -139,6 +159,48 @@ export class WorkerService implements Startable {
   undrain (): void {
     this.draining = false
     for (const c of this.coordinators) void this.fill(peerIdFromString(c))
+  }
+
+  /**
+   * Leaves one claim waiting for work at a coordinator (the last one that gave us work) while a
+   * slot is free, so a new job reaches us in one message instead of gossip and a claim. It holds
+   * no slot while it waits: announcements from other coordinators are still answered, and the
+   * claim is withdrawn when the last slot fills.
+   */
+  private park (): void {
+    if (this.parked != null || this.parkTimer != null || this.freeSlots <= 0 || this.draining || this.abort.signal.aborted) return
+    const target = this.lastWorkFrom != null && this.coordinators.has(this.lastWorkFrom) ? this.lastWorkFrom : this.coordinators.values().next().value
+    if (target == null) return
+    const peer = peerIdFromString(target)
+    if (!this.calls.supports(peer)) return
+    const withdraw = new AbortController()
+    const parked = { coordinator: target, withdraw, done: Promise.resolve() }
+    this.parked = parked
+    parked.done = this.waitForWork(peer, withdraw).finally(() => {
+      if (this.parked === parked) this.parked = undefined
+    })
+  }
+
+  private async waitForWork (peer: PeerId, withdraw: AbortController): Promise<void> {
+    const t0 = Date.now()
+    const got = await this.claimOnce(peer, '', { waitMs: PARKED_CLAIM_MS, withdraw: withdraw.signal })
+    this.parked = undefined
+    if (got.assigned) {
+      this.parkBackoffMs = 0
+      if (got.queueDepth > 0) await this.fill(peer)
+      else this.park()
+      return
+    }
+    if (withdraw.signal.aborted || this.abort.signal.aborted) return
+    if (Date.now() - t0 >= PARKED_CLAIM_MS / 2) {
+      this.parkBackoffMs = 0
+      this.park()
+      return
+    }
+    // answered early without work (paused, not admitted, the session broke): ask again later
+    this.parkBackoffMs = Math.min(Math.max(250, this.parkBackoffMs * 2), PARKED_CLAIM_MS)
+    this.parkTimer = setTimeout(() => { this.parkTimer = undefined; this.park() }, this.parkBackoffMs)
+    this.parkTimer.unref?.()
   }
 
   private addCoordinator (peer: PeerId): void {
@@ -186,6 +248,7 @@ export class WorkerService implements Startable {
     const got = await this.claimOnce(msg.from, ann.jobId)
     // more queued behind it: fill the other free slots now rather than wait for more gossip
     if (got.assigned && got.queueDepth > 0) await this.fill(msg.from)
+    else this.park()
   }
 
   /** Claims until the coordinator has no more work for us or our slots are full. */
@@ -195,27 +258,39 @@ export class WorkerService implements Startable {
       // an empty queue after our assignment: asking again would only be told "no work"
       if (!got.assigned || got.queueDepth === 0) break
     }
+    this.park()
   }
 
   /** One claim: whether it produced an assignment, and the jobs still queued there. */
-  private async claimOnce (coordinator: PeerId, jobId: string): Promise<{ assigned: boolean, queueDepth: number }> {
+  private async claimOnce (coordinator: PeerId, jobId: string, wait?: { waitMs: number, withdraw: AbortSignal }): Promise<{ assigned: boolean, queueDepth: number }> {
     const none = { assigned: false, queueDepth: 0 }
     if (this.freeSlots <= 0) return none
-    this.reserved++
+    // a waiting claim holds no slot until it is answered with work
+    let holds = wait == null
+    if (holds) {
+      this.reserved++
+      // our last free slot is taken: the claim waiting elsewhere would only overfill us
+      if (this.freeSlots <= 0) this.parked?.withdraw.abort()
+    }
     let started = false
     try {
       const claimNonce = randomBytes(16)
       const body = ClaimRequest.encode({
         jobId,
         executors: this.offered,
-        freeSlots: this.freeSlots + 1,
+        freeSlots: this.freeSlots + (holds ? 1 : 0),
         capacity: { cpuMillis: 0, memoryMb: this.init.memoryLimitMb ?? 256 },
-        claimNonce
+        claimNonce,
+        waitMs: wait?.waitMs ?? 0
       })
       const env = await this.init.signer.sign(Domains.claim, body, 30_000)
-      const resBytes = await rpcCall(this.components.connectionManager, coordinator, Protocols.claim, env, { signal: this.abort.signal, timeoutMs: 10_000 })
+      const resBytes = await this.calls.call(coordinator, Protocols.claim, env, { signal: this.abort.signal, timeoutMs: (wait?.waitMs ?? 0) + 10_000, withdraw: wait?.withdraw })
       const res = ClaimResponse.decode(resBytes)
       if (res.status !== ClaimResponse.Status.ASSIGNED || res.assignment == null) return none
+      // a withdrawn claim answered with work all the same runs it (one over our slots, briefly):
+      // refusing would leave the job to wait out its lease
+      if (!holds) { this.reserved++; holds = true }
+      this.lastWorkFrom = coordinator.toString()
       const accepted = await this.acceptAssignment(res.assignment, coordinator, claimNonce)
       started = true
       this.startJob(accepted)
@@ -229,7 +304,7 @@ export class WorkerService implements Startable {
       }
       return none
     } finally {
-      if (!started) this.reserved--
+      if (!started && holds) this.reserved--
     }
   }
 
@@ -269,8 +344,9 @@ export class WorkerService implements Startable {
       .finally(() => {
         this.running.delete(job.jobId)
         this.reserved--
-        // the slot is free only now: ask for the next job at once
+        // the slot is free only now: ask for the next job at once (or wait for one)
         if (moreWork) void this.fill(acc.coordinator)
+        else this.park()
       })
   }
 
@@ -331,7 +407,7 @@ export class WorkerService implements Startable {
     let delay = 100
     for (let i = 0; i < 12 && !this.abort.signal.aborted; i++) {
       try {
-        return ResultAck.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.result, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
+        return ResultAck.decode(await this.calls.call(coordinator, Protocols.result, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
       } catch (err) {
         const e = err as Error
         if (['StaleAttemptError', 'NotAssigneeError', 'JobNotFoundError', 'MalformedMessageError', 'InvalidSignatureError', 'NotAdmittedError'].includes(e.name)) {
@@ -357,7 +433,7 @@ export class WorkerService implements Startable {
       try {
         const body = LeaseRenewal.encode({ jobId: a.jobId, attempt: a.attempt, assignmentDigest: acc.digest, running: true })
         const env = await this.init.signer.sign(Domains.lease, body, 30_000)
-        const res = LeaseResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.lease, env, { signal: this.abort.signal, timeoutMs: Math.max(1_000, Math.floor(leaseMs / 2)) }))
+        const res = LeaseResponse.decode(await this.calls.call(coordinator, Protocols.lease, env, { signal: this.abort.signal, timeoutMs: Math.max(1_000, Math.floor(leaseMs / 2)) }))
         if (res.status === LeaseResponse.Status.CANCELLED) { abort.abort(new ExecutionAbortedError('job cancelled')); return }
         if (res.status === LeaseResponse.Status.LOST) { abort.abort(new ExecutionAbortedError('lease lost')); return }
         expiresAt = Number(res.leaseExpiresAtMs)

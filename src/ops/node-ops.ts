@@ -51,6 +51,9 @@ export interface OpsEvents extends Record<string, unknown> {
   'ops:error': { msg: string, error: string, peer?: string, jobId?: string }
 }
 
+/** label of a probe job, followed by the quarantined worker's peer id */
+const PROBE_LABEL = 'probe:'
+
 export interface OpsAttachment {
   libp2p: Libp2p
   events: TypedEmitter<JobEvents>
@@ -121,7 +124,7 @@ export class NodeOps {
       },
       workerRunning: () => this.a?.worker?.runningJobs.length
     }, opts.registry)
-    this.gate = { admit: (w, c) => this.admit(w, c), allows: (w, r) => this.allows(w, r) }
+    this.gate = { admit: (w, c) => this.admit(w, c), refuses: w => this.refusal(w, true) != null, allows: (w, r) => this.allows(w, r) }
   }
 
   /** Opens the persisted operator state: a coordinator keeps it in its job store, others in a file. */
@@ -197,7 +200,7 @@ export class NodeOps {
   }
 
   private allows (worker: string, rec: JobRecord): boolean {
-    const owner = this.probes().get(rec.id)
+    const owner = this.probes().get(rec.id) ?? this.probeTarget(rec)
     if (owner != null && owner !== worker) { this.decide(rec.id, worker, `probe job pinned to ${owner}`); return false }
     if (owner == null && this.state.peerState(worker)?.quarantine != null) return false
     return true
@@ -214,6 +217,16 @@ export class NodeOps {
     if (same != null) { same.count++; same.at = Date.now(); return }
     list.push({ at: Date.now(), worker, reason, count: 1 })
     if (list.length > DECISIONS_PER_JOB) list.shift()
+  }
+
+  /**
+   * The worker a probe job is pinned to, known from the job itself: the probe is queued (and may be
+   * offered to a waiting claim) before its id is recorded in the quarantine. Only jobs this node
+   * submitted count, so a user's label cannot pin anything.
+   */
+  private probeTarget (rec: JobRecord): string | undefined {
+    if (!rec.label.startsWith(PROBE_LABEL) || this.a == null || rec.owner !== this.a.libp2p.peerId.toString()) return undefined
+    return rec.label.slice(PROBE_LABEL.length)
   }
 
   private probes (): Map<string, string> {
@@ -418,7 +431,7 @@ export class NodeOps {
       if (q.probeJob == null) {
         if (a.libp2p.getConnections(peerIdFromString(peer)).length === 0) continue
         try {
-          const id = await a.jobs.submit({ executor: 'noop', input: `probe ${peer} ${now}`, label: `probe:${peer}`, maxAttempts: 1, timeoutMs: 30_000 })
+          const id = await a.jobs.submit({ executor: 'noop', input: `probe ${peer} ${now}`, label: `${PROBE_LABEL}${peer}`, maxAttempts: 1, timeoutMs: 30_000 })
           this.metrics.healing.inc({ action: 'probe' })
           await this.state.setProbe(peer, id)
           c.reannounce(1, [id])

@@ -12,6 +12,7 @@ import { ownBytes } from '../wire/signed.js'
 import { errorClasses, errorFromName, MessageTooLargeError, RateLimitedError, RpcTimeoutError, MalformedMessageError } from '../errors/index.js'
 import { DEFAULT_RPC_LIMITS, protocolLimits, resolveLimits, type RpcLimits } from './limits.js'
 import { PeerGuard } from './peer-guard.js'
+import { sessionRouterOf } from './session.js'
 
 export { DEFAULT_RPC_LIMITS, type RpcLimits } from './limits.js'
 
@@ -19,12 +20,26 @@ export interface RpcContext {
   remotePeer: PeerId
   connection: Connection
   signal: AbortSignal
+  /** when the exchange times out (epoch ms): a handler that waits for something waits less */
+  deadline: number
+  /** the request came on a session stream (session.ts), where the caller can cancel it */
+  session: boolean
 }
 
 export interface RpcMethod {
   protocol: string
   limits?: Partial<RpcLimits>
+  /** also served on session streams (session.ts): for a method a peer calls often */
+  session?: boolean
   handle (request: SignedEnvelope, ctx: RpcContext): Promise<Uint8Array>
+}
+
+/** A method as registered: its resolved limits and its per-peer rate limiter (shared by every path in). */
+export interface RegisteredMethod {
+  method: RpcMethod
+  limits: RpcLimits
+  limiter: RateLimiter
+  server: RpcServer
 }
 
 /**
@@ -100,10 +115,55 @@ export class RpcServer {
       void this.serve(method, limits, limiter, stream, connection)
     }, { maxInboundStreams: limits.maxInboundStreams, maxOutboundStreams: limits.maxInboundStreams })
     this.registered.push(method.protocol)
+    if (!('stream' in method) && method.session === true) {
+      await sessionRouterOf(this.components, () => this.guard).add({ method, limits, limiter, server: this })
+    }
   }
 
   async unregisterAll (): Promise<void> {
-    for (const p of this.registered.splice(0)) await this.components.registrar.unhandle(p)
+    const router = sessionRouterOf(this.components, () => this.guard)
+    for (const p of this.registered.splice(0)) {
+      await router.remove(p)
+      await this.components.registrar.unhandle(p)
+    }
+  }
+
+  /**
+   * One request through a method, however it arrived (its own stream or a session): the method's
+   * rate limit, the handler, and the typed-error answer, charged to the peer when refused.
+   */
+  async respond (entry: RegisteredMethod, request: SignedEnvelope, ctx: RpcContext): Promise<RpcResponse> {
+    this.requests?.increment()
+    try {
+      try {
+        entry.limiter.consume(ctx.remotePeer.toString())
+      } catch {
+        throw new RateLimitedError(`more than ${entry.limits.ratePoints} requests in ${entry.limits.rateWindowSec}s on ${entry.method.protocol}`)
+      }
+      const body = await entry.method.handle(request, ctx)
+      return { errorName: '', errorMessage: '', body: ownBytes(body) }
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err))
+      return this.errorResponse(ctx.signal.aborted && e.name !== 'RateLimitedError' ? new RpcTimeoutError('request timed out or was cancelled') : e, ctx.remotePeer, entry.method.protocol)
+    }
+  }
+
+  /** A refused request's answer: its typed error (untyped ones hide their internals), charged to the peer. */
+  errorResponse (e: Error, remotePeer: PeerId, protocol: string): RpcResponse {
+    this.errors?.increment()
+    this.log('%s from %p failed: %s %s', protocol, remotePeer, e.name, e.message)
+    let name = e.name
+    let message = e.message
+    if (errorClasses[name] == null) {
+      // a handler let an untyped error out: our bug, not the peer's; answered without internals
+      this.log.error('%s from %p: untyped %s: %s', protocol, remotePeer, e.name, e.message)
+      name = 'RemoteError'
+      message = `internal error (${e.name})`
+      this.guard.reject(remotePeer, protocol, `untyped:${e.name}`)
+    } else {
+      this.guard.reject(remotePeer, protocol, name)
+    }
+    return { errorName: name, errorMessage: message.slice(0, 512), body: new Uint8Array(0) }
   }
 
   private async serve (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection): Promise<void> {
@@ -118,14 +178,15 @@ export class RpcServer {
     }
     const signal = AbortSignal.timeout(limits.timeoutMs)
     try {
-      await this.exchange(method, limits, limiter, stream, connection, signal)
+      await this.exchange(method, limits, limiter, stream, connection, signal, Date.now() + limits.timeoutMs)
     } finally {
       guard.release(remotePeer)
     }
   }
 
-  private async exchange (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection, signal: AbortSignal): Promise<void> {
+  private async exchange (method: RpcMethod | RpcStreamMethod, limits: RpcLimits, limiter: RateLimiter, stream: Stream, connection: Connection, signal: AbortSignal, deadline: number): Promise<void> {
     const remotePeer = connection.remotePeer
+    const ctx: RpcContext = { remotePeer, connection, signal, deadline, session: false }
     // bound what the stream buffers too: by default it holds 4 MiB whatever the frame limit says
     const pb = pbStream(stream, { maxDataLength: limits.maxRequestBytes, maxBufferSize: limits.maxRequestBytes + LENGTH_PREFIX_SLACK })
     let response: RpcResponse
@@ -142,41 +203,30 @@ export class RpcServer {
         throw asWireError(err)
       }
       if ('stream' in method) {
-        for await (const body of method.stream(request, { remotePeer, connection, signal })) {
+        for await (const body of method.stream(request, ctx)) {
           await pb.write({ errorName: '', errorMessage: '', body: ownBytes(body) }, RpcResponse, { signal })
         }
         await finish(stream, signal)
         return
       }
-      const body = await method.handle(request, { remotePeer, connection, signal })
+      const body = await method.handle(request, ctx)
       response = { errorName: '', errorMessage: '', body: ownBytes(body) }
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err))
-      this.errors?.increment()
-      this.log('%s from %p failed: %s %s', method.protocol, remotePeer, e.name, e.message)
       if (signal.aborted) {
+        this.errors?.increment()
         // half-sent or never-finished requests end here
         this.guard.reject(remotePeer, method.protocol, RpcTimeoutError.name)
         stream.abort(new RpcTimeoutError('request timed out'))
         return
       }
       if (STREAM_GONE.has(e.name) || stream.status !== 'open') {
+        this.errors?.increment()
         this.guard.reject(remotePeer, method.protocol, 'StreamGone')
         stream.abort(e)
         return
       }
-      let name = e.name
-      let message = e.message
-      if (errorClasses[name] == null) {
-        // a handler let an untyped error out: our bug, not the peer's; answered without internals
-        this.log.error('%s from %p: untyped %s: %s', method.protocol, remotePeer, e.name, e.message)
-        name = 'RemoteError'
-        message = `internal error (${e.name})`
-        this.guard.reject(remotePeer, method.protocol, `untyped:${e.name}`)
-      } else {
-        this.guard.reject(remotePeer, method.protocol, name)
-      }
-      response = { errorName: name, errorMessage: message.slice(0, 512), body: new Uint8Array(0) }
+      response = this.errorResponse(e, remotePeer, method.protocol)
     }
     try {
       await pb.write(response, RpcResponse, { signal })

@@ -5,6 +5,8 @@
 export const PROTOCOL_PREFIX = '/edgecoder'
 
 export const Protocols = {
+  /** many claim, lease and result exchanges on one stream (rpc.proto SessionFrame) */
+  session: '/edgecoder/session/1.0.0',
   claim: '/edgecoder/claim/1.0.0',
   lease: '/edgecoder/lease/1.0.0',
   result: '/edgecoder/result/1.0.0',

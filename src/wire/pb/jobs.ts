@@ -721,6 +721,7 @@ export interface ClaimRequest {
   freeSlots: number
   capacity?: ResourceNeeds
   claimNonce: Uint8Array<ArrayBuffer>
+  waitMs: number
 }
 
 export namespace ClaimRequest {
@@ -760,6 +761,11 @@ export namespace ClaimRequest {
           w.bytes(obj.claimNonce)
         }
 
+        if ((obj.waitMs != null && obj.waitMs !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.waitMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -768,7 +774,8 @@ export namespace ClaimRequest {
           jobId: '',
           executors: [],
           freeSlots: 0,
-          claimNonce: uint8ArrayAlloc(0)
+          claimNonce: uint8ArrayAlloc(0),
+          waitMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -801,6 +808,10 @@ export namespace ClaimRequest {
             }
             case 5: {
               obj.claimNonce = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.waitMs = reader.uint32()
               break
             }
             default: {
@@ -865,6 +876,13 @@ export namespace ClaimRequest {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.waitMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -908,6 +926,11 @@ export namespace ClaimRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ClaimRequestWaitMsFieldEvent {
+    field: '$.waitMs'
+    value: number
+  }
+
   export function encode (obj: Partial<ClaimRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ClaimRequest.codec())
   }
@@ -916,7 +939,7 @@ export namespace ClaimRequest {
     return decodeMessage(buf, ClaimRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ClaimRequest>): Generator<ClaimRequestJobIdFieldEvent | ClaimRequestExecutorsFieldEvent | ClaimRequestFreeSlotsFieldEvent | ClaimRequestCapacityCpuMillisFieldEvent | ClaimRequestCapacityMemoryMbFieldEvent | ClaimRequestClaimNonceFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ClaimRequest>): Generator<ClaimRequestJobIdFieldEvent | ClaimRequestExecutorsFieldEvent | ClaimRequestFreeSlotsFieldEvent | ClaimRequestCapacityCpuMillisFieldEvent | ClaimRequestCapacityMemoryMbFieldEvent | ClaimRequestClaimNonceFieldEvent | ClaimRequestWaitMsFieldEvent> {
     return streamMessage(buf, ClaimRequest.codec(), opts)
   }
 }
