@@ -13,12 +13,17 @@ export interface DispatchResult {
   maxMs: number
   /** p99 of each round, to show the spread */
   roundP99Ms: number[]
+  /**
+   * least one-way IPC delay bench → worker host and back (ms): the two ends read one OS clock, and
+   * both being >= 0 shows they agree to within that delay
+   */
+  clockCheckMs: [number, number]
 }
 
 /**
  * Dispatch latency: one job at a time (the mesh idle between jobs), from the call to the
  * coordinator's submit to the worker's executor start, on one clock (worker hosts' clocks are
- * calibrated against ours over IPC).
+ * the same OS clock as ours; checked, not corrected: see BenchMesh.clockCheckMs).
  */
 export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, perRound: number, warmup: number, gapMs: number, signal: AbortSignal }): Promise<DispatchResult> {
   await mesh.presign(opts.warmup + opts.rounds * opts.perRound)
@@ -48,7 +53,8 @@ export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, 
     p95Ms: round(percentile(all, 95)),
     p99Ms: round(percentile(all, 99)),
     maxMs: round(Math.max(...all)),
-    roundP99Ms: roundP99
+    roundP99Ms: roundP99,
+    clockCheckMs: [round(mesh.clockCheckMs[0], 3), round(mesh.clockCheckMs[1], 3)]
   }
 }
 

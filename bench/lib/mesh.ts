@@ -26,15 +26,13 @@ const HOST_SCRIPT = fileURLToPath(new URL('./worker-host.js', import.meta.url))
 export class WorkerHost {
   peers: string[] = []
   pid = 0
-  /** host clock minus our clock, ms */
-  offset = 0
   private readonly waiters = new Map<string, Array<(m: FromHost) => void>>()
   onStarts?: (starts: Array<[string, number]>) => void
   private exited = false
 
   private constructor (readonly proc: ChildProcess, readonly cfg: HostConfig) {
     proc.on('message', (m: FromHost) => {
-      if (m.type === 'starts') { this.onStarts?.(m.starts.map(([id, t]) => [id, t - this.offset])); return }
+      if (m.type === 'starts') { this.onStarts?.(m.starts); return }
       const w = this.waiters.get(m.type)?.shift()
       w?.(m)
     })
@@ -63,16 +61,25 @@ export class WorkerHost {
 
   send (m: ToHost): void { if (!this.exited) this.proc.send(m) }
 
-  /** NTP-style: the offset from the exchange with the shortest round trip. */
-  async calibrate (signal: AbortSignal, samples = 15): Promise<void> {
-    let best = Infinity
+  /**
+   * Both processes read the same OS clock (performance.timeOrigin + now()), so no offset is applied:
+   * an NTP-style estimate over IPC is off by milliseconds while the host is busy, more than what is
+   * measured. This checks instead that the clocks agree: the least one-way delay each way must not be
+   * negative. Returns [least delay to the host, least delay back], ms.
+   */
+  async checkClock (signal: AbortSignal, samples = 15): Promise<[number, number]> {
+    let there = Infinity
+    let back = Infinity
     for (let i = 0; i < samples; i++) {
       const t0 = nowMs()
       this.send({ type: 'clock', id: i })
       const m = await this.next('clock', 30_000, signal)
       const t1 = nowMs()
-      if (m.type === 'clock' && t1 - t0 < best) { best = t1 - t0; this.offset = m.t - (t0 + t1) / 2 }
+      if (m.type !== 'clock') continue
+      there = Math.min(there, m.t - t0)
+      back = Math.min(back, t1 - m.t)
     }
+    return [there, back]
   }
 
   async usage (signal: AbortSignal): Promise<{ rssBytes: number, cpuMicros: number, executed: number }> {
@@ -107,6 +114,8 @@ export class BenchMesh {
   private specs: SignedEnvelope[] = []
   /** workers the coordinator saw subscribe to the jobs topic before measuring */
   subscribedWorkers = 0
+  /** least one-way IPC delay to a worker host and back, ms: both >= 0 when the clocks agree */
+  clockCheckMs: [number, number] = [Infinity, Infinity]
 
   private constructor (readonly coordinator: EdgecoderNode, readonly counters: MeshCounters, readonly hosts: WorkerHost[], readonly client: Signer) {
     coordinator.events.on('job:completed', d => { this.completed.add(d.jobId) })
@@ -116,7 +125,7 @@ export class BenchMesh {
 
   static async start (opts: MeshOptions): Promise<BenchMesh> {
     const counters = new MeshCounters()
-    const coordinator = await createNode({ role: 'coordinator', meshId: BENCH_MESH, policy: BENCH_POLICY, instrumentation: counters.instrumentation() })
+    const coordinator = await createNode({ role: 'coordinator', meshId: BENCH_MESH, policy: BENCH_POLICY, instrumentation: counters.instrumentation(), ...(process.env.NOCP != null ? { checkpointEvery: 1e9, checkpointIntervalMs: 1e9 } : {}) })
     const hosts: WorkerHost[] = []
     try {
       const addrs = coordinator.multiaddrs().map(a => a.toString()).filter(a => a.includes('/tcp/'))
@@ -133,7 +142,6 @@ export class BenchMesh {
       const mesh = new BenchMesh(coordinator, counters, hosts, client)
       for (const h of hosts) {
         h.onStarts = starts => { for (const [id, t] of starts) if (!mesh.startedAt.has(id)) mesh.startedAt.set(id, t) }
-        await h.calibrate(opts.signal)
       }
       const pubsub = coordinator.libp2p.services.pubsub
       const subscribed = (): number => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length
@@ -144,6 +152,10 @@ export class BenchMesh {
       await waitUntil(() => coordinator.admission.state.nodes('active').length >= mesh.subscribedWorkers, 30_000, 'workers to enroll', opts.signal)
       // let gossipsub build its mesh (heartbeat 1 s) before anything is measured
       await sleep(2_000, opts.signal)
+      for (const h of hosts) {
+        const [there, back] = await h.checkClock(opts.signal)
+        mesh.clockCheckMs = [Math.min(mesh.clockCheckMs[0], there), Math.min(mesh.clockCheckMs[1], back)]
+      }
       return mesh
     } catch (err) {
       await Promise.allSettled(hosts.map(async h => { await h.stop() }))

@@ -11,6 +11,9 @@ function sub (db: Level<string, string>, name: string) {
 }
 type Sub = ReturnType<typeof sub>
 
+/** finished jobs kept in memory, newest last */
+const RECENT_FINISHED = 4096
+
 export class JobStore {
   private readonly db: Level<string, string>
   private readonly jobs: Sub
@@ -21,6 +24,11 @@ export class JobStore {
   readonly finishedWithResult: string[] = []
   private nextSeq = 1
   private readonly counts = new Map<JobState, number>()
+  /**
+   * the last jobs to finish, as written: whoever looks at a job right after it ends (the ops health
+   * record, a client waiting for it, a result retry) reads it here instead of from disk
+   */
+  private readonly recent = new Map<string, string>()
 
   constructor (path: string) {
     this.db = new Level<string, string>(path, { valueEncoding: 'utf8' })
@@ -61,7 +69,7 @@ export class JobStore {
   async get (id: string): Promise<JobRecord | undefined> {
     const live = this.live.get(id)
     if (live != null) return live
-    const v = this.pending.get(id) ?? await this.jobs.get(id)
+    const v = this.pending.get(id) ?? this.recent.get(id) ?? await this.jobs.get(id)
     return v == null ? undefined : JSON.parse(v) as JobRecord
   }
 
@@ -73,16 +81,18 @@ export class JobStore {
    */
   async put (rec: JobRecord, previous?: JobState): Promise<void> {
     // snapshot and count now: the caller may change the record again before the write lands
-    this.pending.set(rec.id, JSON.stringify(rec))
-    this.apply(rec, previous)
+    const json = JSON.stringify(rec)
+    this.pending.set(rec.id, json)
+    this.apply(rec, previous, json)
     await this.flush()
   }
 
   async putMany (changes: Array<{ rec: JobRecord, previous?: JobState }>): Promise<void> {
     if (changes.length === 0) return
     for (const c of changes) {
-      this.pending.set(c.rec.id, JSON.stringify(c.rec))
-      this.apply(c.rec, c.previous)
+      const json = JSON.stringify(c.rec)
+      this.pending.set(c.rec.id, json)
+      this.apply(c.rec, c.previous, json)
     }
     await this.flush()
   }
@@ -111,13 +121,19 @@ export class JobStore {
     await this.jobs.batch(ops)
   }
 
-  private apply (rec: JobRecord, previous?: JobState): void {
+  private apply (rec: JobRecord, previous: JobState | undefined, json: string): void {
     if (previous !== rec.state) {
       if (previous != null) this.count(previous, -1)
       this.count(rec.state, 1)
     }
-    if (TERMINAL_STATES.has(rec.state)) this.live.delete(rec.id)
-    else this.live.set(rec.id, rec)
+    if (TERMINAL_STATES.has(rec.state)) {
+      this.live.delete(rec.id)
+      this.recent.delete(rec.id)
+      this.recent.set(rec.id, json)
+      if (this.recent.size > RECENT_FINISHED) this.recent.delete(this.recent.keys().next().value as string)
+    } else {
+      this.live.set(rec.id, rec)
+    }
   }
 
   private count (state: JobState, delta: number): void {

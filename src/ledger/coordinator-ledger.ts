@@ -33,6 +33,12 @@ export function logOrigin (meshId: string, coordinator: string): string {
 }
 
 const pad = (n: number): string => n.toString().padStart(16, '0')
+/**
+ * entries that force a checkpoint before its interval is up. Every replica fetches every checkpoint
+ * (a sync and a consistency proof each), so at a high settlement rate a small number here made that
+ * cost grow with the number of workers per job; the interval bounds how stale a replica can be.
+ */
+const DEFAULT_CHECKPOINT_EVERY = 1_000
 
 export class CoordinatorLedger {
   readonly origin: string
@@ -137,7 +143,7 @@ export class CoordinatorLedger {
     try {
       const index = await (this.queue as AppendQueue).append(bytes)
       if (index !== expected) throw new LedgerInvariantError(`entry landed at ${index}, expected ${expected}`)
-      if (this.book.size - Math.max(0, this.latestNoteSize) >= (this.init.checkpointEvery ?? 100)) void this.checkpoint().catch(() => {})
+      if (this.book.size - Math.max(0, this.latestNoteSize) >= (this.init.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY)) void this.checkpoint().catch(() => {})
       return index
     } catch (err) {
       // memory is now ahead of disk: refuse everything until a restart replays the log
