@@ -10,6 +10,7 @@ import { logOrigin } from '../src/ledger/coordinator-ledger.js'
 import { rpcCall } from '../src/rpc/reqresp.js'
 import { Protocols } from '../src/wire/domains.js'
 import { loadEnvelope } from '../src/jobs/envelopes.js'
+import type { JobRecord } from '../src/jobs/types.js'
 import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import type { PrivateKey } from '@libp2p/interface'
@@ -79,6 +80,30 @@ describe('credit ledger', function () {
     await client.jobs.submit({ executor: 'noop', input: 'b' })
     await assert.rejects(client.jobs.submit({ executor: 'noop', input: 'c' }), (e: Error) => e.name === 'InsufficientCreditsError')
     assert.equal((await coord.jobs.list()).length, 3, 'refused jobs were never queued')
+  })
+
+  it('a settlement written while the owner submits again never counts the price twice', async () => {
+    const { coord } = await mesh(fx, 0, { policy: { ...DEFAULT_POLICY, welcomeGrant: 2n } })
+    const ledger = coord.ledger
+    assert.ok(ledger != null)
+    const owner = 'owner-of-two-jobs'
+    const worker = 'the-worker'
+    // the grant pays for exactly two noop jobs
+    assert.equal(await ledger.reserve('job-1', owner, 'noop', 0n, 0, 1), 1n)
+    const digest = 'ab'.repeat(32)
+    const rec: JobRecord = {
+      id: 'job-1', seq: 1, state: 'succeeded', owner, coordinator: coord.peerId.toString(), executor: 'noop', label: '',
+      spec: { payload: '', signature: '' }, timeoutMs: 1000, maxAttempts: 1, offeredPrice: '0', price: '1', cpuMillis: 0, memoryMb: 0,
+      attempt: 1, attempts: [], timestamps: [], reason: '', createdAt: 0, updatedAt: 0, notBefore: 0, round: 0, lastAnnouncedAt: 0,
+      result: { envelope: { payload: '', signature: '' }, assignmentDigest: digest, digest, exitCode: 0, outputDigest: digest, worker, attempt: 1 }
+    }
+    // job 1 is being settled (its entry not yet on disk) when job 2 arrives
+    const settling = ledger.settle(rec)
+    assert.equal(await ledger.reserve('job-2', owner, 'noop', 0n, 0, 1), 1n, 'the second job is affordable')
+    await settling
+    assert.equal(ledger.available(owner), 0n)
+    assert.equal(ledger.book.balance(owner), 1n)
+    await assert.rejects(ledger.reserve('job-3', owner, 'noop', 0n, 0, 1), { name: 'InsufficientCreditsError' })
   })
 
   it('duplicate results and restarts never settle a job twice', async () => {

@@ -93,6 +93,9 @@ export class CoordinatorService implements Startable {
   private readonly abort = new AbortController()
   /** claims waiting on sessions for work to arrive */
   private readonly parked = new ParkedClaims()
+  /** something changed that may let a waiting claim take a queued job (see maintain) */
+  private offerDue = false
+  private lastTickAt = 0
   private started = false
   private paused = false
 
@@ -504,6 +507,7 @@ export class CoordinatorService implements Startable {
     rec.notBefore = now + this.retryBackoffMs * 2 ** (rec.attempt - 1)
     this.enter(rec, 'queued', now)
     this.queued.add(rec.id)
+    this.offerDue = true
   }
 
   private afterTransition (rec: JobRecord): void {
@@ -544,8 +548,10 @@ export class CoordinatorService implements Startable {
       }
     }
     if (this.paused) return
-    // jobs that became due (retries after their backoff) go to workers waiting on a session first
-    if (this.queued.size > 0) this.parked.offer(this.queued.size)
+    // jobs that became due (retries after their backoff, a resume, ...) go to waiting claims first;
+    // only then: a queue nobody's claim fits is not rescanned for every waiting claim at every tick
+    if (this.parked.size > 0 && this.queued.size > 0 && this.becameDue(now)) this.parked.offer(this.queued.size)
+    this.lastTickAt = now
     // one per tick, oldest due first: it carries the queue depth and wakes as many idle workers as
     // the queue can use; none while busy workers are pulling jobs and no worker is idle
     let budget = this.spare.size > 0 || now - this.lastPullAt >= this.reannounceMs ? 1 : 0
@@ -559,6 +565,16 @@ export class CoordinatorService implements Startable {
       budget--
       void this.announce(rec)
     }
+  }
+
+  /** whether some queued job may fit a waiting claim now that did not at the last tick */
+  private becameDue (now: number): boolean {
+    if (this.offerDue) { this.offerDue = false; return true }
+    for (const id of this.queued) {
+      const nb = this.store.live.get(id)?.notBefore ?? 0
+      if (nb > this.lastTickAt && nb <= now) return true
+    }
+    return false
   }
 
   async cancel (jobId: string, requester?: PeerId): Promise<JobRecord> {
@@ -638,6 +654,8 @@ export class CoordinatorService implements Startable {
   /** Announces up to `limit` queued jobs again from round 0 (after a resume, or to unstick them). */
   reannounce (limit = Infinity, ids?: Iterable<string>): number {
     let n = 0
+    // operator state may have changed what waiting claims can take (a release, a drain's end)
+    this.offerDue = true
     for (const id of ids ?? this.queued) {
       if (n >= limit) break
       const rec = this.store.live.get(id)

@@ -135,11 +135,16 @@ export class CoordinatorLedger {
     return await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(p), adminAction, memo: `policy ${key} set by an admin` })
   }
 
-  private async appendEntry (e: LedgerEntry): Promise<number> {
+  /**
+   * Applies an entry to the in-memory book at once and resolves when it is durable. `applied` runs
+   * in the same synchronous step as the book change, for state that must move with the balances.
+   */
+  private async appendEntry (e: LedgerEntry, applied?: () => void): Promise<number> {
     if (this.failed != null) throw new DataDirError(`ledger stopped after a write failure: ${this.failed.message}`)
     const bytes = LedgerEntry.encode(e)
     const expected = this.book.size
     this.book.apply(expected, bytes)
+    applied?.()
     try {
       const index = await (this.queue as AppendQueue).append(bytes)
       if (index !== expected) throw new LedgerInvariantError(`entry landed at ${index}, expected ${expected}`)
@@ -229,8 +234,9 @@ export class CoordinatorLedger {
           executor: rec.executor
         },
         memo: ''
-      })
-      this.release(rec.id)
+      // the owner is debited and the hold dropped in one step: released only after the write, the
+      // price counted twice meanwhile and a concurrent submission by the owner could be refused
+      }, () => { this.release(rec.id) })
       this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
       return index
     } finally {
