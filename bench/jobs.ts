@@ -65,7 +65,10 @@ export interface ThroughputRound {
   /** coordinator process CPU (user + system) per settled job */
   coordCpuMsPerJob: number
   messages: MessageBreakdown
+  /** every message at the coordinator in the round, per settled job */
   messagesPerJob: number
+  /** the same less the idle mesh's background (gossipsub heartbeat traffic) for as long as the round */
+  jobMessagesPerJob: number
   ledgerEntries: number
 }
 
@@ -76,6 +79,13 @@ export interface ThroughputResult {
   jobsPerSec: number
   coordCpuMsPerJob: number
   messagesPerJob: number
+  /**
+   * messages the jobs caused: `messagesPerJob` less what the same mesh sends per second when idle
+   * (gossipsub heartbeats, IHAVE/IWANT, GRAFT/PRUNE), which is per peer and per second, not per job
+   */
+  jobMessagesPerJob: number
+  /** the idle mesh's background, messages per second at the coordinator */
+  idleMessagesPerSec: number
   /** per job: streams, ledger streams, gossip messages, gossip control items */
   perJob: { streams: number, sessionFrames: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
   rounds: ThroughputRound[]
@@ -85,6 +95,9 @@ export interface ThroughputResult {
   rssPerWorkerMb: number
 }
 
+/** how long the idle mesh's background traffic is counted before the load starts */
+const IDLE_WINDOW_MS = 3_000
+
 /**
  * Sustained throughput: keeps `window` jobs outstanding (queued or running) and counts jobs settled
  * (result accepted, ledger entry durable) per second, over several timed rounds after a warmup.
@@ -92,6 +105,11 @@ export interface ThroughputResult {
 export async function sustainedThroughput (mesh: BenchMesh, opts: { window: number, warmupSec: number, roundSec: number, rounds: number, expectPerSec: number, signal: AbortSignal }): Promise<ThroughputResult> {
   const need = Math.ceil((opts.warmupSec + opts.rounds * opts.roundSec) * opts.expectPerSec * 1.3) + opts.window
   if (mesh.presigned < need) await mesh.presign(need - mesh.presigned)
+  // the idle mesh's own traffic, to tell what the jobs cost from what merely passes the time
+  const idle0 = mesh.counters.snapshot()
+  const it0 = nowMs()
+  await sleep(IDLE_WINDOW_MS, opts.signal)
+  const idleRate = messageBreakdown(diffSnapshots(idle0, mesh.counters.snapshot())).total / ((nowMs() - it0) / 1000)
   const outstanding = new Set<string>()
   const ours = new Set<string>()
   let stop = false
@@ -140,6 +158,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
         coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / Math.max(1, jobs), 3),
         messages,
         messagesPerJob: round(messages.total / Math.max(1, jobs), 2),
+        jobMessagesPerJob: round(Math.max(0, messages.total - idleRate * seconds) / Math.max(1, jobs), 2),
         ledgerEntries: (mesh.coordinator.ledger?.size ?? 0) - l0
       })
       if (mesh.presigned === 0) throw new Error('bench: ran out of presigned specs; raise expectPerSec')
@@ -162,7 +181,9 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     window: opts.window,
     jobsPerSec: median(rounds.map(r => r.jobsPerSec)),
     coordCpuMsPerJob: median(rounds.map(r => r.coordCpuMsPerJob)),
-    messagesPerJob: median(rounds.map(r => r.messagesPerJob)),
+    messagesPerJob: round(median(rounds.map(r => r.messagesPerJob))),
+    jobMessagesPerJob: round(median(rounds.map(r => r.jobMessagesPerJob))),
+    idleMessagesPerSec: round(idleRate, 1),
     perJob: { streams: sum(m => m.streams), sessionFrames: sum(m => m.sessionFrames), ledgerStreams: sum(m => m.ledgerStreams), gossipMessages: sum(m => m.gossipMessages), gossipControl: sum(m => m.gossipControl) },
     rounds,
     verifiedJobs: verified,

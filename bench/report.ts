@@ -18,10 +18,10 @@ export function renderMarkdown (r: BenchResults): string {
   out.push('')
   if (r.scale != null && r.scale.length > 0) {
     out.push('## Scale (sustained load; workers in separate processes)', '')
-    out.push('| workers | processes | jobs/s | coordinator CPU/job | messages/job | streams/job | session frames/job | ledger streams/job | gossip msgs/job | gossip control/job | RSS per worker | host RSS (median) |', '|---|---|---|---|---|---|---|---|---|---|---|---|')
+    out.push('| workers | processes | jobs/s | coordinator CPU/job | messages/job (all) | messages/job caused by jobs | idle mesh msgs/s | streams/job | session frames/job | ledger streams/job | gossip msgs/job | gossip control/job | RSS per worker | host RSS (median) |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const s of r.scale) {
       const rss = [...s.hostRssMb].sort((a, c) => a - c)[Math.floor(s.hostRssMb.length / 2)]
-      out.push(`| ${s.workers} | ${s.processes} | ${s.jobsPerSec} | ${s.coordCpuMsPerJob} ms | ${s.messagesPerJob} | ${s.perJob.streams} | ${s.perJob.sessionFrames} | ${s.perJob.ledgerStreams} | ${s.perJob.gossipMessages} | ${s.perJob.gossipControl} | ${s.rssPerWorkerMb} MB | ${f(rss)} MB |`)
+      out.push(`| ${s.workers} | ${s.processes} | ${s.jobsPerSec} | ${s.coordCpuMsPerJob} ms | ${s.messagesPerJob} | ${s.jobMessagesPerJob} | ${s.idleMessagesPerSec} | ${s.perJob.streams} | ${s.perJob.sessionFrames} | ${s.perJob.ledgerStreams} | ${s.perJob.gossipMessages} | ${s.perJob.gossipControl} | ${s.rssPerWorkerMb} MB | ${f(rss)} MB |`)
     }
     const single = r.scale.find(s => s.singleWorkerProcessRssMb != null)?.singleWorkerProcessRssMb
     if (single != null) out.push('', `A process hosting a single worker (connected, idle): ${single} MB RSS.`)

@@ -44,8 +44,10 @@ export interface BenchResults {
   gossipP99Ms?: number
   ledgerAppendsPerSec?: number
   catchup100kMs?: number
-  /** per worker count */
+  /** per worker count: every message at the coordinator per settled job */
   messagesPerJob?: Record<string, number>
+  /** per worker count: the same less the idle mesh's background for as long (what the jobs caused) */
+  jobMessagesPerJob?: Record<string, number>
   ratios?: { jobsPerSecToRawRpcPerSec?: number, dispatchP50ToGossipP50?: number, dispatchP99ToGossipP99?: number, dispatchP50ToRawRpcMedian?: number }
   targets?: Array<{ name: string, target: string, measured: string, met: boolean | null }>
   errors?: Array<{ section: string, message: string }>
@@ -140,7 +142,7 @@ async function main (): Promise<void> {
               await single.stop()
             }
           }
-          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
+          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, jobMessagesPerJob: tp.jobMessagesPerJob, idleMessagesPerSec: tp.idleMessagesPerSec, perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
           if (only.has('scale')) res.scale?.push(step)
         } finally {
           await mesh.stop()
@@ -179,8 +181,11 @@ function headline (res: BenchResults): void {
   res.gossipP99Ms = b?.gossipP99Ms
   res.ledgerAppendsPerSec = res.ledger?.ledgerAppendsPerSec
   res.catchup100kMs = res.ledger?.catchup100kMs
-  if (res.scale != null) res.messagesPerJob = Object.fromEntries(res.scale.map(s => [String(s.workers), s.messagesPerJob]))
-  else if (res.throughput != null) res.messagesPerJob = { [String(res.throughput.workers)]: res.throughput.messagesPerJob }
+  const perCount = res.scale ?? (res.throughput != null ? [res.throughput] : [])
+  if (perCount.length > 0) {
+    res.messagesPerJob = Object.fromEntries(perCount.map(s => [String(s.workers), s.messagesPerJob]))
+    res.jobMessagesPerJob = Object.fromEntries(perCount.map(s => [String(s.workers), s.jobMessagesPerJob]))
+  }
   const ratio = (x?: number, y?: number): number | undefined => (x != null && y != null && y > 0 ? round(x / y, 3) : undefined)
   res.ratios = {
     jobsPerSecToRawRpcPerSec: ratio(res.jobsPerSec, b?.rawRpcPerSec),
@@ -196,10 +201,12 @@ function headline (res: BenchResults): void {
   add('settled noop jobs/s, one coordinator', '>= 1000 /s', res.jobsPerSec, v => v >= 1000, '/s')
   add('100k-entry replica catch-up', '<= 2000 ms', res.catchup100kMs, v => v <= 2000, 'ms')
   if (res.scale != null && res.scale.length > 1) {
-    const m = res.scale.map(s => s.messagesPerJob)
+    // flat: within 25% across the steps. Judged on the messages the jobs caused; the idle mesh's
+    // gossip heartbeat traffic is per peer and per second, so per job it follows throughput
+    const m = res.scale.map(s => s.jobMessagesPerJob)
+    const all = res.scale.map(s => s.messagesPerJob)
     const growth = round(Math.max(...m) / Math.min(...m), 2)
-    // flat: within 25% across the steps
-    t.push({ name: `messages per job, ${res.scale.map(s => s.workers).join(' → ')} workers`, target: 'flat (max/min <= 1.25)', measured: `${m.join(' → ')} (max/min ${growth})`, met: growth <= 1.25 })
+    t.push({ name: `messages per job caused by jobs, ${res.scale.map(s => s.workers).join(' → ')} workers`, target: 'flat (max/min <= 1.25)', measured: `${m.join(' → ')} (max/min ${growth}); all traffic ${all.join(' → ')}`, met: growth <= 1.25 })
   }
   res.targets = t
 }

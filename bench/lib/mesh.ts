@@ -39,10 +39,10 @@ export class WorkerHost {
     proc.on('exit', () => { this.exited = true })
   }
 
-  static async spawn (cfg: HostConfig, signal: AbortSignal): Promise<WorkerHost> {
+  static async spawn (cfg: HostConfig, signal: AbortSignal, readyTimeoutMs = 60_000 + cfg.workers * 2_000): Promise<WorkerHost> {
     const proc = fork(HOST_SCRIPT, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(x => x !== '') })
     const host = new WorkerHost(proc, cfg)
-    const ready = await host.next('ready', 60_000 + cfg.workers * 2_000, signal)
+    const ready = await host.next('ready', readyTimeoutMs, signal)
     if (ready.type === 'ready') { host.peers = ready.peers; host.pid = ready.pid }
     return host
   }
@@ -132,12 +132,16 @@ export class BenchMesh {
       // admission as in production: the workers enroll with one auto-approve token
       const { token } = await coordinator.admission.state.tokens.create({ autoApprove: true, maxUses: opts.workers, label: 'bench workers' })
       const n = Math.ceil(opts.workers / opts.perHost)
-      // hosts start in parallel; each starts its workers one after another
-      const spawned = await Promise.all(Array.from({ length: n }, async (_, i) => {
-        const count = Math.min(opts.perHost, opts.workers - i * opts.perHost)
-        return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: i, token }, opts.signal)
-      }))
-      hosts.push(...spawned)
+      // two hosts start at a time, each starting its workers one after another: ten at once on two
+      // cores took longer than any sane timeout (a node's start is mostly CPU: modules, keys, DHT)
+      const readyTimeoutMs = 60_000 + opts.workers * 3_000
+      for (let i = 0; i < n; i += 2) {
+        const pair = [i, i + 1].filter(k => k < n)
+        hosts.push(...await Promise.all(pair.map(async k => {
+          const count = Math.min(opts.perHost, opts.workers - k * opts.perHost)
+          return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: k, token }, opts.signal, readyTimeoutMs)
+        })))
+      }
       const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
       const mesh = new BenchMesh(coordinator, counters, hosts, client)
       for (const h of hosts) {

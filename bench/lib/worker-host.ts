@@ -5,7 +5,8 @@ import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
 import { nowMs } from './stats.js'
 import type { FromHost, HostConfig, ToHost } from './ipc.js'
 
-const send = (m: FromHost): void => { process.send?.(m) }
+// the bench may be gone (it gave up on us): nothing to tell it then
+const send = (m: FromHost): void => { if (process.connected) process.send?.(m) }
 
 async function main (): Promise<void> {
   const cfg = JSON.parse(process.argv[2] ?? '{}') as HostConfig
