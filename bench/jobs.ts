@@ -91,6 +91,8 @@ export interface ThroughputResult {
   rounds: ThroughputRound[]
   /** every job settled in the measured rounds has a signed assignment, a signed result and a ledger entry */
   verifiedJobs: number
+  /** jobs of this run that ended failed (each with a reason), by reason with attempt numbers stripped */
+  failedJobs: Record<string, number>
   hostRssMb: number[]
   rssPerWorkerMb: number
 }
@@ -168,9 +170,28 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     await feeder.catch(() => {})
     mesh.coordinator.events.off('job:completed', onDone)
   }
-  // drain what is left so the next measurement starts from an empty queue
-  await waitUntil(() => [...ours].every(id => mesh.completed.has(id)), 600_000, 'outstanding jobs to settle', opts.signal)
-  const verified = await verifyJobs(mesh, [...ours])
+  // drain what is left so the next measurement starts from an empty queue; every job must end,
+  // succeeded or failed with a reason
+  const ended = (id: string): boolean => mesh.completed.has(id) || mesh.failed.has(id)
+  try {
+    await waitUntil(() => [...ours].every(ended), 600_000, 'outstanding jobs to end', opts.signal)
+  } catch (err) {
+    const states: Record<string, number> = {}
+    for (const id of ours) {
+      if (ended(id)) continue
+      const st = (await mesh.service.store.get(id))?.state ?? 'missing'
+      states[st] = (states[st] ?? 0) + 1
+    }
+    throw new Error(`${(err as Error).message}; not ended: ${JSON.stringify(states)}; queue ${mesh.service.queueDepth()}, waiting claims ${mesh.service.waitingClaims}`)
+  }
+  const failedJobs: Record<string, number> = {}
+  for (const id of ours) {
+    const reason = mesh.failed.get(id)
+    if (reason == null) continue
+    const key = reason.replace(/attempt \d+/g, 'attempt N').replace(/12D3Koo\w+/g, '<peer>').slice(0, 120)
+    failedJobs[key] = (failedJobs[key] ?? 0) + 1
+  }
+  const verified = await verifyJobs(mesh, [...ours].filter(id => !mesh.failed.has(id)))
   const usage = await mesh.hostUsage(opts.signal)
   const workers = mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0)
   const totalJobs = rounds.reduce((a, r) => a + r.jobs, 0)
@@ -187,6 +208,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     perJob: { streams: sum(m => m.streams), sessionFrames: sum(m => m.sessionFrames), ledgerStreams: sum(m => m.ledgerStreams), gossipMessages: sum(m => m.gossipMessages), gossipControl: sum(m => m.gossipControl) },
     rounds,
     verifiedJobs: verified,
+    failedJobs,
     hostRssMb: usage.map(u => round(u.rssBytes / 2 ** 20, 1)),
     rssPerWorkerMb: round(median(usage.map(u => u.rssBytes / 2 ** 20 / u.workers)), 1)
   }

@@ -23,6 +23,10 @@ export function renderMarkdown (r: BenchResults): string {
       const rss = [...s.hostRssMb].sort((a, c) => a - c)[Math.floor(s.hostRssMb.length / 2)]
       out.push(`| ${s.workers} | ${s.processes} | ${s.jobsPerSec} | ${s.coordCpuMsPerJob} ms | ${s.messagesPerJob} | ${s.jobMessagesPerJob} | ${s.idleMessagesPerSec} | ${s.perJob.streams} | ${s.perJob.sessionFrames} | ${s.perJob.ledgerStreams} | ${s.perJob.gossipMessages} | ${s.perJob.gossipControl} | ${s.rssPerWorkerMb} MB | ${f(rss)} MB |`)
     }
+    for (const s of r.scale) {
+      const failed = Object.entries(s.failedJobs ?? {})
+      if (failed.length > 0) out.push('', `Jobs that failed with ${s.workers} workers (counted out of jobs/s; each has its reason): ${failed.map(([k, n]) => `${n} × ${k}`).join('; ')}`)
+    }
     const single = r.scale.find(s => s.singleWorkerProcessRssMb != null)?.singleWorkerProcessRssMb
     if (single != null) out.push('', `A process hosting a single worker (connected, idle): ${single} MB RSS.`)
     out.push('')

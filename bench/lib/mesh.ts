@@ -108,6 +108,8 @@ export interface MeshOptions {
 
 export class BenchMesh {
   readonly completed = new Set<string>()
+  /** jobs that ended failed, with their reason (a run on a starved machine can lose leases) */
+  readonly failed = new Map<string, string>()
   /** submit times (our clock) and execution start times (converted to our clock) */
   readonly submittedAt = new Map<string, number>()
   readonly startedAt = new Map<string, number>()
@@ -119,6 +121,7 @@ export class BenchMesh {
 
   private constructor (readonly coordinator: EdgecoderNode, readonly counters: MeshCounters, readonly hosts: WorkerHost[], readonly client: Signer) {
     coordinator.events.on('job:completed', d => { this.completed.add(d.jobId) })
+    coordinator.events.on('job:failed', d => { this.failed.set(d.jobId, d.reason) })
   }
 
   get service (): CoordinatorService { return this.coordinator.coordinator as CoordinatorService }
@@ -150,7 +153,7 @@ export class BenchMesh {
       const pubsub = coordinator.libp2p.services.pubsub
       const subscribed = (): number => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length
       // on a loaded machine the last few may be slow: go on with 95% of them, and say so
-      await waitUntil(() => subscribed() >= opts.workers, 30_000 + opts.workers * 1_000, `${opts.workers} workers to subscribe`, opts.signal)
+      await waitUntil(() => subscribed() >= opts.workers, 60_000 + opts.workers * 3_000, `${opts.workers} workers to subscribe`, opts.signal)
         .catch(err => { if (subscribed() < Math.ceil(opts.workers * 0.95)) throw err })
       mesh.subscribedWorkers = subscribed()
       await waitUntil(() => coordinator.admission.state.nodes('active').length >= mesh.subscribedWorkers, 30_000, 'workers to enroll', opts.signal)
