@@ -133,14 +133,17 @@ async function main (): Promise<void> {
           const step: ScaleStep = { ...tp, processes: mesh.hosts.length, subscribedWorkers: mesh.subscribedWorkers }
           if (workers === steps[0]) {
             // one worker alone in its process, connected to the same coordinator
-            const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
-            try {
-              await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > workers, 30_000, 'single worker to subscribe', signal)
-              await sleep(2_000, signal)
-              step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
-            } finally {
-              await single.stop()
-            }
+            // a side figure: its failure (a slow start on a loaded machine) must not cost the step
+            await section(`single-worker process with ${workers} workers`, async () => {
+              const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
+              try {
+                await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > mesh.subscribedWorkers, 60_000 + workers * 1_000, 'single worker to subscribe', signal)
+                await sleep(2_000, signal)
+                step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
+              } finally {
+                await single.stop()
+              }
+            })
           }
           log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, jobMessagesPerJob: tp.jobMessagesPerJob, idleMessagesPerSec: tp.idleMessagesPerSec, failed: Object.values(tp.failedJobs).reduce((a, n) => a + n, 0), perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
           if (only.has('scale')) res.scale?.push(step)
