@@ -50,13 +50,15 @@ describe('executors', () => {
   describe('noop', () => {
     const noop = new NoopExecutor()
 
-    it('echoes its input with exit code 0 and fills resource use', async () => {
-      const out = await noop.execute(req({ input: enc.encode('hello') }))
+    it('echoes its input with exit code 0 and reports its wall time; it allocates nothing to report', async () => {
+      const out = await noop.execute(req({ input: enc.encode('hello'), delayMs: 30 }))
       assert.equal(out.exitCode, 0)
       assert.equal(dec.decode(out.output), 'hello')
       assert.equal(out.stderr.byteLength, 0)
-      assert.ok(out.maxRssKb > 0)
-      assert.ok(out.cpuMs >= 0 && out.wallMs >= 0)
+      assert.equal(out.maxRssKb, 0)
+      assert.ok(out.wallMs >= 29, `wall ${out.wallMs} ms for a 30-ms delay`)
+      // sleeping is not CPU: the thread's own time stays near zero
+      assert.ok(out.cpuMs >= 0 && out.cpuMs < 25, `cpu ${out.cpuMs} ms`)
     })
 
     it('waits delayMs before answering', async () => {

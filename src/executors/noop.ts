@@ -1,12 +1,24 @@
 import type { Executor, ExecutionRequest, ExecutionOutcome } from './types.js'
 import { ExecutionAbortedError, ExecutorTimeoutError } from '../errors/index.js'
 
+/**
+ * CPU time of this thread, ms. process.cpuUsage() and resourceUsage() are getrusage over every
+ * thread of the process: in a worker process with several LevelDB instances that was a measurable
+ * share of a noop job's cost (bench fix 8). A noop runs on the main thread, so its thread's time is
+ * the right figure; older runtimes without threadCpuUsage report 0.
+ */
+function threadCpuMicros (): number {
+  const p = process as NodeJS.Process & { threadCpuUsage?: () => NodeJS.CpuUsage }
+  const u = p.threadCpuUsage?.()
+  return u == null ? 0 : u.user + u.system
+}
+
 /** Echoes its input after an optional delay: for drills and benchmarks (like Nomad's mock driver). */
 export class NoopExecutor implements Executor {
   readonly name = 'noop'
   async execute (req: ExecutionRequest): Promise<ExecutionOutcome> {
     const t0 = performance.now()
-    const cpu0 = process.cpuUsage()
+    const cpu0 = threadCpuMicros()
     const delay = req.delayMs ?? 0
     if (delay > 0) {
       await new Promise<void>((resolve, reject) => {
@@ -23,14 +35,15 @@ export class NoopExecutor implements Executor {
     } else if (req.signal.aborted) {
       throw new ExecutionAbortedError('run aborted')
     }
-    const cpu = process.cpuUsage(cpu0)
+    const cpuMicros = threadCpuMicros() - cpu0
     return {
       exitCode: 0,
       output: req.input,
       stderr: new Uint8Array(0),
       wallMs: Math.round(performance.now() - t0),
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      maxRssKb: process.resourceUsage().maxRSS
+      cpuMs: Math.round(cpuMicros / 1000),
+      // a noop allocates nothing worth reporting; the process's peak RSS is not the job's
+      maxRssKb: 0
     }
   }
 }
