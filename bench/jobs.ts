@@ -18,6 +18,12 @@ export interface DispatchResult {
    * both being >= 0 shows they agree to within that delay
    */
   clockCheckMs: [number, number]
+  /**
+   * where the time goes, p50 / p99 of each leg: submit → queued (verify, price, job-store write),
+   * queued → assigned (a claim picks it, signs, job-store write), assigned → execution start
+   * (answer delivered, worker checks two signatures)
+   */
+  legsMs: { queued: [number, number], assigned: [number, number], started: [number, number] }
 }
 
 /**
@@ -28,14 +34,31 @@ export interface DispatchResult {
 export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, perRound: number, warmup: number, gapMs: number, signal: AbortSignal }): Promise<DispatchResult> {
   await mesh.presign(opts.warmup + opts.rounds * opts.perRound)
   mesh.setRecording(true)
+  const queuedAt = new Map<string, number>()
+  const assignedAt = new Map<string, number>()
+  const onQueued = (d: { jobId: string }): void => { queuedAt.set(d.jobId, nowMs()) }
+  const onAssigned = (d: { jobId: string }): void => { if (!assignedAt.has(d.jobId)) assignedAt.set(d.jobId, nowMs()) }
+  mesh.coordinator.events.on('job:queued', onQueued)
+  mesh.coordinator.events.on('job:assigned', onAssigned)
+  const legs = { queued: [] as number[], assigned: [] as number[], started: [] as number[] }
   const all: number[] = []
   const roundP99: number[] = []
   const one = async (): Promise<number> => {
     const id = await mesh.submit()
     await waitUntil(() => mesh.startedAt.has(id) && mesh.completed.has(id), 20_000, `job ${id} to start and settle`, opts.signal)
-    return (mesh.startedAt.get(id) as number) - (mesh.submittedAt.get(id) as number)
+    const t0 = mesh.submittedAt.get(id) as number
+    const tq = queuedAt.get(id) ?? t0
+    const ta = assignedAt.get(id) ?? tq
+    const ts = mesh.startedAt.get(id) as number
+    legs.queued.push(tq - t0)
+    legs.assigned.push(ta - tq)
+    legs.started.push(ts - ta)
+    return ts - t0
   }
   for (let i = 0; i < opts.warmup; i++) { await one(); await sleep(opts.gapMs, opts.signal) }
+  legs.queued.length = 0
+  legs.assigned.length = 0
+  legs.started.length = 0
   for (let r = 0; r < opts.rounds; r++) {
     const lat: number[] = []
     for (let i = 0; i < opts.perRound; i++) {
@@ -46,7 +69,11 @@ export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, 
     all.push(...lat)
   }
   mesh.setRecording(false)
+  mesh.coordinator.events.off('job:queued', onQueued)
+  mesh.coordinator.events.off('job:assigned', onAssigned)
+  const pp = (xs: number[]): [number, number] => [round(percentile(xs, 50)), round(percentile(xs, 99))]
   return {
+    legsMs: { queued: pp(legs.queued), assigned: pp(legs.assigned), started: pp(legs.started) },
     workers: mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0),
     samples: all.length,
     p50Ms: round(percentile(all, 50)),

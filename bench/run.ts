@@ -116,7 +116,7 @@ async function main (): Promise<void> {
           if (workers === steps[0] && only.has('dispatch')) {
             log('  dispatch latency (one job at a time)')
             res.dispatch = await dispatchLatency(mesh, { rounds: 3, perRound: quick ? 40 : 150, warmup: 20, gapMs: 15, signal })
-            log(`  ${JSON.stringify({ p50: res.dispatch.p50Ms, p99: res.dispatch.p99Ms })}`)
+            log(`  ${JSON.stringify({ p50: res.dispatch.p50Ms, p99: res.dispatch.p99Ms, legsMs: res.dispatch.legsMs })}`)
           }
           const full = workers === steps[0] && only.has('throughput')
           log('  sustained throughput')

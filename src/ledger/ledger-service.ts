@@ -32,6 +32,11 @@ export interface LedgerServiceInit {
   onAlert?: (msg: string) => void
   /** blacklisted publishers: their checkpoints are rejected */
   isDenied?: (peer: string) => boolean
+  /**
+   * a replica waits a random time up to this before fetching a checkpoint heard on gossip, so the
+   * coordinator is not asked by every replica in the same instant (default 300 ms)
+   */
+  checkpointJitterMs?: number
 }
 
 export interface LedgerServiceComponents {
@@ -134,6 +139,8 @@ export class LedgerService implements Startable, LedgerFetcher {
     if (replica == null || !(this.tracked.has(log) || replica.has(log))) return
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
+      const jitter = Math.floor(Math.random() * (this.init.checkpointJitterMs ?? 300))
+      if (jitter > 0) await new Promise(resolve => setTimeout(resolve, jitter).unref?.())
       const out = await replica.onCheckpoint(log, note)
       for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
     } catch (err) {

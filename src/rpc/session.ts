@@ -77,7 +77,9 @@ export class SessionRouter {
     }
     this.sessions?.increment()
     const closed = new AbortController()
-    const open = new Map<number, AbortController>()
+    // each open request: its own controller (cancel frame, timeout, session end) and its timer. No
+    // AbortSignal.any/timeout per request: composite signals are weak-ref bookkeeping the GC pays for
+    const open = new Map<number, { cancel: AbortController, timer: ReturnType<typeof setTimeout> }>()
     const max = this.maxRequestBytes()
     const pb = pbStream(stream, { maxDataLength: max, maxBufferSize: max + 16 })
     // responses go out one at a time, in the order they are ready
@@ -107,7 +109,7 @@ export class SessionRouter {
         lastActive = Date.now()
         this.framesIn?.increment()
         if (frame.cancel) {
-          open.get(frame.id)?.abort(new RpcTimeoutError('cancelled by the caller'))
+          open.get(frame.id)?.cancel.abort(new RpcTimeoutError('cancelled by the caller'))
           continue
         }
         const entry = this.methods.get(frame.protocol)
@@ -121,13 +123,14 @@ export class SessionRouter {
         if (open.has(frame.id)) { refuse(new MalformedMessageError(`request id ${frame.id} is already open`)); continue }
         if (open.size >= MAX_SESSION_REQUESTS) { refuse(new RateLimitedError(`more than ${MAX_SESSION_REQUESTS} open requests on one session`)); continue }
         const cancel = new AbortController()
-        open.set(frame.id, cancel)
+        const timer = setTimeout(() => { cancel.abort(new RpcTimeoutError('request timed out')) }, entry.limits.timeoutMs)
+        open.set(frame.id, { cancel, timer })
         const deadline = Date.now() + entry.limits.timeoutMs
-        const signal = AbortSignal.any([cancel.signal, closed.signal, AbortSignal.timeout(entry.limits.timeoutMs)])
         const request: SignedEnvelope = frame.request
         const id = frame.id
-        void entry.server.respond(entry, request, { remotePeer, connection, signal, deadline, session: true })
+        void entry.server.respond(entry, request, { remotePeer, connection, signal: cancel.signal, deadline, session: true })
           .then(response => {
+            clearTimeout(timer)
             open.delete(id)
             lastActive = Date.now()
             if (!closed.signal.aborted) send(id, response)
@@ -146,6 +149,7 @@ export class SessionRouter {
     } finally {
       clearInterval(idle)
       closed.abort(new SessionClosedError('session closed'))
+      for (const o of open.values()) { clearTimeout(o.timer); o.cancel.abort(new SessionClosedError('session closed')) }
       guard.release(remotePeer)
     }
   }
@@ -189,7 +193,7 @@ class ClientSession {
   private idleTimer?: ReturnType<typeof setTimeout>
   closed = false
 
-  constructor (private readonly stream: Stream, maxResponseBytes: number, private readonly onClose: () => void) {
+  constructor (private readonly stream: Stream, private readonly peer: string, maxResponseBytes: number, private readonly onClose: () => void) {
     this.pb = pbStream(stream, { maxDataLength: maxResponseBytes + FRAME_SLACK, maxBufferSize: maxResponseBytes + FRAME_SLACK + 16 })
     void this.readLoop()
     this.armIdle()
@@ -233,42 +237,49 @@ class ClientSession {
     if (this.stream.status === 'open') this.stream.abort(reason)
   }
 
-  private write (frame: SessionFrame, signal: AbortSignal): Promise<void> {
-    this.writing = this.writing.then(async () => { await this.pb.write(frame, SessionFrame, { signal }) })
-    return this.writing
+  private async write (frame: SessionFrame): Promise<void> {
+    this.writing = this.writing.then(async () => { await this.pb.write(frame, SessionFrame) })
+    await this.writing
   }
 
-  async call (protocol: string, request: SignedEnvelope, signal: AbortSignal, withdraw?: AbortSignal): Promise<RpcResponse> {
+  /**
+   * One request. Timed with a plain timer and the caller's signal watched directly: no composite
+   * AbortSignals per call (their weak references made the worker's young-generation GC slow).
+   */
+  async call (protocol: string, request: SignedEnvelope, options: { timeoutMs: number, signal?: AbortSignal, withdraw?: AbortSignal }): Promise<RpcResponse> {
     if (this.closed) throw new SessionClosedError('session is closed')
     if (this.idleTimer != null) clearTimeout(this.idleTimer)
     const id = this.nextId
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1
-    const answered = new Promise<RpcResponse>((resolve, reject) => { this.pending.set(id, { resolve, reject }) })
-    // the race below may be decided elsewhere (a failed write, an abort): never an unhandled rejection
-    answered.catch(() => {})
-    const cancel = (): void => {
-      if (this.pending.has(id) && !this.closed) void this.write({ id, protocol: '', cancel: true }, AbortSignal.timeout(5_000)).catch(() => {})
+    const { signal, withdraw, timeoutMs } = options
+    const sendCancel = (): void => {
+      if (this.pending.has(id) && !this.closed) void this.write({ id, protocol: '', cancel: true }).catch(() => {})
     }
-    const giveUp = new Promise<never>((_resolve, reject) => {
-      const onAbort = (): void => {
-        cancel()
-        this.pending.delete(id)
-        reject(signal.reason instanceof Error ? signal.reason : new RpcTimeoutError('call aborted'))
-      }
-      if (signal.aborted) { onAbort(); return }
-      signal.addEventListener('abort', onAbort, { once: true })
-      void answered.finally(() => { signal.removeEventListener('abort', onAbort) }).catch(() => {})
-    })
-    giveUp.catch(() => {})
-    withdraw?.addEventListener('abort', cancel, { once: true })
     try {
-      await this.write({ id, protocol, request, cancel: false }, signal).catch(err => {
-        this.fail(new SessionClosedError(`session broke: ${(err as Error).message}`))
-        throw err
+      return await new Promise<RpcResponse>((resolve, reject) => {
+        const done = (): void => {
+          clearTimeout(timer)
+          signal?.removeEventListener('abort', onAbort)
+          withdraw?.removeEventListener('abort', sendCancel)
+        }
+        const giveUp = (err: Error): void => {
+          if (!this.pending.has(id)) return
+          sendCancel()
+          this.pending.delete(id)
+          done()
+          reject(err)
+        }
+        const onAbort = (): void => { giveUp(signal?.reason instanceof Error ? signal.reason : new RpcTimeoutError('call aborted')) }
+        this.pending.set(id, { resolve: r => { done(); resolve(r) }, reject: e => { done(); reject(e) } })
+        const timer = setTimeout(() => { giveUp(new RpcTimeoutError(`${protocol} to ${this.peer} timed out after ${timeoutMs} ms`)) }, timeoutMs)
+        if (signal?.aborted === true) { onAbort(); return }
+        signal?.addEventListener('abort', onAbort, { once: true })
+        withdraw?.addEventListener('abort', sendCancel, { once: true })
+        this.write({ id, protocol, request, cancel: false }).catch(err => {
+          this.fail(new SessionClosedError(`session broke: ${(err as Error).message}`))
+        })
       })
-      return await Promise.race([answered, giveUp])
     } finally {
-      withdraw?.removeEventListener('abort', cancel)
       this.armIdle()
     }
   }
@@ -305,32 +316,23 @@ export class SessionClient {
   async call (peer: PeerId, protocol: string, request: SignedEnvelope, options: SessionCallOptions = {}): Promise<Uint8Array> {
     if (!this.supports(peer)) return await this.fallback(peer, protocol, request, options)
     const timeoutMs = Math.max(1, Math.ceil(options.timeoutMs ?? 10_000))
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
     let session: ClientSession
     try {
-      session = await this.session(peer, signal)
+      session = await this.session(peer, options.signal, timeoutMs)
     } catch (err) {
       const e = err as Error
       if (e.name === 'UnsupportedProtocolError') {
         this.unsupported.set(peer.toString(), Date.now() + 5 * 60_000)
         return await this.fallback(peer, protocol, request, options)
       }
-      if (timeout.aborted && options.signal?.aborted !== true) throw new RpcTimeoutError(`session to ${peer.toString()} timed out after ${timeoutMs} ms`)
       throw e
     }
-    let response: RpcResponse
-    try {
-      response = await session.call(protocol, request, signal, options.withdraw)
-    } catch (err) {
-      if (timeout.aborted && options.signal?.aborted !== true) throw new RpcTimeoutError(`${protocol} to ${peer.toString()} timed out after ${timeoutMs} ms`)
-      throw err
-    }
+    const response = await session.call(protocol, request, { timeoutMs, signal: options.signal, withdraw: options.withdraw })
     if (response.errorName !== '') throw errorFromName(response.errorName, response.errorMessage)
     return response.body
   }
 
-  private async session (peer: PeerId, signal: AbortSignal): Promise<ClientSession> {
+  private async session (peer: PeerId, caller: AbortSignal | undefined, timeoutMs: number): Promise<ClientSession> {
     const id = peer.toString()
     let s = this.sessions.get(id)
     if (s != null) {
@@ -339,9 +341,17 @@ export class SessionClient {
       if (this.sessions.get(id) === s) this.sessions.delete(id)
     }
     s = (async () => {
-      const stream = await this.dialer.openStream(peer, Protocols.session, { signal, maxOutboundStreams: 4 })
-      const session = new ClientSession(stream, this.maxResponseBytes, () => { if (this.sessions.get(id) === s) this.sessions.delete(id) })
-      return session
+      // opening is rare (once per peer while in use): composite signals are fine here
+      const timeout = AbortSignal.timeout(timeoutMs)
+      const signal = caller != null ? AbortSignal.any([caller, timeout]) : timeout
+      let stream: Stream
+      try {
+        stream = await this.dialer.openStream(peer, Protocols.session, { signal, maxOutboundStreams: 4 })
+      } catch (err) {
+        if (timeout.aborted && caller?.aborted !== true) throw new RpcTimeoutError(`session to ${id} timed out after ${timeoutMs} ms`)
+        throw err
+      }
+      return new ClientSession(stream, id, this.maxResponseBytes, () => { if (this.sessions.get(id) === s) this.sessions.delete(id) })
     })()
     this.sessions.set(id, s)
     s.catch(() => { if (this.sessions.get(id) === s) this.sessions.delete(id) })
