@@ -27,6 +27,27 @@ export class Book {
     return this.balances.get(account) ?? 0n
   }
 
+  /** index of the entry that settled `jobId`, if any */
+  settledAt (jobId: string): number | undefined {
+    return this.settledJobs.get(jobId)
+  }
+
+  /**
+   * A book that applies entries on top of this one without changing it: its maps hold only what
+   * the new entries changed and read through to this book for the rest, so a draft costs what is
+   * applied to it, not the history. `commit` folds it into this book; dropping it forgets it.
+   * A replica replays unverified entries into a draft while they arrive, and commits it only once
+   * they hash to the signed root.
+   */
+  draft (): BookDraft {
+    return new BookDraft(this)
+  }
+
+  /** Applies consecutive entries from `index` on (a run read or received at once). */
+  applyRun (index: number, entries: Uint8Array[]): void {
+    for (let i = 0; i < entries.length; i++) this.apply(index + i, entries[i])
+  }
+
   /** Applies entry `index` (which must be the next one); throws LedgerInvariantError if it is not sound. */
   apply (index: number, bytes: Uint8Array): LedgerEntry {
     if (index !== this.size) throw new LedgerInvariantError(`entry ${index} applied out of order (expected ${this.size})`)
@@ -46,18 +67,17 @@ export class Book {
     switch (e.kind) {
       case LedgerEntry.Kind.SETTLEMENT: {
         const s = e.settlement ?? bad('settlement entry without settlement')
-        if (this.settledJobs.has(s.jobId)) bad(`job ${s.jobId} already settled at entry ${String(this.settledJobs.get(s.jobId))}`)
+        const earlier = this.settledAt(s.jobId)
+        if (earlier != null) bad(`job ${s.jobId} already settled at entry ${earlier}`)
         if (s.fee !== feeOf(this.policy, s.price)) bad(`fee ${s.fee.toString()} is not the policy fee of price ${s.price.toString()}`)
-        const expect = new Map<string, bigint>()
-        const add = (a: string, d: bigint): void => { if (d !== 0n) expect.set(a, (expect.get(a) ?? 0n) + d) }
-        add(s.owner, -s.price)
-        add(s.worker, s.price - s.fee)
-        add(this.owner, s.fee)
-        const got = new Map<string, bigint>()
-        for (const p of e.postings) got.set(p.account, (got.get(p.account) ?? 0n) + p.delta)
-        // nets of zero drop out on both sides (a worker running its own job at a zero fee nets 0)
-        for (const m of [got, expect]) for (const [k, v] of [...m]) if (v === 0n) m.delete(k)
-        if (got.size !== expect.size || [...expect].some(([k, v]) => got.get(k) !== v)) bad('settlement postings do not match price, fee and parties')
+        // per account, what the postings move minus what price, fee and parties say they should:
+        // all zero (nets of zero count as absent, e.g. a worker running its own job at a zero fee)
+        const diff = new Map<string, bigint>()
+        for (const p of e.postings) diff.set(p.account, (diff.get(p.account) ?? 0n) + p.delta)
+        diff.set(s.owner, (diff.get(s.owner) ?? 0n) + s.price)
+        diff.set(s.worker, (diff.get(s.worker) ?? 0n) - (s.price - s.fee))
+        diff.set(this.owner, (diff.get(this.owner) ?? 0n) - s.fee)
+        for (const d of diff.values()) if (d !== 0n) bad('settlement postings do not match price, fee and parties')
         this.settledJobs.set(s.jobId, index)
         this.totals.charged += s.price
         this.totals.fees += s.fee
@@ -89,5 +109,38 @@ export class Book {
     for (const p of e.postings) this.balances.set(p.account, this.balance(p.account) + p.delta)
     this.size = index + 1
     return e
+  }
+}
+
+export class BookDraft extends Book {
+  private readonly baseSize: number
+
+  constructor (private readonly base: Book) {
+    super(base.owner)
+    this.policy = base.policy
+    this.size = this.baseSize = base.size
+    this.totals = { ...base.totals }
+    this.lastWindowEnd = base.lastWindowEnd
+  }
+
+  override balance (account: string): bigint {
+    return this.balances.get(account) ?? this.base.balance(account)
+  }
+
+  override settledAt (jobId: string): number | undefined {
+    return this.settledJobs.get(jobId) ?? this.base.settledAt(jobId)
+  }
+
+  /** Folds what was applied here into the book it was drafted from (which must not have moved since). */
+  commit (): void {
+    const b = this.base
+    if (b.size !== this.baseSize) throw new LedgerInvariantError(`draft from entry ${this.baseSize} committed onto a book at ${b.size}`)
+    for (const [k, v] of this.balances) b.balances.set(k, v)
+    for (const [k, v] of this.settledJobs) b.settledJobs.set(k, v)
+    for (const a of this.granted) b.granted.add(a)
+    b.policy = this.policy
+    b.size = this.size
+    b.totals = { ...this.totals }
+    b.lastWindowEnd = this.lastWindowEnd
   }
 }

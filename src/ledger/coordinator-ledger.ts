@@ -2,7 +2,7 @@
 // from it, exactly-once settlement of jobs, issuance windows, and signed C2SP checkpoints.
 import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
-import { MerkleLog } from './merkle/merkle-log.js'
+import { MerkleLog, type LogOptions } from './merkle/merkle-log.js'
 import { formatCheckpoint, signNote, noteVerifierKey } from './merkle/checkpoint.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { Book, MINT_ACCOUNT } from './book.js'
@@ -89,7 +89,7 @@ export class CoordinatorLedger {
     }
     this.log = await MerkleLog.open(this.db.sublevel<string, string>('log', { valueEncoding: 'utf8' }))
     this.queue = new AppendQueue(this.log)
-    for await (const { index, entry } of this.log.entries(0, this.log.size)) this.book.apply(index, entry)
+    for await (const run of this.log.entryBatches(0, this.log.size)) this.book.applyRun(run.index, run.entries)
     if (this.book.size === 0) {
       await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(this.init.genesisPolicy ?? DEFAULT_POLICY), memo: 'genesis policy' })
     }
@@ -302,7 +302,7 @@ export class CoordinatorLedger {
   }
 
   async entry (index: number): Promise<Uint8Array> { return await this.merkle.entry(index) }
-  entries (from: number, to: number): AsyncIterable<{ index: number, entry: Uint8Array }> { return this.merkle.entries(from, to) }
+  entryBatches (from: number, to: number, options?: LogOptions): AsyncIterable<{ index: number, entries: Uint8Array[] }> { return this.merkle.entryBatches(from, to, options) }
   async inclusionProof (index: number, treeSize: number): Promise<Uint8Array[]> { return await this.merkle.inclusionProof(index, treeSize) }
   async consistencyProof (from: number, to: number): Promise<Uint8Array[]> { return await this.merkle.consistencyProof(from, to) }
   async root (size?: number): Promise<Uint8Array> { return await this.merkle.root(size) }

@@ -2,7 +2,6 @@
 // evidence) and /edgecoder/ledger-sync (streamed, resumable entry ranges) protocols. A coordinator
 // serves its own log; every other node serves the entries it has verified, so a replica can catch up
 // from any peer that holds them.
-import { pipe } from 'it-pipe'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -49,7 +48,8 @@ export interface LedgerServiceComponents {
   pubsub: GossipSub
 }
 
-const SYNC_CHUNK = 512
+/** entries asked for in one sync request (one stream): the server's exchange timeout bounds it */
+const SYNC_REQUEST_ENTRIES = 32_768
 const FRAME_BYTES = 256 * 1024
 const FRAME_ENTRIES = 4096
 
@@ -206,23 +206,27 @@ export class LedgerService implements Startable, LedgerFetcher {
     const from = Number(q.from)
     const to = q.to === 0n ? limit : Math.min(Number(q.to), limit)
     if (!Number.isSafeInteger(from) || from < 0) throw new InvalidArgumentError('bad from')
-    const source = own != null ? own.entries(from, Math.max(from, to)) : (replica as { merkle: { entries: (a: number, b: number) => AsyncIterable<{ index: number, entry: Uint8Array }> } }).merkle.entries(from, Math.max(from, to))
-    // batch entries into frames of ~256 KiB: per-frame costs dominate otherwise
-    let batch: Uint8Array<ArrayBuffer>[] = []
+    const held = own ?? replica?.merkle
+    if (held == null) throw new UnknownLogError(`this node holds no log ${q.log}`)
+    // entries go out in frames of up to FRAME_BYTES: per-frame costs dominate otherwise. They are
+    // read in runs (one LevelDB read each), so there is no await per entry on this side either.
+    let frame: Uint8Array<ArrayBuffer>[] = []
     let first = from
     let bytes = 0
-    for await (const { index, entry } of source) {
-      signal.throwIfAborted()
-      if (batch.length === 0) first = index
-      batch.push(ownBytes(entry))
-      bytes += entry.byteLength
-      if (bytes >= FRAME_BYTES || batch.length >= FRAME_ENTRIES) {
-        yield SyncFrame.encode({ index: BigInt(first), entries: batch, done: false, note: '' })
-        batch = []
-        bytes = 0
+    for await (const run of held.entryBatches(from, Math.max(from, to), { signal })) {
+      for (let i = 0; i < run.entries.length; i++) {
+        const entry = run.entries[i]
+        if (frame.length === 0) first = run.index + i
+        frame.push(ownBytes(entry))
+        bytes += entry.byteLength
+        if (bytes >= FRAME_BYTES || frame.length >= FRAME_ENTRIES) {
+          yield SyncFrame.encode({ index: BigInt(first), entries: frame, done: false, note: '' })
+          frame = []
+          bytes = 0
+        }
       }
     }
-    if (batch.length > 0) yield SyncFrame.encode({ index: BigInt(first), entries: batch, done: false, note: '' })
+    if (frame.length > 0) yield SyncFrame.encode({ index: BigInt(first), entries: frame, done: false, note: '' })
     yield SyncFrame.encode({ index: BigInt(to), entries: [], done: true, note })
   }
 
@@ -243,20 +247,23 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   /**
-   * Entries [from, to) of a log: from its coordinator, or, when it does not answer, from any
-   * connected peer that serves the sync protocol. Resumes where the last source stopped.
+   * Entries [from, to) of a log, in runs of consecutive entries (one sync frame each): from its
+   * coordinator, or, when it does not answer, from any connected peer that serves the sync
+   * protocol. Resumes where the last source stopped. A run that does not start where the previous
+   * one ended, or reaches past `to`, is refused (MalformedMessageError) and the next source tried.
    */
-  async * sync (log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entry: Uint8Array }> {
+  async * sync (log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entries: Uint8Array[] }> {
     let next = from
     const sources = [peerIdFromString(log), ...this.components.connectionManager.getConnections().map(c => c.remotePeer).filter(p => p.toString() !== log)]
     let lastErr: Error | undefined
     for (const peer of sources) {
       if (next >= to) return
       try {
-        for await (const item of this.syncFrom(peer, log, next, to, signal)) {
-          if (item.index !== next) throw new MalformedMessageError(`peer sent entry ${item.index}, expected ${next}`)
-          next++
-          yield item
+        for await (const run of this.syncFrom(peer, log, next, to, signal)) {
+          if (run.index !== next) throw new MalformedMessageError(`peer sent entry ${run.index}, expected ${next}`)
+          if (run.entries.length > to - next) throw new MalformedMessageError(`peer sent entries ${next}..${next + run.entries.length}, past the ${to} asked for`)
+          next += run.entries.length
+          yield run
         }
         if (next >= to) return
       } catch (err) {
@@ -267,27 +274,23 @@ export class LedgerService implements Startable, LedgerFetcher {
     if (next < to) throw lastErr ?? new UnknownLogError(`no peer could serve entries ${next}..${to} of ${log}`)
   }
 
-  private async * syncFrom (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entry: Uint8Array }> {
+  private async * syncFrom (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entries: Uint8Array[] }> {
     let next = from
     while (next < to) {
-      const end = Math.min(to, next + SYNC_CHUNK * 64)
+      const end = Math.min(to, next + SYNC_REQUEST_ENTRIES)
       const env = await this.init.signer.sign(Domains.ledgerSync, SyncRequest.encode({ log, from: BigInt(next), to: BigInt(end) }), 60_000)
-      // frames -> entries: a streaming pipeline over the response
-      const entries = pipe(
-        rpcStream(this.components.connectionManager, peer, Protocols.ledgerSync, env, { signal, timeoutMs: 120_000 }),
-        async function * (frames: AsyncIterable<Uint8Array>) {
-          for await (const bytes of frames) {
-            const f = SyncFrame.decode(bytes)
-            if (f.done) return
-            for (const [i, entry] of f.entries.entries()) yield { index: Number(f.index) + i, entry }
-          }
-        }
-      )
       let got = 0
-      for await (const item of entries) {
-        yield item
-        next = item.index + 1
-        got++
+      let done = false
+      for await (const bytes of rpcStream(this.components.connectionManager, peer, Protocols.ledgerSync, env, { signal, timeoutMs: 120_000 })) {
+        if (done) throw new MalformedMessageError('sync frame after the last one')
+        let f: SyncFrame
+        try { f = SyncFrame.decode(bytes) } catch (err) { throw new MalformedMessageError(`sync frame: ${(err as Error).message}`) }
+        // after the last frame, read on to the end of the stream so that it closes cleanly
+        if (f.done) { done = true; continue }
+        if (f.entries.length === 0) continue
+        yield { index: Number(f.index), entries: f.entries }
+        next = Number(f.index) + f.entries.length
+        got += f.entries.length
       }
       if (got === 0) break
     }

@@ -11,14 +11,14 @@ import { leafHash, verifyConsistency, verifyInclusion } from './merkle/hash.js'
 import { Book } from './book.js'
 import { logOrigin } from './coordinator-ledger.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
-import { CheckpointMismatchError, ReplicaDamagedError, UnknownLogError } from './errors.js'
+import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import { bytesEqual, toHex } from '../wire/signed.js'
 
 /** What the replica needs from the network (implemented by LedgerService over libp2p). */
 export interface LedgerFetcher {
-  /** entries [from, to) of `log`, in order, from the coordinator or any peer holding them */
-  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entry: Uint8Array }>
+  /** entries [from, to) of `log`, in order, in runs of consecutive entries (`index` is the first's), from the coordinator or any peer holding them */
+  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entries: Uint8Array[] }>
   consistency (log: string, from: number, to: number, signal: AbortSignal): Promise<Uint8Array[]>
   latestCheckpoint (log: string, signal: AbortSignal): Promise<string>
 }
@@ -72,6 +72,9 @@ export interface ReplicaInit {
   /** our own copy of a log is damaged (found when it is loaded) */
   onDamage?: (message: string) => void
 }
+
+/** entries stored per LevelDB batch while syncing */
+const WRITE_BATCH = 2000
 
 export interface CheckpointOutcome { log: string, size: number, verified: boolean, fetched: number, receiptsProven: number, evidence: Evidence[] }
 
@@ -133,7 +136,7 @@ export class LedgerReplica {
     // A copy that no longer replays is kept as it is and reported, so the node still starts and
     // `ledger verify` can say what is wrong; it takes no new checkpoint until repaired.
     try {
-      for await (const { index, entry } of merkle.entries(0, st.verifiedSize)) book.apply(index, entry)
+      for await (const run of merkle.entryBatches(0, st.verifiedSize)) book.applyRun(run.index, run.entries)
     } catch (err) {
       s.damaged = `our replica of log ${log} is damaged: ${(err as Error).message} (move ${this.init.path} aside and restart to fetch it again)`
       this.init.onDamage?.(s.damaged)
@@ -214,20 +217,20 @@ export class LedgerReplica {
       }
       return out
     }
-    // fetch what we lack; entries already stored past the verified size (an interrupted sync) are kept
-    const start = s.merkle.size
-    if (start < size) {
-      let next = start
-      let batch: Uint8Array[] = []
-      for await (const { index, entry } of this.init.fetcher.sync(log, start, size, signal)) {
-        if (index !== next) throw new CheckpointMismatchError(`sync sent entry ${index}, expected ${next}`)
-        batch.push(entry)
-        next++
-        if (batch.length >= 1000) { await s.merkle.append(batch); out.fetched += batch.length; batch = [] }
-      }
-      if (batch.length > 0) { await s.merkle.append(batch); out.fetched += batch.length }
-      if (next < size) throw new CheckpointMismatchError(`sync ended at ${next}, the checkpoint has ${size} entries`)
+    // Entries past the verified size are replayed into a draft of the balances as they arrive (and
+    // stored), so nothing is read back afterwards; the draft is committed only once the stored
+    // entries hash to the signed root. A broken invariant is held until then: a root mismatch or a
+    // bad consistency proof is reported first, as it would be if the replay came after.
+    const draft = s.book.draft()
+    let invalid: Error | undefined
+    const replay = (index: number, entries: Uint8Array[]): void => {
+      if (invalid != null) return
+      try { draft.applyRun(index, entries) } catch (err) { invalid = err as Error }
     }
+    // entries already stored past the verified size (an interrupted sync) are kept
+    const start = s.merkle.size
+    for await (const run of s.merkle.entryBatches(draft.size, Math.min(start, size), { signal })) replay(run.index, run.entries)
+    if (start < size) out.fetched = await this.fetch(log, s, start, size, replay, signal)
     if (s.merkle.size < size) throw new CheckpointMismatchError(`replica has ${s.merkle.size} entries, checkpoint ${size}`)
     const ours = await s.merkle.root(size)
     if (!bytesEqual(ours, cp.rootHash)) {
@@ -245,13 +248,13 @@ export class LedgerReplica {
         return out
       }
     }
-    try {
-      for await (const { index, entry } of s.merkle.entries(s.book.size, size)) s.book.apply(index, entry)
-    } catch (err) {
+    if (invalid == null && draft.size !== size) invalid = new LedgerInvariantError(`replayed ${draft.size} entries, the checkpoint has ${size}`)
+    if (invalid != null) {
       s.frozen = true
-      out.evidence.push(await this.raise(log, s, 'invariant', (err as Error).message, [note]))
+      out.evidence.push(await this.raise(log, s, 'invariant', invalid.message, [note]))
       return out
     }
+    draft.commit()
     s.verifiedSize = size
     s.note = note
     await this.saveState(log, s)
@@ -261,6 +264,48 @@ export class LedgerReplica {
     out.receiptsProven = r.proven
     out.evidence.push(...r.evidence)
     return out
+  }
+
+  /**
+   * Fetches entries [start, size) into our copy of the log: each run goes to `replay` as it
+   * arrives, and is stored in LevelDB batches of WRITE_BATCH entries, one batch being written while
+   * the next runs arrive. Returns how many entries were stored.
+   */
+  private async fetch (log: string, s: LogState, start: number, size: number, replay: (index: number, entries: Uint8Array[]) => void, signal: AbortSignal): Promise<number> {
+    let next = start
+    let stored = 0
+    let pending: Uint8Array[] = []
+    let writeErr: Error | undefined
+    // never rejects: a failed write is kept in writeErr and thrown at the next flush or at the end
+    let writing: Promise<void> = Promise.resolve()
+    const flush = async (): Promise<void> => {
+      await writing
+      if (writeErr != null) throw writeErr
+      const batch = pending
+      pending = []
+      writing = s.merkle.append(batch, { signal }).then(() => { stored += batch.length }, (err: Error) => { writeErr = err })
+    }
+    try {
+      for await (const run of this.init.fetcher.sync(log, start, size, signal)) {
+        if (run.index !== next) throw new CheckpointMismatchError(`sync sent entry ${run.index}, expected ${next}`)
+        if (run.entries.length > size - next) throw new CheckpointMismatchError(`sync sent entries past ${size}, the checkpoint's size`)
+        replay(run.index, run.entries)
+        next += run.entries.length
+        for (const e of run.entries) pending.push(e)
+        if (pending.length >= WRITE_BATCH) await flush()
+      }
+      if (pending.length > 0) await flush()
+    } catch (err) {
+      // what arrived in order before the stream broke is kept, so the next sync resumes after it
+      if (pending.length > 0 && writeErr == null && !signal.aborted) await flush().catch(() => {})
+      throw err
+    } finally {
+      // the batch being written ends before we return, whatever happened
+      await writing
+    }
+    if (writeErr != null) throw writeErr
+    if (next < size) throw new CheckpointMismatchError(`sync ended at ${next}, the checkpoint has ${size} entries`)
+    return stored
   }
 
   private async proveReceipts (log: string, s: LogState, note: string, root: Uint8Array): Promise<{ proven: number, evidence: Evidence[] }> {
