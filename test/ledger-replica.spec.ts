@@ -1,6 +1,7 @@
 // The replica's side of ledger sync: entries replayed into a draft of the balances while they
-// stream in (committed only once they hash to the signed root), and sync streams that lie or break
-// (a rogue log owner on real libp2p, its log in a real LevelDB).
+// stream in (committed only once they hash to the signed root), sync streams that lie or break
+// (a rogue log owner on real libp2p, its log in a real LevelDB), and the open-receipt index that
+// keeps a checkpoint from rereading receipts it has already proven.
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { Level } from 'level'
@@ -8,7 +9,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { pbStream } from '@libp2p/utils'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
-import { Fixture, MESH } from './helpers.js'
+import { Fixture, waitFor, MESH } from './helpers.js'
 import { createMeshLibp2p } from '../src/mesh/create-libp2p.js'
 import { Protocols } from '../src/wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
@@ -18,6 +19,8 @@ import { MerkleLog } from '../src/ledger/merkle/merkle-log.js'
 import { formatCheckpoint, signNote } from '../src/ledger/merkle/checkpoint.js'
 import { logOrigin } from '../src/ledger/coordinator-ledger.js'
 import { Book, MINT_ACCOUNT } from '../src/ledger/book.js'
+import { DataDirFiles } from '../src/identity/data-dir.js'
+import type { EdgecoderNode } from '../src/node/create-node.js'
 
 const mint = (account: string, n: bigint, delta = -n): Uint8Array<ArrayBuffer> => LedgerEntry.encode({
   kind: LedgerEntry.Kind.MINT, timeMs: 1n, postings: [{ account: MINT_ACCOUNT, delta }, { account, delta: n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n }, memo: ''
@@ -160,5 +163,59 @@ describe('ledger replica', function () {
     assert.equal(w.replica?.state(rogue.log).merkle.size, 1_000, 'the entries are kept as evidence')
     assert.equal(w.replica?.state(rogue.log).verifiedSize, 0)
     assert.equal(w.replica?.balance(rogue.log, 'a'), 0n, 'not even the 700 sound entries before it')
+  })
+
+  it('a checkpoint reads only open receipts: proven ones are not read again, also after a restart that builds the index for an older replica', async () => {
+    const coord = await fx.coordinator({ checkpointEvery: 10, checkpointIntervalMs: 200 })
+    const log = coord.peerId.toString()
+    const key = await generateKeyPair('Ed25519')
+    const dataDir = await fx.dir()
+    const startWorker = async (): Promise<EdgecoderNode> => {
+      const w = await fx.node({ role: 'worker', privateKey: key, dataDir, receiptGraceMs: 600_000, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+      await waitFor(() => w.worker?.coordinators.has(log) === true, 10_000, 'the worker to find the coordinator')
+      return w
+    }
+    let w = await startWorker()
+    const examined: string[] = []
+    const watch = (n: EdgecoderNode): void => { n.replica?.events.on('receipt:examined', d => { examined.push(d.jobId) }) }
+    watch(w)
+    const runJobs = async (tag: string, n: number): Promise<string[]> => {
+      const ids: string[] = []
+      for (let i = 0; i < n; i++) ids.push(await coord.jobs.submit({ executor: 'noop', input: `${tag}-${i}` }))
+      for (const id of ids) assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+      await waitFor(async () => {
+        await w.replica?.reconcile(log, AbortSignal.timeout(20_000)).catch(() => {})
+        const rs = await w.replica?.receipts(log) ?? []
+        return ids.every(id => rs.some(r => r.jobId === id && r.proven != null))
+      }, 30_000, `the receipts of ${tag} to be proven`)
+      return ids
+    }
+
+    const first = await runJobs('first', 4)
+    // a result acknowledged and not settled (yet): open, inside its grace period
+    const open = 'e'.repeat(64)
+    await w.replica?.addReceipt({ jobId: open, log, resultDigest: 'ab'.repeat(32), assignmentDigest: 'cd'.repeat(32), ackedAt: Date.now() })
+    let mark = examined.length
+    const second = await runJobs('second', 3)
+    const afterFirst = examined.slice(mark)
+    assert.deepEqual(afterFirst.filter(id => first.includes(id)), [], 'receipts proven before were not read again')
+    assert.ok(afterFirst.includes(open), 'the open receipt was read')
+    assert.ok(second.every(id => afterFirst.includes(id)), 'new receipts were read until proven')
+
+    // a replica from before the index: its receipts, no index; the restart builds it from the open ones
+    await w.stop()
+    const db = new Level<string, string>(join(dataDir, DataDirFiles.replicaDb), { valueEncoding: 'utf8' })
+    await db.sublevel('open-receipts').clear()
+    await db.sublevel('meta').clear()
+    await db.close()
+    w = await startWorker()
+    watch(w)
+    mark = examined.length
+    const third = await runJobs('third', 2)
+    const afterRestart = examined.slice(mark)
+    assert.deepEqual(afterRestart.filter(id => first.includes(id) || second.includes(id)), [], 'proven receipts are not indexed')
+    assert.ok(afterRestart.includes(open), 'the open receipt was indexed and read')
+    assert.ok(third.every(id => afterRestart.includes(id)))
+    assert.deepEqual(await w.replica?.evidence(), [])
   })
 })

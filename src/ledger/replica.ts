@@ -3,7 +3,7 @@
 // with the checkpoint it held before, and proves that its receipts (results it was paid for) are in
 // the log. Anything that cannot be true becomes stored, exportable evidence and a loud alert — the
 // replica never repairs itself silently.
-import { Level } from 'level'
+import { Level, type BatchOperation } from 'level'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MerkleLog } from './merkle/merkle-log.js'
 import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
@@ -14,6 +14,7 @@ import { LedgerEntry } from '../wire/pb/ledger.js'
 import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import { bytesEqual, toHex } from '../wire/signed.js'
+import { TypedEmitter } from '../util/typed-emitter.js'
 
 /** What the replica needs from the network (implemented by LedgerService over libp2p). */
 export interface LedgerFetcher {
@@ -76,19 +77,31 @@ export interface ReplicaInit {
 /** entries stored per LevelDB batch while syncing */
 const WRITE_BATCH = 2000
 
+export interface ReplicaEvents extends Record<string, unknown> {
+  /** a stored receipt was read to prove it (or to report it missing) */
+  'receipt:examined': { log: string, jobId: string }
+}
+
 export interface CheckpointOutcome { log: string, size: number, verified: boolean, fetched: number, receiptsProven: number, evidence: Evidence[] }
 
 export class LedgerReplica {
   private readonly db: Level<string, string>
   private readonly stateDb
   private readonly receiptsDb
+  /** `<log>/<job id>` of every receipt neither proven nor reported missing: what a checkpoint looks at */
+  private readonly openReceiptsDb
+  private readonly metaDb
   private readonly evidenceDb
   private readonly logs = new Map<string, LogState>()
+  /** what the replica does, for whoever watches (tests count the receipts a checkpoint reads) */
+  readonly events = new TypedEmitter<ReplicaEvents>()
 
   constructor (private readonly init: ReplicaInit) {
     this.db = new Level<string, string>(init.path, { valueEncoding: 'utf8' })
     this.stateDb = this.db.sublevel<string, string>('state', { valueEncoding: 'utf8' })
     this.receiptsDb = this.db.sublevel<string, string>('receipts', { valueEncoding: 'utf8' })
+    this.openReceiptsDb = this.db.sublevel<string, string>('open-receipts', { valueEncoding: 'utf8' })
+    this.metaDb = this.db.sublevel<string, string>('meta', { valueEncoding: 'utf8' })
     this.evidenceDb = this.db.sublevel<string, string>('evidence', { valueEncoding: 'utf8' })
   }
 
@@ -103,7 +116,20 @@ export class LedgerReplica {
       if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger replica ${this.init.path} is in use by another process`)
       throw new DataDirError(`cannot open ledger replica ${this.init.path}: ${msg}`)
     }
+    await this.indexOpenReceipts()
     for await (const log of this.stateDb.keys()) await this.load(log)
+  }
+
+  /** A replica written before the open-receipt index existed gets it built once, in one batch. */
+  private async indexOpenReceipts (): Promise<void> {
+    if (await this.metaDb.get(RECEIPT_INDEX_KEY) != null) return
+    const ops: ReceiptOp[] = []
+    for await (const v of this.receiptsDb.values()) {
+      const r = JSON.parse(v) as Receipt
+      if (isOpen(r)) ops.push({ type: 'put', sublevel: this.openReceiptsDb, key: openKey(r.log, r.jobId), value: '' })
+    }
+    ops.push({ type: 'put', sublevel: this.metaDb, key: RECEIPT_INDEX_KEY, value: '1' })
+    await this.db.batch(ops)
   }
 
   async close (): Promise<void> {
@@ -152,7 +178,19 @@ export class LedgerReplica {
 
   /** Remembers a result this node was paid for, to prove it is in the log. */
   async addReceipt (r: Omit<Receipt, 'proven'>): Promise<void> {
-    await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+    await this.storeReceipt(r)
+  }
+
+  /**
+   * Writes a receipt and its place in the open-receipt index in one batch, so a crash never leaves
+   * an open receipt out of the index (it would never be proven) or a closed one in it.
+   */
+  private async storeReceipt (r: Receipt): Promise<void> {
+    const key = openKey(r.log, r.jobId)
+    await this.db.batch([
+      { type: 'put', sublevel: this.receiptsDb, key: r.jobId, value: JSON.stringify(r) },
+      isOpen(r) ? { type: 'put', sublevel: this.openReceiptsDb, key, value: '' } : { type: 'del', sublevel: this.openReceiptsDb, key }
+    ] satisfies ReceiptOp[])
   }
 
   async receipts (log?: string): Promise<Receipt[]> {
@@ -211,7 +249,7 @@ export class LedgerReplica {
       out.size = s.verifiedSize
       // the same checkpoint again: receipts added since it was verified are checked against it now
       if (out.verified && size === s.verifiedSize) {
-        const r = await this.proveReceipts(log, s, s.note, cp.rootHash)
+        const r = await this.proveReceipts(log, s, s.note, cp.rootHash, signal)
         out.receiptsProven = r.proven
         out.evidence.push(...r.evidence)
       }
@@ -260,7 +298,7 @@ export class LedgerReplica {
     await this.saveState(log, s)
     out.verified = true
     out.size = size
-    const r = await this.proveReceipts(log, s, note, cp.rootHash)
+    const r = await this.proveReceipts(log, s, note, cp.rootHash, signal)
     out.receiptsProven = r.proven
     out.evidence.push(...r.evidence)
     return out
@@ -308,34 +346,49 @@ export class LedgerReplica {
     return stored
   }
 
-  private async proveReceipts (log: string, s: LogState, note: string, root: Uint8Array): Promise<{ proven: number, evidence: Evidence[] }> {
+  /**
+   * Proves the open receipts of `log` against the tree of the checkpoint just verified, or reports
+   * them missing once their grace period is over. Only receipts in the open-receipt index are read:
+   * a proven (or reported) receipt is never looked at again, so a checkpoint costs what is still
+   * open, not the node's whole history.
+   */
+  private async proveReceipts (log: string, s: LogState, note: string, root: Uint8Array, signal: AbortSignal): Promise<{ proven: number, evidence: Evidence[] }> {
     let proven = 0
     const evidence: Evidence[] = []
     const grace = this.init.receiptGraceMs ?? 30_000
-    for (const r of await this.receipts(log)) {
-      if (r.proven != null || r.reportedAt != null) continue
-      const index = s.book.settledJobs.get(r.jobId)
+    const keys: string[] = []
+    for await (const k of this.openReceiptsDb.keys(openRange(log))) keys.push(k)
+    const jobIds = keys.map(k => k.slice(log.length + 1))
+    const values = jobIds.length === 0 ? [] : await this.receiptsDb.getMany(jobIds)
+    for (const [i, jobId] of jobIds.entries()) {
+      signal.throwIfAborted()
+      this.events.emit('receipt:examined', { log, jobId })
+      const v = values[i]
+      const r = v == null ? undefined : JSON.parse(v) as Receipt
+      if (r == null || r.log !== log || !isOpen(r)) {
+        // the receipt was replaced or removed since it was indexed: the index entry goes
+        await this.openReceiptsDb.del(keys[i])
+        continue
+      }
+      const missing = async (detail: string): Promise<void> => {
+        evidence.push(await this.raise(log, s, 'missing-receipt', detail, [note], r))
+        r.reportedAt = Date.now()
+        await this.storeReceipt(r)
+      }
+      const index = s.book.settledAt(r.jobId)
       if (index == null) {
-        if (Date.now() - r.ackedAt > grace) {
-          evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId}: result ${r.resultDigest} acknowledged ${new Date(r.ackedAt).toISOString()} is not settled in the log at size ${s.verifiedSize}`, [note], r))
-          r.reportedAt = Date.now()
-          await this.receiptsDb.put(r.jobId, JSON.stringify(r))
-        }
+        if (Date.now() - r.ackedAt > grace) await missing(`job ${r.jobId}: result ${r.resultDigest} acknowledged ${new Date(r.ackedAt).toISOString()} is not settled in the log at size ${s.verifiedSize}`)
         continue
       }
       const entry = LedgerEntry.decode(await s.merkle.entry(index))
       const st = entry.settlement
       const paid = entry.postings.filter(p => p.account === this.init.self).reduce((a, p) => a + p.delta, 0n)
       if (st == null || st.worker !== this.init.self || toHex(st.resultDigest) !== r.resultDigest) {
-        evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} is settled at entry ${index} but not for our result ${r.resultDigest}`, [note], r))
-        r.reportedAt = Date.now()
-        await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+        await missing(`job ${r.jobId} is settled at entry ${index} but not for our result ${r.resultDigest}`)
         continue
       }
       if (paid <= 0n && st.price > st.fee) {
-        evidence.push(await this.raise(log, s, 'missing-receipt', `job ${r.jobId} settled at entry ${index} without paying us`, [note], r))
-        r.reportedAt = Date.now()
-        await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+        await missing(`job ${r.jobId} settled at entry ${index} without paying us`)
         continue
       }
       const hashes = await s.merkle.inclusionProof(index, s.verifiedSize)
@@ -343,7 +396,7 @@ export class LedgerReplica {
         throw new CheckpointMismatchError(`inclusion proof for entry ${index} does not verify against our own tree`)
       }
       r.proven = { index, treeSize: s.verifiedSize, hashes: hashes.map(b64), note }
-      await this.receiptsDb.put(r.jobId, JSON.stringify(r))
+      await this.storeReceipt(r)
       proven++
     }
     return { proven, evidence }
@@ -394,3 +447,13 @@ export class LedgerReplica {
 function b64 (b: Uint8Array): string {
   return Buffer.from(b).toString('base64')
 }
+
+const RECEIPT_INDEX_KEY = 'open-receipt-index'
+/** the open-receipt index key: log ids (base58 peer ids) contain no '/' */
+const openKey = (log: string, jobId: string): string => `${log}/${jobId}`
+/** every open-receipt key of `log` ('0' is the character after '/') */
+const openRange = (log: string): { gt: string, lt: string } => ({ gt: `${log}/`, lt: `${log}0` })
+/** a receipt a checkpoint still has to prove (or report missing) */
+const isOpen = (r: Receipt): boolean => r.proven == null && r.reportedAt == null
+
+type ReceiptOp = BatchOperation<Level<string, string>, string, string>
