@@ -83,11 +83,13 @@ describe('session streams', function () {
 
   it('a session cut mid-job: the result is delivered on a new one, with no second attempt, and settled', async () => {
     const coord = await fx.coordinator({ leaseMs: 5_000 })
-    await fx.workers(1, coord)
+    const [w] = await fx.workers(1, coord)
     const svc = coord.coordinator
     assert.ok(svc != null)
     const id = await coord.jobs.submit({ executor: 'noop', input: 'cut', delayMs: 500 })
-    await waitFor(async () => (await svc.status(id)).state !== 'queued', 5_000, 'the job to be assigned')
+    // running on the worker: cutting while the assignment is still on the wire would lose it, and
+    // the job would wait out its lease (a second attempt) — a different case from this one
+    await waitFor(() => w.worker?.runningJobs.includes(id) === true, 5_000, 'the job to run on the worker')
     let cut = 0
     for (const conn of coord.libp2p.getConnections()) {
       for (const s of conn.streams) if (s.protocol === Protocols.session) { s.abort(new Error('cut by the test')); cut++ }
