@@ -145,8 +145,10 @@ describe('credit ledger', function () {
 
   it('an accepted but unpaid result (executor error) leaves no receipt, so no false missing-receipt evidence', async () => {
     const coord = await fx.coordinator({ checkpointEvery: 10, checkpointIntervalMs: 200 })
-    // no grace: a receipt missing from the log would be evidence at once
-    const [w] = await fx.workers(1, coord, { receiptGraceMs: 0, processAllowlist: ['true'] })
+    // a short grace: long enough that a checkpoint signed just before the paid job's settlement (and
+    // applied just after its ack) is not taken for a missing receipt; the unpaid result is checked
+    // directly below — it must leave no receipt at all
+    const [w] = await fx.workers(1, coord, { receiptGraceMs: 1_000, processAllowlist: ['true'] })
     const log = coord.peerId.toString()
     const acked: Array<{ jobId: string, payable: boolean }> = []
     w.events.on('work:acked', d => { acked.push({ jobId: d.jobId, payable: d.payable }) })
