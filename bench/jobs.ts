@@ -228,7 +228,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     slots: 0,
     window: opts.window,
     jobsPerSec: median(rounds.map(r => r.jobsPerSec)),
-    coordCpuMsPerJob: median(rounds.map(r => r.coordCpuMsPerJob)),
+    coordCpuMsPerJob: round(median(rounds.map(r => r.coordCpuMsPerJob)), 3),
     messagesPerJob: round(median(rounds.map(r => r.messagesPerJob))),
     jobMessagesPerJob: round(median(rounds.map(r => r.jobMessagesPerJob))),
     idleMessagesPerSec: round(idleRate, 1),
