@@ -127,7 +127,8 @@ export class CoordinatorService implements Startable {
     await this.rpc.register({ protocol: Protocols.result, session: true, limits: { maxRequestBytes: 4 * 1024 * 1024 }, handle: async (req, ctx) => await this.handleResult(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.submit, limits: { maxRequestBytes: 6 * 1024 * 1024, ratePoints: 1000 }, handle: async (req) => new TextEncoder().encode(await this.submit(req)) })
     await this.rpc.register({ protocol: Protocols.job, handle: async (req, ctx) => await this.handleJobQuery(req, ctx.remotePeer) })
-    this.tick = setInterval(() => { void this.maintain() }, Math.max(50, Math.min(250, Math.floor(this.leaseMs / 8))))
+    // a failed job-store write stops the store (it refuses everything until a restart): log it, do not crash
+    this.tick = setInterval(() => { this.maintain().catch(err => { this.log.error('maintenance: %s', (err as Error).message) }) }, Math.max(50, Math.min(250, Math.floor(this.leaseMs / 8))))
     this.tick.unref?.()
     this.started = true
   }

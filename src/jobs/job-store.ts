@@ -66,7 +66,20 @@ export class JobStore {
     return this.nextSeq++
   }
 
+  /**
+   * A write that failed (a full disk) leaves memory ahead of disk: from then on the store refuses
+   * every read and write until a restart reloads what is on disk. Acting on the unwritten state
+   * could settle a result the store never recorded (the job would then run again after a restart
+   * and be paid for twice in two places' views).
+   */
+  private failed?: Error
+
+  private checkWritable (): void {
+    if (this.failed != null) throw new DataDirError(`job store stopped after a write failure (${this.failed.message}); restart the coordinator once the data dir has room`)
+  }
+
   async get (id: string): Promise<JobRecord | undefined> {
+    this.checkWritable()
     const live = this.live.get(id)
     if (live != null) return live
     const v = this.pending.get(id) ?? this.recent.get(id) ?? await this.jobs.get(id)
@@ -80,6 +93,7 @@ export class JobStore {
    * this queue is also what keeps a later state from being overwritten by an earlier one.
    */
   async put (rec: JobRecord, previous?: JobState): Promise<void> {
+    this.checkWritable()
     // snapshot and count now: the caller may change the record again before the write lands
     const json = JSON.stringify(rec)
     this.pending.set(rec.id, json)
@@ -89,6 +103,7 @@ export class JobStore {
 
   async putMany (changes: Array<{ rec: JobRecord, previous?: JobState }>): Promise<void> {
     if (changes.length === 0) return
+    this.checkWritable()
     for (const c of changes) {
       const json = JSON.stringify(c.rec)
       this.pending.set(c.rec.id, json)
@@ -116,9 +131,15 @@ export class JobStore {
   }
 
   private async writeBatch (): Promise<void> {
+    this.checkWritable()
     const ops = [...this.pending].map(([key, value]) => ({ type: 'put' as const, key, value }))
     this.pending.clear()
-    await this.jobs.batch(ops)
+    try {
+      await this.jobs.batch(ops)
+    } catch (err) {
+      this.failed = err instanceof Error ? err : new Error(String(err))
+      throw new DataDirError(`job store write failed: ${this.failed.message}`)
+    }
   }
 
   private apply (rec: JobRecord, previous: JobState | undefined, json: string): void {

@@ -32,6 +32,7 @@ export interface DrillNode {
 
 export interface JobJson {
   id: string
+  label: string
   state: string
   reason: string
   attempt: number
