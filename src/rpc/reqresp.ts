@@ -135,11 +135,7 @@ export class RpcServer {
   async respond (entry: RegisteredMethod, request: SignedEnvelope, ctx: RpcContext): Promise<RpcResponse> {
     this.requests?.increment()
     try {
-      try {
-        entry.limiter.consume(ctx.remotePeer.toString())
-      } catch {
-        throw new RateLimitedError(`more than ${entry.limits.ratePoints} requests in ${entry.limits.rateWindowSec}s on ${entry.method.protocol}`)
-      }
+      consumeRate(entry.limiter, entry.limits, entry.method.protocol, ctx.remotePeer)
       const body = await entry.method.handle(request, ctx)
       return { errorName: '', errorMessage: '', body: ownBytes(body) }
     } catch (err) {
@@ -191,11 +187,8 @@ export class RpcServer {
     const pb = pbStream(stream, { maxDataLength: limits.maxRequestBytes, maxBufferSize: limits.maxRequestBytes + LENGTH_PREFIX_SLACK })
     let response: RpcResponse
     try {
-      try {
-        limiter.consume(remotePeer.toString())
-      } catch {
-        throw new RateLimitedError(`more than ${limits.ratePoints} requests in ${limits.rateWindowSec}s on ${method.protocol}`)
-      }
+      // refused before reading the request: the cheapest answer there is
+      consumeRate(limiter, limits, method.protocol, remotePeer)
       let request: SignedEnvelope
       try {
         request = await pb.read(SignedEnvelope, { signal })
@@ -250,6 +243,15 @@ async function finish (stream: Stream, signal: AbortSignal): Promise<void> {
     const cut = (): void => { if (stream.status === 'open') stream.abort(new RpcTimeoutError('peer kept the stream open')) }
     signal.addEventListener('abort', cut, { once: true })
     stream.addEventListener('close', () => { signal.removeEventListener('abort', cut) }, { once: true })
+  }
+}
+
+/** One request against a method's per-peer rate, on whatever path it came (own stream or session). */
+function consumeRate (limiter: RateLimiter, limits: RpcLimits, protocol: string, peer: PeerId): void {
+  try {
+    limiter.consume(peer.toString())
+  } catch {
+    throw new RateLimitedError(`more than ${limits.ratePoints} requests in ${limits.rateWindowSec}s on ${protocol}`)
   }
 }
 

@@ -80,6 +80,8 @@ export class SessionRouter {
     // each open request: its own controller (cancel frame, timeout, session end) and its timer. No
     // AbortSignal.any/timeout per request: composite signals are weak-ref bookkeeping the GC pays for
     const open = new Map<number, { cancel: AbortController, timer: ReturnType<typeof setTimeout> }>()
+    // the answers still being worked out: awaited before the session closes
+    const answering = new Set<Promise<void>>()
     const max = this.maxRequestBytes()
     const pb = pbStream(stream, { maxDataLength: max, maxBufferSize: max + 16 })
     // responses go out one at a time, in the order they are ready
@@ -128,18 +130,19 @@ export class SessionRouter {
         const deadline = Date.now() + entry.limits.timeoutMs
         const request: SignedEnvelope = frame.request
         const id = frame.id
-        void entry.server.respond(entry, request, { remotePeer, connection, signal: cancel.signal, deadline, session: true })
+        const answer = entry.server.respond(entry, request, { remotePeer, connection, signal: cancel.signal, deadline, session: true })
           .then(response => {
             clearTimeout(timer)
             open.delete(id)
             lastActive = Date.now()
             if (!closed.signal.aborted) send(id, response)
           })
+          .finally(() => { answering.delete(answer) })
+        answering.add(answer)
       }
-      // the caller is done sending: answer what is open, then close
-      while (open.size > 0 && !closed.signal.aborted) {
-        await new Promise(resolve => setTimeout(resolve, 5))
-      }
+      // the caller is done sending: answer what is open (unless the session broke meanwhile), then close
+      const broke = new Promise<void>(resolve => { closed.signal.addEventListener('abort', () => { resolve() }, { once: true }) })
+      if (!closed.signal.aborted) await Promise.race([Promise.allSettled([...answering]), broke])
       await writing
       if (closed.signal.aborted) stream.abort(closed.signal.reason instanceof Error ? closed.signal.reason : new SessionClosedError('session closed'))
       else await stream.close({ signal: AbortSignal.timeout(5_000) })
