@@ -63,12 +63,42 @@ function commit (): string {
   try { return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim() } catch { return 'unknown' }
 }
 
-async function main (): Promise<void> {
+const OPTIONS = new Set(['quick', 'only', 'slots', 'per-host', 'workers', 'expect', 'out'])
+const SECTIONS = new Set(['baseline', 'jobs', 'dispatch', 'throughput', 'ledger', 'scale'])
+
+class BenchUsageError extends Error { override name = 'BenchUsageError' }
+
+/** A positive whole number, or a usage error naming the option: a typo must not run (and record) an empty bench. */
+function count (name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n <= 0) throw new BenchUsageError(`--${name}: "${value}" is not a positive whole number`)
+  return n
+}
+
+/** Refuses unknown options and bad values before anything runs or is written. */
+function parseOptions (): { quick: boolean, only: Set<string>, slots: number, perHost: number, scaleWorkers: number[], expect: number, out: string } {
+  for (const a of process.argv.slice(2)) {
+    const name = a.replace(/^--/, '').split('=')[0]
+    if (!a.startsWith('--') || !OPTIONS.has(name)) throw new BenchUsageError(`unknown argument "${a}" (options: ${[...OPTIONS].map(o => `--${o}`).join(', ')})`)
+  }
   const quick = arg('quick') != null
   const only = new Set((arg('only') ?? 'baseline,jobs,ledger,scale').split(','))
-  const slots = Number(arg('slots') ?? 4)
-  const perHost = Number(arg('per-host') ?? 10)
-  const scaleWorkers = (arg('workers') ?? (quick ? '10,30' : '10,50,100')).split(',').map(Number)
+  for (const o of only) if (!SECTIONS.has(o)) throw new BenchUsageError(`--only: unknown section "${o}" (sections: ${[...SECTIONS].join(', ')})`)
+  const out = arg('out') ?? 'latest'
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(out)) throw new BenchUsageError(`--out: "${out}" is not a plain file name`)
+  return {
+    quick,
+    only,
+    slots: count('slots', arg('slots') ?? '4'),
+    perHost: count('per-host', arg('per-host') ?? '10'),
+    scaleWorkers: (arg('workers') ?? (quick ? '10,30' : '10,50,100')).split(',').map(w => count('workers', w)),
+    expect: count('expect', arg('expect') ?? '1500'),
+    out
+  }
+}
+
+async function main (): Promise<void> {
+  const { quick, only, slots, perHost, scaleWorkers, expect, out } = parseOptions()
   const ac = new AbortController()
   process.once('SIGINT', () => { ac.abort(new Error('interrupted')) })
   const signal = ac.signal
@@ -125,7 +155,7 @@ async function main (): Promise<void> {
             warmupSec: quick ? 1 : 2,
             roundSec: quick ? 2 : (full ? 4 : 3),
             rounds: full ? 3 : 2,
-            expectPerSec: Number(arg('expect') ?? 1500),
+            expectPerSec: expect,
             signal
           })
           tp.slots = slots
@@ -168,7 +198,6 @@ async function main (): Promise<void> {
   headline(res)
   const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'results')
   await mkdir(dir, { recursive: true })
-  const out = arg('out') ?? 'latest'
   await writeFile(join(dir, `${out}.json`), JSON.stringify(res, null, 2) + '\n')
   const md = renderMarkdown(res)
   await writeFile(join(dir, `${out}.md`), md)
@@ -215,6 +244,10 @@ function headline (res: BenchResults): void {
 }
 
 main().then(() => { process.exit(0) }, err => {
+  if ((err as Error).name === 'BenchUsageError') {
+    process.stderr.write(`bench: ${(err as Error).message}\n`)
+    process.exit(2)
+  }
   process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`)
   process.exit(1)
 })
