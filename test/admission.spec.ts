@@ -93,7 +93,10 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     const other = await fx.coordinator({ admission: { mode: 'token' }, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
     const elsewhere = await other.admission.state.tokens.create({ autoApprove: true })
     await rejectsNamed(state.enroll(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), { token: elsewhere.token, label: '', executors: [] }), 'InvalidTokenError')
-    await waitFor(() => w.libp2p.getConnections(other.peerId).length > 0 || other.libp2p.getConnections(w.peerId).length > 0, 15_000, 'worker meets the other coordinator')
+    // workers only query the DHT, so they find a coordinator that joins later on their next
+    // discovery round (a minute); meet it now
+    await w.libp2p.dial(other.multiaddrs()[0], { signal: AbortSignal.timeout(10_000) })
+    await waitFor(() => w.worker?.coordinators.has(other.peerId.toString()) === true, 15_000, 'worker meets the other coordinator')
     await new Promise(resolve => setTimeout(resolve, 500))
     assert.equal(other.admission.state.nodes().length, 0, 'the other coordinator never saw the worker\'s token')
 

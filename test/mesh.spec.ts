@@ -50,8 +50,32 @@ describe('mesh: job lifecycle end to end', function () {
     await assert.rejects(stranger.jobs.status(id), (e: Error) => e.name === 'JobNotFoundError')
   })
 
+  it('workers only query the DHT: they connect to coordinators, not to one another', async () => {
+    const coord = await fx.coordinator()
+    const workers = await fx.workers(6, coord)
+    // a worker that serves the DHT (opted in) is one the others may learn of and dial
+    const server = await fx.node({ role: 'worker', dhtServer: true, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    assert.equal(coord.libp2p.services.dht.getMode(), 'server')
+    assert.equal(server.libp2p.services.dht.getMode(), 'server')
+    for (const w of workers) assert.equal(w.libp2p.services.dht.getMode(), 'client')
+    // lookups through the coordinator: a server-mode worker would learn of the others here and dial them
+    for (const w of workers) {
+      for await (const _ of w.libp2p.services.dht.getClosestPeers(w.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(5_000) })) { /* drain */ }
+    }
+    await new Promise(resolve => setTimeout(resolve, 1_000))
+    const ids = new Set(workers.map(w => w.peerId.toString()))
+    for (const w of workers) {
+      const peers = w.libp2p.getConnections().map(c => c.remotePeer.toString())
+      assert.ok(peers.includes(coord.peerId.toString()))
+      assert.deepEqual(peers.filter(p => ids.has(p)), [], `worker ${w.peerId.toString()} is connected to other workers`)
+    }
+    const id = await coord.jobs.submit({ executor: 'noop', input: 'star' })
+    assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+  })
+
   it('workers find a coordinator through the DHT when the bootstrap list names only another peer', async () => {
-    const hub = await fx.node({ role: 'client' })
+    // a dedicated bootstrap hub serves the DHT (workers and clients only query it by default)
+    const hub = await fx.node({ role: 'client', dhtServer: true })
     const coord = await fx.coordinator({ bootstrap: { meshId: MESH, peers: hub.multiaddrs() } })
     const worker = await fx.node({ role: 'worker', bootstrap: { meshId: MESH, peers: hub.multiaddrs() } })
     await waitFor(() => worker.worker?.coordinators.has(coord.peerId.toString()) === true, 30_000, 'DHT discovery of the coordinator')

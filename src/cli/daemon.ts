@@ -58,6 +58,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     privateKey,
     bootstrap: boot,
     listen,
+    dhtServer: cfg.dhtServer,
     slots: o.slots ?? cfg.slots,
     processAllowlist: [...cfg.processAllowlist, ...o.allowCommands],
     offer: cfg.executors,

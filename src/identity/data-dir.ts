@@ -104,6 +104,8 @@ export interface NodeConfig {
   adminKeys: string[]
   /** worker: registration token (AGENT_REGISTRATION_TOKEN and --token take precedence) */
   token?: string
+  /** serve the kad-dht for others (default: coordinators only; a directly reachable worker may) */
+  dhtServer?: boolean
 }
 
 export function defaultConfig (role: Role): NodeConfig {
@@ -142,7 +144,7 @@ export async function readConfig (dataDir: string): Promise<NodeConfig> {
 export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidConfigError(`${source}: must be a JSON object`)
   const o = raw as Record<string, unknown>
-  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs', 'admission', 'autoApprove', 'adminKeys', 'token'])
+  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs', 'admission', 'autoApprove', 'adminKeys', 'token', 'dhtServer'])
   for (const k of Object.keys(o)) if (!known.has(k)) throw new InvalidConfigError(`${source}: unknown field "${k}"`)
   if (typeof o.role !== 'string' || !(ROLES as readonly string[]).includes(o.role)) {
     throw new InvalidConfigError(`${source}: field "role" must be one of ${ROLES.join(', ')}`)
@@ -169,6 +171,10 @@ export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (o.autoApprove !== undefined) {
     if (typeof o.autoApprove !== 'boolean') throw new InvalidConfigError(`${source}: field "autoApprove" must be true or false`)
     cfg.autoApprove = o.autoApprove
+  }
+  if (o.dhtServer !== undefined) {
+    if (typeof o.dhtServer !== 'boolean') throw new InvalidConfigError(`${source}: field "dhtServer" must be true or false`)
+    cfg.dhtServer = o.dhtServer
   }
   if (o.adminKeys !== undefined) cfg.adminKeys = stringArray(o.adminKeys, 'adminKeys', source).map((k, i) => peerIdField(k, `adminKeys[${i}]`, source))
   if (o.token !== undefined) {

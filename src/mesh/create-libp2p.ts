@@ -1,6 +1,6 @@
 // Builds the libp2p node every role runs: TCP + WebRTC-direct, noise, yamux, identify, ping, a
-// mesh-scoped kad-dht in server mode with private addresses kept (so it works on loopback and LANs),
-// and gossipsub with StrictSign. Role services (coordinator, worker) are passed in by the caller.
+// mesh-scoped kad-dht with private addresses kept (so it works on loopback and LANs), and gossipsub
+// with StrictSign. Role services (coordinator, worker) are passed in by the caller.
 import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
@@ -34,6 +34,12 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   listen: string[]
   /** identify's agent version, e.g. "edgecoder-node/0.1.0 role=worker" */
   userAgent: string
+  /**
+   * serve the kad-dht (answer queries, sit in others' routing tables) or only query it. Default
+   * true. Nodes behind NAT should not serve it, and a mesh where every worker serves it becomes a
+   * full mesh: every node connects to every other (docs/architecture.md, "Topology").
+   */
+  dhtServer?: boolean
   /** role services keyed by name */
   services: { [K in keyof S]: (components: any) => S[K] }
   connectionGater?: ConnectionGater
@@ -91,7 +97,7 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
       ping: ping(),
       dht: kadDHT({
         protocol: dhtProtocol(opts.meshId),
-        clientMode: false,
+        clientMode: opts.dhtServer === false,
         peerInfoMapper: passthroughMapper,
         allowQueryWithZeroPeers: false,
         initialQuerySelfInterval: 200

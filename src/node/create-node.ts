@@ -47,6 +47,12 @@ export interface CreateNodeOptions {
   /** bootstrap peers: a config object, a path to a bootstrap file, or multiaddr strings */
   bootstrap?: BootstrapConfig | string | string[]
   listen?: string[]
+  /**
+   * serve the kad-dht (answer discovery queries for others). Default: coordinators do, workers and
+   * clients only query it, so workers connect to coordinators rather than to every other worker.
+   * Turn it on for a directly reachable worker that should help others discover the mesh.
+   */
+  dhtServer?: boolean
   /** worker: jobs at once */
   slots?: number
   /** worker: commands the process executor may run */
@@ -255,6 +261,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       meshId,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
+      dhtServer: opts.dhtServer ?? opts.role === 'coordinator',
       services,
       limits: opts.limits,
       // blacklisted (admin) and isolated (operator) peers: no dial, no connection either way

@@ -222,7 +222,9 @@ export class OperatorState {
   rampAllows (now = Date.now()): string | undefined {
     const rate = this.rampRate(now)
     if (rate === Infinity) return undefined
-    this.tokens = Math.min(Math.max(1, rate), this.tokens + (now - this.refilledAt) / 1000 * rate)
+    // a bucket of one token: assignments are paced, never burst (a bucket of `rate` tokens let a
+    // step start with up to a second's worth saved up, refilled at the new rate)
+    this.tokens = Math.min(1, this.tokens + (now - this.refilledAt) / 1000 * rate)
     this.refilledAt = now
     if (this.tokens >= 1) return undefined
     const r = this.ramp(now)
