@@ -18,6 +18,10 @@ import { checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/d
 import { denyPeerGater, type DenyPeer } from './deny-gater.js'
 import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
 import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
+import { installYamuxWindowThreshold } from './yamux-window.js'
+
+// before any stream exists: yamux window updates once per half window, not once per frame
+installYamuxWindowThreshold()
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
