@@ -14,6 +14,7 @@ import { Level } from 'level'
 import { generateKeyPair, generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { EMPTY_ROOT, leafHash, verifyConsistency, verifyInclusion, rootFromInclusion } from '../src/ledger/merkle/hash.js'
 import { MerkleLog, type LogDb } from '../src/ledger/merkle/merkle-log.js'
+import { AppendQueue } from '../src/ledger/append-queue.js'
 import {
   formatCheckpoint, parseCheckpoint, signNote, openNote, noteVerifierKey, parseVerifierKey, noteKeyId, MAX_NOTE_BYTES
 } from '../src/ledger/merkle/checkpoint.js'
@@ -275,6 +276,40 @@ describe('MerkleLog', function () {
     }
     assert.equal(hex(await log.root()), hex(MTH(batches.flat())))
     assert.equal(hex(await log.verifyAll()), hex(MTH(batches.flat())))
+    await db.close()
+  })
+
+  it('the group-commit queue: flushed() covers what was appended before it, while appends keep coming', async () => {
+    // a checkpoint waits on this: waiting for the queue to go idle never ended under steady load
+    const { db, log } = await openLog()
+    const q = new AppendQueue(log)
+    let streaming = true
+    let sent = 0
+    const landed: Array<Promise<number>> = []
+    const stream = (async () => {
+      while (streaming) {
+        landed.push(q.append(Uint8Array.of(sent & 0xff, sent >> 8)))
+        sent++
+        await new Promise(resolve => setImmediate(resolve))
+      }
+    })()
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const before = sent
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const done = await Promise.race([
+      q.flushed().then(() => true),
+      new Promise<boolean>(resolve => { timer = setTimeout(() => resolve(false), 5_000) })
+    ])
+    clearTimeout(timer)
+    const sizeThen = log.size
+    streaming = false
+    await stream
+    await Promise.all(landed)
+    assert.ok(before > 0)
+    assert.ok(done, 'flushed() resolved within 5 s while entries were still being appended')
+    assert.ok(sizeThen >= before, `size ${sizeThen} covers the ${before} entries appended before the call`)
+    assert.ok(sent > sizeThen, 'later appends were still in flight')
+    assert.equal(log.size, sent)
     await db.close()
   })
 

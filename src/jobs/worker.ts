@@ -167,9 +167,9 @@ export class WorkerService implements Startable {
    * no slot while it waits: announcements from other coordinators are still answered, and the
    * claim is withdrawn when the last slot fills.
    */
-  private park (): void {
+  private park (at?: string): void {
     if (this.parked != null || this.parkTimer != null || this.freeSlots <= 0 || this.draining || this.abort.signal.aborted) return
-    const target = this.lastWorkFrom != null && this.coordinators.has(this.lastWorkFrom) ? this.lastWorkFrom : this.coordinators.values().next().value
+    const target = at ?? (this.lastWorkFrom != null && this.coordinators.has(this.lastWorkFrom) ? this.lastWorkFrom : this.coordinators.values().next().value)
     if (target == null) return
     const peer = peerIdFromString(target)
     if (!this.calls.supports(peer)) return
@@ -254,6 +254,13 @@ export class WorkerService implements Startable {
   /** Claims until the coordinator has no more work for us or our slots are full. */
   private async fill (coordinator: PeerId): Promise<void> {
     while (this.freeSlots > 0 && !this.abort.signal.aborted && !this.draining) {
+      // on a session the claim is a waiting one: answered at once while there is work, and when
+      // other workers emptied the queue first it stays as our waiting claim instead of coming
+      // back "no work" to be sent again (half a claim exchange per job with 50 workers)
+      if (this.parked == null && this.parkTimer == null && this.calls.supports(coordinator)) { this.park(coordinator.toString()); return }
+      // our claim already waits there: the coordinator hands it queued work first, so a second
+      // claim would only race other workers for the same job
+      if (this.parked?.coordinator === coordinator.toString()) return
       const got = await this.claimOnce(coordinator, '')
       // an empty queue after our assignment: asking again would only be told "no work"
       if (!got.assigned || got.queueDepth === 0) break

@@ -7,6 +7,10 @@ export interface Appender {
 export class AppendQueue {
   private pending: Array<{ entry: Uint8Array, resolve: (index: number) => void, reject: (err: Error) => void }> = []
   private running = false
+  /** entries handed to append(), and entries whose batch has landed or failed */
+  private appended = 0
+  private settled = 0
+  private waiters: Array<{ upTo: number, resolve: () => void }> = []
 
   constructor (private readonly log: Appender, private readonly maxBatch = 1000) {}
 
@@ -14,6 +18,7 @@ export class AppendQueue {
   async append (entry: Uint8Array): Promise<number> {
     return await new Promise((resolve, reject) => {
       this.pending.push({ entry, resolve, reject })
+      this.appended++
       if (!this.running) void this.drain()
     })
   }
@@ -29,10 +34,23 @@ export class AppendQueue {
         } catch (err) {
           for (const b of batch) b.reject(err as Error)
         }
+        this.settled += batch.length
+        this.waiters = this.waiters.filter(w => { if (w.upTo > this.settled) return true; w.resolve(); return false })
       }
     } finally {
       this.running = false
     }
+  }
+
+  /**
+   * Resolves once every entry appended before this call has landed (or failed). Unlike idle(), a
+   * steady stream of later appends does not hold it back: a checkpoint under sustained load waited
+   * for a quiet moment that never came.
+   */
+  async flushed (): Promise<void> {
+    const upTo = this.appended
+    if (this.settled >= upTo) return
+    await new Promise<void>(resolve => { this.waiters.push({ upTo, resolve }) })
   }
 
   async idle (): Promise<void> {

@@ -21,7 +21,7 @@ export interface CoordinatorLedgerInit {
   privateKey: PrivateKey
   /** a checkpoint after this many new entries ... */
   checkpointEvery?: number
-  /** ... or this long after the first entry not yet in a checkpoint */
+  /** ... or this long after the first entry not yet in a checkpoint (default 5 s) */
   checkpointIntervalMs?: number
   /** policy written as the log's first entry when the log is new */
   genesisPolicy?: Policy
@@ -39,9 +39,19 @@ const pad = (n: number): string => n.toString().padStart(16, '0')
  * cost grow with the number of workers per job; the interval bounds how stale a replica can be.
  */
 const DEFAULT_CHECKPOINT_EVERY = 1_000
+/**
+ * the longest an entry waits for a checkpoint. Each checkpoint goes to every subscriber and every
+ * replica fetches it, so this is per-second traffic per worker at the coordinator; 1 s made it the
+ * larger part of the messages per job with 50 workers (docs/benchmarks.md, fix 13). A worker's
+ * receipt has 30 s (receiptGraceMs) to show up in a checkpoint.
+ */
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000
 
 export class CoordinatorLedger {
   readonly origin: string
+  /** when the oldest entry not yet in a checkpoint was appended */
+  private pendingSince = 0
+  private get checkpointIntervalMs (): number { return this.init.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS }
   readonly book: Book
   private readonly db: Level<string, string>
   private log?: MerkleLog
@@ -99,7 +109,7 @@ export class CoordinatorLedger {
     }
     this.windowStart = this.book.lastWindowEnd > 0 ? this.book.lastWindowEnd : Date.now()
     // the window in progress at a restart: rebuild contributions from this window's settlements
-    this.timer = setInterval(() => { void this.tick() }, Math.min(1_000, this.init.checkpointIntervalMs ?? 1_000))
+    this.timer = setInterval(() => { void this.tick() }, Math.min(1_000, this.checkpointIntervalMs))
     this.timer.unref?.()
   }
 
@@ -143,6 +153,8 @@ export class CoordinatorLedger {
     if (this.failed != null) throw new DataDirError(`ledger stopped after a write failure: ${this.failed.message}`)
     const bytes = LedgerEntry.encode(e)
     const expected = this.book.size
+    // the first entry past the latest checkpoint starts its interval
+    if (expected <= Math.max(0, this.latestNoteSize)) this.pendingSince = Date.now()
     this.book.apply(expected, bytes)
     applied?.()
     try {
@@ -249,7 +261,7 @@ export class CoordinatorLedger {
     const now = Date.now()
     try {
       if (now - this.windowStart >= this.policy.issuanceWindowMs) await this.mintWindow(now)
-      if (this.book.size > this.latestNoteSize) await this.checkpoint()
+      if (this.book.size > this.latestNoteSize && now - this.pendingSince >= this.checkpointIntervalMs) await this.checkpoint()
     } catch {
       // surfaced through `failed` and the next caller
     }
@@ -277,7 +289,8 @@ export class CoordinatorLedger {
   async checkpoint (): Promise<string> {
     if (this.checkpointing != null) return await this.checkpointing
     this.checkpointing = (async () => {
-      await this.queue?.idle()
+      // everything appended so far, not a quiet moment: under sustained load there is none
+      await this.queue?.flushed()
       const size = this.merkle.size
       if (size <= this.latestNoteSize) return this.latestNote
       const root = await this.merkle.root(size)
@@ -285,6 +298,8 @@ export class CoordinatorLedger {
       await this.notes.put(pad(size), note)
       this.latestNote = note
       this.latestNoteSize = size
+      // entries appended while this one was signed wait a whole interval of their own
+      if (this.book.size > size) this.pendingSince = Date.now()
       this.init.onCheckpoint?.(note)
       return note
     })().finally(() => { this.checkpointing = undefined })
