@@ -151,6 +151,35 @@ describe('ledger replica', function () {
     assert.equal(w.replica?.balance(rogue.log, 'a'), 0n)
   })
 
+  it('entries from a relay that do not hash to the root are dropped without evidence; the coordinator\'s own copy then verifies', async () => {
+    const entries = Array.from({ length: 1_500 }, () => mint('a', 1n))
+    const owner = await rogueLog(fx, stops, entries)
+    // another peer serving the sync protocol, with one entry of its copy altered
+    const relay = await rogueLog(fx, stops, entries)
+    relay.alter(1_234)
+    const w = await fx.node({ role: 'worker' })
+    // the owner is not reachable (no address known): the replica falls back to connected peers
+    await w.libp2p.dial(relay.libp2p.getMultiaddrs())
+    const replica = w.replica
+    if (replica == null) throw new Error('no replica')
+    await assert.rejects(replica.onCheckpoint(owner.log, owner.note, AbortSignal.timeout(20_000)), (err: Error) => {
+      assert.equal(err.name, 'CheckpointMismatchError')
+      assert.ok(err.message.includes(relay.log), err.message)
+      return true
+    })
+    assert.deepEqual(await replica.evidence(), [], 'no evidence against the coordinator')
+    assert.equal(replica.state(owner.log).frozen, false)
+    assert.equal(replica.state(owner.log).merkle.size, 0, 'the relay\'s entries are gone')
+    assert.equal(replica.balance(owner.log, 'a'), 0n)
+    // once the coordinator itself answers, the same checkpoint verifies from its entries
+    await w.libp2p.dial(owner.libp2p.getMultiaddrs())
+    const out = await replica.onCheckpoint(owner.log, owner.note, AbortSignal.timeout(20_000))
+    assert.equal(out.verified, true)
+    assert.equal(out.fetched, entries.length)
+    assert.equal(replica.balance(owner.log, 'a'), 1_500n)
+    assert.equal((await replica.verify(owner.log)).ok, true)
+  })
+
   it('a signed log that breaks an invariant is evidence after its root checks out, and the balances stay at the last verified size', async () => {
     // entry 700 mints credits without taking them from the mint account: postings do not sum to zero
     const rogue = await rogueLog(fx, stops, Array.from({ length: 1_000 }, (_, i) => mint('a', 1n, i === 700 ? 0n : -1n)))

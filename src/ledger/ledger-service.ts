@@ -252,7 +252,7 @@ export class LedgerService implements Startable, LedgerFetcher {
    * protocol. Resumes where the last source stopped. A run that does not start where the previous
    * one ended, or reaches past `to`, is refused (MalformedMessageError) and the next source tried.
    */
-  async * sync (log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entries: Uint8Array[] }> {
+  async * sync (log: string, from: number, to: number, signal: AbortSignal): AsyncGenerator<{ index: number, entries: Uint8Array[], from: string }> {
     let next = from
     const sources = [peerIdFromString(log), ...this.components.connectionManager.getConnections().map(c => c.remotePeer).filter(p => p.toString() !== log)]
     let lastErr: Error | undefined
@@ -263,7 +263,7 @@ export class LedgerService implements Startable, LedgerFetcher {
           if (run.index !== next) throw new MalformedMessageError(`peer sent entry ${run.index}, expected ${next}`)
           if (run.entries.length > to - next) throw new MalformedMessageError(`peer sent entries ${next}..${next + run.entries.length}, past the ${to} asked for`)
           next += run.entries.length
-          yield run
+          yield { ...run, from: peer.toString() }
         }
         if (next >= to) return
       } catch (err) {

@@ -18,8 +18,11 @@ import { TypedEmitter } from '../util/typed-emitter.js'
 
 /** What the replica needs from the network (implemented by LedgerService over libp2p). */
 export interface LedgerFetcher {
-  /** entries [from, to) of `log`, in order, in runs of consecutive entries (`index` is the first's), from the coordinator or any peer holding them */
-  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entries: Uint8Array[] }>
+  /**
+   * entries [from, to) of `log`, in order, in runs of consecutive entries (`index` is the first's),
+   * from the coordinator or any peer holding them; `from` names the peer that served the run
+   */
+  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entries: Uint8Array[], from?: string }>
   consistency (log: string, from: number, to: number, signal: AbortSignal): Promise<Uint8Array[]>
   latestCheckpoint (log: string, signal: AbortSignal): Promise<string>
 }
@@ -268,9 +271,18 @@ export class LedgerReplica {
     // entries already stored past the verified size (an interrupted sync) are kept
     const start = s.merkle.size
     for await (const run of s.merkle.entryBatches(draft.size, Math.min(start, size), { signal })) replay(run.index, run.entries)
-    if (start < size) out.fetched = await this.fetch(log, s, start, size, replay, signal)
+    // who served the unverified entries: only the log's owner can be blamed for them
+    const servedBy = new Set<string>()
+    if (start > s.verifiedSize) servedBy.add('an earlier, interrupted sync')
+    if (start < size) out.fetched = await this.fetch(log, s, start, size, replay, servedBy, signal)
     if (s.merkle.size < size) throw new CheckpointMismatchError(`replica has ${s.merkle.size} entries, checkpoint ${size}`)
     const ours = await s.merkle.root(size)
+    if (!bytesEqual(ours, cp.rootHash) && [...servedBy].some(p => p !== log)) {
+      // a relay's (or an unknown source's) entries prove nothing against the coordinator: drop
+      // them, raise nothing, and fetch again from the coordinator at the next checkpoint
+      await s.merkle.truncate(s.verifiedSize, { signal })
+      throw new CheckpointMismatchError(`entries ${s.verifiedSize}..${size} from ${[...servedBy].filter(p => p !== log).join(', ')} do not produce the signed root; discarded (no evidence: they did not all come from the coordinator)`)
+    }
     if (!bytesEqual(ours, cp.rootHash)) {
       s.frozen = true
       out.evidence.push(await this.raise(log, s, 'root-mismatch', `entries ${s.verifiedSize}..${size} do not produce the signed root: ours ${b64(ours)}, signed ${b64(cp.rootHash)}`, [s.note, note].filter(n => n !== '')))
@@ -309,7 +321,7 @@ export class LedgerReplica {
    * arrives, and is stored in LevelDB batches of WRITE_BATCH entries, one batch being written while
    * the next runs arrive. Returns how many entries were stored.
    */
-  private async fetch (log: string, s: LogState, start: number, size: number, replay: (index: number, entries: Uint8Array[]) => void, signal: AbortSignal): Promise<number> {
+  private async fetch (log: string, s: LogState, start: number, size: number, replay: (index: number, entries: Uint8Array[]) => void, servedBy: Set<string>, signal: AbortSignal): Promise<number> {
     let next = start
     let stored = 0
     let pending: Uint8Array[] = []
@@ -328,6 +340,7 @@ export class LedgerReplica {
         if (run.index !== next) throw new CheckpointMismatchError(`sync sent entry ${run.index}, expected ${next}`)
         if (run.entries.length > size - next) throw new CheckpointMismatchError(`sync sent entries past ${size}, the checkpoint's size`)
         replay(run.index, run.entries)
+        servedBy.add(run.from ?? 'an unnamed source')
         next += run.entries.length
         for (const e of run.entries) pending.push(e)
         if (pending.length >= WRITE_BATCH) await flush()

@@ -192,6 +192,28 @@ export class MerkleLog {
     return { firstIndex, size: n, root: foldRight(this.frontier) }
   }
 
+  /**
+   * Drops the entries from `size` on (one batch, serialized with appends). A record holds only the
+   * subtree hashes its own entry completes, so the records below `size` are the log of that size.
+   * For a replica's unverified tail that came from a peer other than the log's owner.
+   */
+  async truncate (size: number, options: LogOptions = {}): Promise<void> {
+    const run = this.tail.then(async () => {
+      this.checkSize(size, 'size')
+      options.signal?.throwIfAborted()
+      if (size === this.length) return
+      const ops: Array<{ type: 'put', key: string, value: Uint8Array } | { type: 'del', key: string }> = []
+      for (let n = size; n < this.length; n++) ops.push({ type: 'del', key: recordKey(n) })
+      ops.push({ type: 'put', key: SIZE_KEY, value: ascii.encode(String(size)) })
+      const frontier = await readNodes(this.db, cover(0, size), options)
+      await this.db.batch<string, Uint8Array>(ops, VIEW)
+      this.length = size
+      this.frontier = frontier
+    })
+    this.tail = run.catch(() => {})
+    await run
+  }
+
   /** MTH of the first `size` entries (default: all). */
   async root (size: number = this.length, options: LogOptions = {}): Promise<Uint8Array> {
     this.checkSize(size, 'size')
