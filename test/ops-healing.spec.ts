@@ -122,6 +122,8 @@ describe('operations: self-healing and operator state (in-process nodes)', funct
       const s = await c.jobs.status(stuck)
       assert.match(s.reason, /stuck: still leased/)
       assert.equal(s.attempts[0].outcome, 'failed')
+      // the detector notes what it did just after the revocation lands
+      await waitFor(() => c.ops.state.history().some(h => h.action === 'stuck-revoked' && h.jobId === stuck), 5_000, 'the detector to record what it did')
       const acted = c.ops.state.history().find(h => h.action === 'stuck-revoked' && h.jobId === stuck)
       assert.ok(acted != null, 'the detector recorded what it did')
       assert.equal(acted.peer, w.peerId.toString())

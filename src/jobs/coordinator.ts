@@ -304,15 +304,26 @@ export class CoordinatorService implements Startable {
     const remote = ctx.remotePeer
     const v = await verifyEnvelope(req, { domain: Domains.claim, meshId: this.init.meshId, expectedSigner: remote, replay: this.replay })
     const claim = decode(ClaimRequest, v.payload.body, 'claim request')
-    const worker = remote.toString()
-    // only active, non-blacklisted nodes are given work
-    this.init.admission?.checkAssignable(worker)
-    this.workerPeers.add(worker)
     // a claim on a session may wait for work (the worker can withdraw it there); never past the
     // exchange's own deadline, nor past the claim envelope's expiry
     const waitUntil = ctx.session && claim.waitMs > 0
       ? Math.min(Date.now() + Math.min(claim.waitMs, MAX_CLAIM_WAIT_MS), ctx.deadline - 500, Number(v.payload.expiresAtMs) - 500)
       : 0
+    const { assignment, queueDepth } = await this.serveClaim(claim, remote, waitUntil, ctx.signal)
+    return ClaimResponse.encode(assignment != null
+      ? { status: ClaimResponse.Status.ASSIGNED, assignment, queueDepth }
+      : { status: ClaimResponse.Status.NO_WORK, queueDepth })
+  }
+
+  /**
+   * A verified claim (on its own, or riding on a result): an assignment of the first queued job it
+   * fits, or none once `waitUntil` (epoch ms; 0 = answer at once) passes.
+   */
+  private async serveClaim (claim: ClaimRequest, remote: PeerId, waitUntil: number, signal: AbortSignal): Promise<{ assignment?: SignedEnvelope, queueDepth: number }> {
+    const worker = remote.toString()
+    // only active, non-blacklisted nodes are given work
+    this.init.admission?.checkAssignable(worker)
+    this.workerPeers.add(worker)
     // a waiting claim is offered only jobs it could take now (not paused, not refused by operator state)
     const mayTake = (): boolean => !this.paused && this.init.dispatch?.refuses(worker) !== true && this.pickJob(claim, worker) != null
     for (let pass = 0; ; pass++) {
@@ -324,15 +335,15 @@ export class CoordinatorService implements Startable {
       const rec = refused ? undefined : this.pickJob(claim, worker)
       if (rec != null) {
         const env = await this.assign(rec, claim, remote)
-        if (env != null) return ClaimResponse.encode({ status: ClaimResponse.Status.ASSIGNED, assignment: env, queueDepth: this.queued.size })
+        if (env != null) return { assignment: env, queueDepth: this.queued.size }
         continue
       }
-      if (Date.now() >= waitUntil || ctx.signal.aborted || !this.started) break
+      if (Date.now() >= waitUntil || signal.aborted || !this.started) break
       this.spare.add(worker)
-      await this.parked.wait(mayTake, waitUntil, ctx.signal)
+      await this.parked.wait(mayTake, waitUntil, signal)
     }
     this.spare.add(worker)
-    return ClaimResponse.encode({ status: ClaimResponse.Status.NO_WORK, queueDepth: this.queued.size })
+    return { queueDepth: this.queued.size }
   }
 
   /** Signs an assignment of `rec` for this claim and records it; undefined when another claim took it first. */
@@ -485,7 +496,10 @@ export class CoordinatorService implements Startable {
     // the job's state is durable; pay for it before acking so an ack means "in the log"
     await this.init.ledger?.settle(rec)
     this.afterTransition(rec)
-    return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.moreWorkFor(remote) })
+    // the claim for the slot this result frees, signed with it: the next job rides on the ack
+    const next = result.nextClaim != null ? await this.serveClaim(result.nextClaim, remote, 0, this.abort.signal).catch(() => undefined) : undefined
+    if (next?.assignment != null) return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: next.queueDepth > 0, assignment: next.assignment, queueDepth: next.queueDepth })
+    return ResultAck.encode({ status: ResultAck.Status.ACCEPTED, moreWork: this.moreWorkFor(remote), queueDepth: this.queued.size })
   }
 
   /** The ack's "more work" flag; a worker told "no" has a free slot: it is idle capacity. */

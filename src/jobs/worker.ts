@@ -268,6 +268,10 @@ export class WorkerService implements Startable {
     this.park()
   }
 
+  private claimRequest (freeSlots: number, claimNonce: Uint8Array<ArrayBuffer>, jobId = '', waitMs = 0): ClaimRequest {
+    return { jobId, executors: this.offered, freeSlots, capacity: { cpuMillis: 0, memoryMb: this.init.memoryLimitMb ?? 256 }, claimNonce, waitMs }
+  }
+
   /** One claim: whether it produced an assignment, and the jobs still queued there. */
   private async claimOnce (coordinator: PeerId, jobId: string, wait?: { waitMs: number, withdraw: AbortSignal }): Promise<{ assigned: boolean, queueDepth: number }> {
     const none = { assigned: false, queueDepth: 0 }
@@ -282,14 +286,7 @@ export class WorkerService implements Startable {
     let started = false
     try {
       const claimNonce = randomBytes(16)
-      const body = ClaimRequest.encode({
-        jobId,
-        executors: this.offered,
-        freeSlots: this.freeSlots + (holds ? 1 : 0),
-        capacity: { cpuMillis: 0, memoryMb: this.init.memoryLimitMb ?? 256 },
-        claimNonce,
-        waitMs: wait?.waitMs ?? 0
-      })
+      const body = ClaimRequest.encode(this.claimRequest(this.freeSlots + (holds ? 1 : 0), claimNonce, jobId, wait?.waitMs ?? 0))
       const env = await this.init.signer.sign(Domains.claim, body, 30_000)
       const resBytes = await this.calls.call(coordinator, Protocols.claim, env, { signal: this.abort.signal, timeoutMs: (wait?.waitMs ?? 0) + 10_000, withdraw: wait?.withdraw })
       const res = ClaimResponse.decode(resBytes)
@@ -347,7 +344,11 @@ export class WorkerService implements Startable {
     this.init.events.emit('work:assigned', { jobId: job.jobId, coordinator: acc.coordinator.toString(), attempt: job.attempt, executor: acc.spec.executor })
     let moreWork = false
     job.done = this.runJob(acc, abort)
-      .then(ack => { moreWork = ack?.moreWork === true }, err => { this.log.error('job %s: %s', job.jobId, (err as Error).message) })
+      .then(async done => {
+        moreWork = done?.ack.moreWork === true
+        // the next job came with the ack (the result carried our claim): it takes this slot
+        if (done?.ack.assignment != null && done.claimNonce != null) await this.startChained(done.ack.assignment, acc.coordinator, done.claimNonce)
+      }, err => { this.log.error('job %s: %s', job.jobId, (err as Error).message) })
       .finally(() => {
         this.running.delete(job.jobId)
         this.reserved--
@@ -357,7 +358,27 @@ export class WorkerService implements Startable {
       })
   }
 
-  private async runJob (acc: AcceptedAssignment, abort: AbortController): Promise<ResultAck | undefined> {
+  /** Starts the assignment a result ack carried, holding a slot of its own (as a claim would). */
+  private async startChained (env: SignedEnvelope, coordinator: PeerId, claimNonce: Uint8Array): Promise<void> {
+    this.reserved++
+    // our last free slot is taken: the claim waiting elsewhere would only overfill us
+    if (this.freeSlots <= 0) this.parked?.withdraw.abort()
+    let started = false
+    try {
+      const accepted = await this.acceptAssignment(env, coordinator, claimNonce)
+      this.lastWorkFrom = coordinator.toString()
+      this.startJob(accepted)
+      started = true
+    } catch (err) {
+      const e = err as Error
+      // refused (not ours, expired, replayed): the job waits out its lease and goes to someone else
+      this.init.events.emit('work:rejected', { coordinator: coordinator.toString(), reason: e.message, error: e.name })
+    } finally {
+      if (!started) this.reserved--
+    }
+  }
+
+  private async runJob (acc: AcceptedAssignment, abort: AbortController): Promise<{ ack: ResultAck, claimNonce?: Uint8Array } | undefined> {
     const { assignment: a, spec, coordinator } = acc
     const signal = AbortSignal.any([abort.signal, this.abort.signal])
     const lease = this.keepLease(acc, abort)
@@ -388,6 +409,8 @@ export class WorkerService implements Startable {
       return
     }
     const output = ownBytes(outcome?.output ?? new Uint8Array(0))
+    // the slot this result frees is claimed in the same signed message (not while draining)
+    const claimNonce = this.draining ? undefined : randomBytes(16)
     const result: JobResult = {
       jobId: a.jobId,
       attempt: a.attempt,
@@ -398,15 +421,15 @@ export class WorkerService implements Startable {
       resources: { wallMs: whole(outcome?.wallMs ?? Date.now() - t0), cpuMs: whole(outcome?.cpuMs ?? 0), maxRssKb: whole(outcome?.maxRssKb ?? 0) },
       error: error?.name ?? '',
       errorMessage: error?.message.slice(0, 1000) ?? '',
-      stderr: ownBytes((outcome?.stderr ?? new Uint8Array(0)).slice(0, 64 * 1024))
+      stderr: ownBytes((outcome?.stderr ?? new Uint8Array(0)).slice(0, 64 * 1024)),
+      ...(claimNonce != null ? { nextClaim: this.claimRequest(this.freeSlots + 1, claimNonce) } : {})
     }
     const env = await this.init.signer.sign(Domains.result, JobResult.encode(result), 10 * 60_000)
     this.init.events.emit('work:finished', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, exitCode: result.exitCode, error: error?.name, wallMs: Date.now() - t0 })
     const ack = await this.sendResult(coordinator, env, a)
-    if (ack != null) {
-      this.init.events.emit('work:acked', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, resultDigest: toHex(sha256(env.payload)), assignmentDigest: toHex(acc.digest), payable: result.error === '' })
-    }
-    return ack
+    if (ack == null) return undefined
+    this.init.events.emit('work:acked', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, resultDigest: toHex(sha256(env.payload)), assignmentDigest: toHex(acc.digest), payable: result.error === '' })
+    return { ack, claimNonce }
   }
 
   /** Delivers a result, retrying through brief outages (a coordinator restart) until it is refused. */

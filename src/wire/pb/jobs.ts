@@ -1768,6 +1768,7 @@ export interface JobResult {
   error: string
   errorMessage: string
   stderr: Uint8Array<ArrayBuffer>
+  nextClaim?: ClaimRequest
 }
 
 export namespace JobResult {
@@ -1828,6 +1829,11 @@ export namespace JobResult {
         if ((obj.stderr != null && obj.stderr.byteLength > 0)) {
           w.uint32(82)
           w.bytes(obj.stderr)
+        }
+
+        if (obj.nextClaim != null) {
+          w.uint32(90)
+          ClaimRequest.codec().encode(obj.nextClaim, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1892,6 +1898,12 @@ export namespace JobResult {
             }
             case 10: {
               obj.stderr = reader.bytes()
+              break
+            }
+            case 11: {
+              obj.nextClaim = ClaimRequest.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.nextClaim
+              })
               break
             }
             default: {
@@ -1979,6 +1991,13 @@ export namespace JobResult {
               }
               break
             }
+            case 11: {
+              yield * ClaimRequest.codec().stream(reader, reader.uint32(), `${prefix}.nextClaim`, {
+                limits: opts.limits?.nextClaim
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2051,6 +2070,42 @@ export namespace JobResult {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface JobResultNextClaimJobIdFieldEvent {
+    field: '$.nextClaim.jobId'
+    value: string
+  }
+
+  export interface JobResultNextClaimExecutorsFieldEvent {
+    field: '$.nextClaim.executors[]'
+    index: number
+    value: string
+  }
+
+  export interface JobResultNextClaimFreeSlotsFieldEvent {
+    field: '$.nextClaim.freeSlots'
+    value: number
+  }
+
+  export interface JobResultNextClaimCapacityCpuMillisFieldEvent {
+    field: '$.nextClaim.capacity.cpuMillis'
+    value: number
+  }
+
+  export interface JobResultNextClaimCapacityMemoryMbFieldEvent {
+    field: '$.nextClaim.capacity.memoryMb'
+    value: number
+  }
+
+  export interface JobResultNextClaimClaimNonceFieldEvent {
+    field: '$.nextClaim.claimNonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface JobResultNextClaimWaitMsFieldEvent {
+    field: '$.nextClaim.waitMs'
+    value: number
+  }
+
   export function encode (obj: Partial<JobResult>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, JobResult.codec())
   }
@@ -2059,7 +2114,7 @@ export namespace JobResult {
     return decodeMessage(buf, JobResult.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JobResult>): Generator<JobResultJobIdFieldEvent | JobResultAttemptFieldEvent | JobResultAssignmentDigestFieldEvent | JobResultOutputFieldEvent | JobResultExitCodeFieldEvent | JobResultOutputDigestFieldEvent | JobResultResourcesWallMsFieldEvent | JobResultResourcesCpuMsFieldEvent | JobResultResourcesMaxRssKbFieldEvent | JobResultErrorFieldEvent | JobResultErrorMessageFieldEvent | JobResultStderrFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JobResult>): Generator<JobResultJobIdFieldEvent | JobResultAttemptFieldEvent | JobResultAssignmentDigestFieldEvent | JobResultOutputFieldEvent | JobResultExitCodeFieldEvent | JobResultOutputDigestFieldEvent | JobResultResourcesWallMsFieldEvent | JobResultResourcesCpuMsFieldEvent | JobResultResourcesMaxRssKbFieldEvent | JobResultErrorFieldEvent | JobResultErrorMessageFieldEvent | JobResultStderrFieldEvent | JobResultNextClaimJobIdFieldEvent | JobResultNextClaimExecutorsFieldEvent | JobResultNextClaimFreeSlotsFieldEvent | JobResultNextClaimCapacityCpuMillisFieldEvent | JobResultNextClaimCapacityMemoryMbFieldEvent | JobResultNextClaimClaimNonceFieldEvent | JobResultNextClaimWaitMsFieldEvent> {
     return streamMessage(buf, JobResult.codec(), opts)
   }
 }
@@ -2067,6 +2122,8 @@ export namespace JobResult {
 export interface ResultAck {
   status: ResultAck.Status
   moreWork: boolean
+  assignment?: SignedEnvelope
+  queueDepth: number
 }
 
 export namespace ResultAck {
@@ -2105,13 +2162,24 @@ export namespace ResultAck {
           w.bool(obj.moreWork)
         }
 
+        if (obj.assignment != null) {
+          w.uint32(26)
+          SignedEnvelope.codec().encode(obj.assignment, w)
+        }
+
+        if ((obj.queueDepth != null && obj.queueDepth !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.queueDepth)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           status: Status.ACCEPTED,
-          moreWork: false
+          moreWork: false,
+          queueDepth: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -2126,6 +2194,16 @@ export namespace ResultAck {
             }
             case 2: {
               obj.moreWork = reader.bool()
+              break
+            }
+            case 3: {
+              obj.assignment = SignedEnvelope.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.assignment
+              })
+              break
+            }
+            case 4: {
+              obj.queueDepth = reader.uint32()
               break
             }
             default: {
@@ -2157,6 +2235,20 @@ export namespace ResultAck {
               }
               break
             }
+            case 3: {
+              yield * SignedEnvelope.codec().stream(reader, reader.uint32(), `${prefix}.assignment`, {
+                limits: opts.limits?.assignment
+              })
+
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.queueDepth`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2179,6 +2271,21 @@ export namespace ResultAck {
     value: boolean
   }
 
+  export interface ResultAckAssignmentPayloadFieldEvent {
+    field: '$.assignment.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultAckAssignmentSignatureFieldEvent {
+    field: '$.assignment.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ResultAckQueueDepthFieldEvent {
+    field: '$.queueDepth'
+    value: number
+  }
+
   export function encode (obj: Partial<ResultAck>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ResultAck.codec())
   }
@@ -2187,7 +2294,7 @@ export namespace ResultAck {
     return decodeMessage(buf, ResultAck.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResultAck>): Generator<ResultAckStatusFieldEvent | ResultAckMoreWorkFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ResultAck>): Generator<ResultAckStatusFieldEvent | ResultAckMoreWorkFieldEvent | ResultAckAssignmentPayloadFieldEvent | ResultAckAssignmentSignatureFieldEvent | ResultAckQueueDepthFieldEvent> {
     return streamMessage(buf, ResultAck.codec(), opts)
   }
 }
@@ -3310,6 +3417,42 @@ export namespace JobStatus {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface JobStatusResultNextClaimJobIdFieldEvent {
+    field: '$.result.nextClaim.jobId'
+    value: string
+  }
+
+  export interface JobStatusResultNextClaimExecutorsFieldEvent {
+    field: '$.result.nextClaim.executors[]'
+    index: number
+    value: string
+  }
+
+  export interface JobStatusResultNextClaimFreeSlotsFieldEvent {
+    field: '$.result.nextClaim.freeSlots'
+    value: number
+  }
+
+  export interface JobStatusResultNextClaimCapacityCpuMillisFieldEvent {
+    field: '$.result.nextClaim.capacity.cpuMillis'
+    value: number
+  }
+
+  export interface JobStatusResultNextClaimCapacityMemoryMbFieldEvent {
+    field: '$.result.nextClaim.capacity.memoryMb'
+    value: number
+  }
+
+  export interface JobStatusResultNextClaimClaimNonceFieldEvent {
+    field: '$.result.nextClaim.claimNonce'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface JobStatusResultNextClaimWaitMsFieldEvent {
+    field: '$.result.nextClaim.waitMs'
+    value: number
+  }
+
   export interface JobStatusSignedResultPayloadFieldEvent {
     field: '$.signedResult.payload'
     value: Uint8Array<ArrayBuffer>
@@ -3328,7 +3471,7 @@ export namespace JobStatus {
     return decodeMessage(buf, JobStatus.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JobStatus>): Generator<JobStatusJobIdFieldEvent | JobStatusStateFieldEvent | JobStatusExecutorFieldEvent | JobStatusOwnerFieldEvent | JobStatusCoordinatorFieldEvent | JobStatusAttemptFieldEvent | JobStatusMaxAttemptsFieldEvent | JobStatusReasonFieldEvent | JobStatusCreatedAtMsFieldEvent | JobStatusUpdatedAtMsFieldEvent | JobStatusTimestampsStateFieldEvent | JobStatusTimestampsAtMsFieldEvent | JobStatusAttemptsAttemptFieldEvent | JobStatusAttemptsWorkerFieldEvent | JobStatusAttemptsAssignedAtMsFieldEvent | JobStatusAttemptsStartedAtMsFieldEvent | JobStatusAttemptsEndedAtMsFieldEvent | JobStatusAttemptsOutcomeFieldEvent | JobStatusAttemptsReasonFieldEvent | JobStatusLabelFieldEvent | JobStatusResultJobIdFieldEvent | JobStatusResultAttemptFieldEvent | JobStatusResultAssignmentDigestFieldEvent | JobStatusResultOutputFieldEvent | JobStatusResultExitCodeFieldEvent | JobStatusResultOutputDigestFieldEvent | JobStatusResultResourcesWallMsFieldEvent | JobStatusResultResourcesCpuMsFieldEvent | JobStatusResultResourcesMaxRssKbFieldEvent | JobStatusResultErrorFieldEvent | JobStatusResultErrorMessageFieldEvent | JobStatusResultStderrFieldEvent | JobStatusSignedResultPayloadFieldEvent | JobStatusSignedResultSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<JobStatus>): Generator<JobStatusJobIdFieldEvent | JobStatusStateFieldEvent | JobStatusExecutorFieldEvent | JobStatusOwnerFieldEvent | JobStatusCoordinatorFieldEvent | JobStatusAttemptFieldEvent | JobStatusMaxAttemptsFieldEvent | JobStatusReasonFieldEvent | JobStatusCreatedAtMsFieldEvent | JobStatusUpdatedAtMsFieldEvent | JobStatusTimestampsStateFieldEvent | JobStatusTimestampsAtMsFieldEvent | JobStatusAttemptsAttemptFieldEvent | JobStatusAttemptsWorkerFieldEvent | JobStatusAttemptsAssignedAtMsFieldEvent | JobStatusAttemptsStartedAtMsFieldEvent | JobStatusAttemptsEndedAtMsFieldEvent | JobStatusAttemptsOutcomeFieldEvent | JobStatusAttemptsReasonFieldEvent | JobStatusLabelFieldEvent | JobStatusResultJobIdFieldEvent | JobStatusResultAttemptFieldEvent | JobStatusResultAssignmentDigestFieldEvent | JobStatusResultOutputFieldEvent | JobStatusResultExitCodeFieldEvent | JobStatusResultOutputDigestFieldEvent | JobStatusResultResourcesWallMsFieldEvent | JobStatusResultResourcesCpuMsFieldEvent | JobStatusResultResourcesMaxRssKbFieldEvent | JobStatusResultErrorFieldEvent | JobStatusResultErrorMessageFieldEvent | JobStatusResultStderrFieldEvent | JobStatusResultNextClaimJobIdFieldEvent | JobStatusResultNextClaimExecutorsFieldEvent | JobStatusResultNextClaimFreeSlotsFieldEvent | JobStatusResultNextClaimCapacityCpuMillisFieldEvent | JobStatusResultNextClaimCapacityMemoryMbFieldEvent | JobStatusResultNextClaimClaimNonceFieldEvent | JobStatusResultNextClaimWaitMsFieldEvent | JobStatusSignedResultPayloadFieldEvent | JobStatusSignedResultSignatureFieldEvent> {
     return streamMessage(buf, JobStatus.codec(), opts)
   }
 }
