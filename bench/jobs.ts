@@ -254,3 +254,51 @@ async function verifyJobs (mesh: BenchMesh, ids: string[]): Promise<number> {
   }
   return ok
 }
+
+export interface FixedRateResult {
+  /** jobs submitted per second, steady (below every step's capacity, so each step carries the same load) */
+  ratePerSec: number
+  jobs: number
+  /** every message at the coordinator per job, from the first submission until the last job settled */
+  messagesPerJob: number
+  /** the same less the idle mesh's background for as long */
+  jobMessagesPerJob: number
+  perJob: { streams: number, sessionFrames: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
+  coordCpuMsPerJob: number
+}
+
+/**
+ * Messages per job at one fixed job rate: the same load for every worker count, so what changes
+ * between steps is the number of workers, not how busy the mesh is. (At saturation a step with a
+ * backlog takes a job in one exchange, a step whose workers outnumber the jobs in two: that
+ * measures load, not size.)
+ */
+export async function fixedRateMessages (mesh: BenchMesh, opts: { ratePerSec: number, seconds: number, idleRate: number, signal: AbortSignal }): Promise<FixedRateResult> {
+  const n = Math.round(opts.ratePerSec * opts.seconds)
+  if (mesh.presigned < n) await mesh.presign(n - mesh.presigned)
+  const ids: string[] = []
+  const s0 = mesh.counters.snapshot()
+  const cpu0 = process.cpuUsage()
+  const t0 = nowMs()
+  for (let i = 0; i < n; i++) {
+    // on schedule, whatever the previous submissions are doing
+    const due = t0 + (i * 1000) / opts.ratePerSec
+    const wait = due - nowMs()
+    if (wait > 0) await sleep(wait, opts.signal)
+    ids.push(await mesh.submit())
+  }
+  const ended = (id: string): boolean => mesh.completed.has(id) || mesh.failed.has(id)
+  await waitUntil(() => ids.every(ended), 120_000, 'the fixed-rate jobs to end', opts.signal)
+  const seconds = (nowMs() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const m = messageBreakdown(diffSnapshots(s0, mesh.counters.snapshot()))
+  const per = (x: number): number => round(x / n, 2)
+  return {
+    ratePerSec: opts.ratePerSec,
+    jobs: n,
+    messagesPerJob: per(m.total),
+    jobMessagesPerJob: per(Math.max(0, m.total - opts.idleRate * seconds)),
+    perJob: { streams: per(m.streams), sessionFrames: per(m.sessionFrames), ledgerStreams: per(m.ledgerStreams), gossipMessages: per(m.gossipMessages), gossipControl: per(m.gossipControl) },
+    coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / n, 3)
+  }
+}
