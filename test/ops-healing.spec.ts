@@ -7,7 +7,7 @@ import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { Fixture, waitFor, MESH } from './helpers.js'
 import { createNode } from '../src/node/create-node.js'
 import type { Executor, ExecutionOutcome } from '../src/executors/types.js'
-import type { HistoryEntry } from '../src/ops/operator-state.js'
+import { OperatorState, type HistoryEntry } from '../src/ops/operator-state.js'
 
 const enc = new TextEncoder()
 const outcome = (text: string): ExecutionOutcome => ({ exitCode: 0, output: enc.encode(text), stderr: new Uint8Array(0), wallMs: 1, cpuMs: 0, maxRssKb: 0 })
@@ -147,5 +147,29 @@ describe('operations: self-healing and operator state (in-process nodes)', funct
     } finally {
       release()
     }
+  })
+})
+
+describe('staged ramp token bucket', () => {
+  it('a token is taken when an assignment begins: claims that wake together pass one at a time', async () => {
+    let saved = ''
+    const state = new OperatorState({ load: async () => undefined, save: async (t) => { saved = t } })
+    const t0 = 1_000_000
+    await state.apply({ kind: 'resume', staged: { initialPerSec: 2, stepMs: 10_000, steps: 2 } }, t0)
+    assert.ok(saved.includes('"ramp"'), 'the ramp is persisted')
+    // two parked claims see the same full bucket; the first reserves before its signing await
+    assert.equal(state.rampAllows(t0), undefined)
+    const undo = state.reserve()
+    assert.match(state.rampAllows(t0) ?? '', /limited to 2\/s/, 'the second claim is held while the first signs')
+    // the first lost its job to another claim: the token comes back, once
+    undo(); undo()
+    assert.equal(state.rampAllows(t0), undefined)
+    state.reserve()
+    assert.notEqual(state.rampAllows(t0 + 100), undefined, 'a fifth of a token after 100 ms at 2/s')
+    assert.equal(state.rampAllows(t0 + 500), undefined, 'a whole token after 500 ms')
+    // after the ramp nothing is limited and reserving takes nothing
+    await state.apply({ kind: 'resume' }, t0 + 600)
+    state.reserve()
+    assert.equal(state.rampAllows(t0 + 600), undefined)
   })
 })

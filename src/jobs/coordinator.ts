@@ -334,7 +334,9 @@ export class CoordinatorService implements Startable {
         : this.init.dispatch?.refuses(worker) === true)
       const rec = refused ? undefined : this.pickJob(claim, worker)
       if (rec != null) {
-        const env = await this.assign(rec, claim, remote)
+        const undo = this.init.dispatch?.reserve(worker)
+        let env: SignedEnvelope | undefined
+        try { env = await this.assign(rec, claim, remote) } finally { if (env == null) undo?.() }
         if (env != null) return { assignment: env, queueDepth: this.queued.size }
         continue
       }

@@ -19,4 +19,10 @@ export interface DispatchGate {
   refuses (worker: string): boolean
   /** May this worker be given this particular job? (probe jobs are pinned to one worker) */
   allows (worker: string, rec: JobRecord): boolean
+  /**
+   * An assignment to this worker is about to be signed: count it against any rate limit now, before
+   * the signing await lets another claim look (the returned `undo` gives it back when the job went
+   * elsewhere). Counting on `job:assigned` let every claim that woke together through.
+   */
+  reserve (worker: string): () => void
 }

@@ -242,10 +242,6 @@ export class LedgerService implements Startable, LedgerFetcher {
     return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CHECKPOINT, log }, signal)).note
   }
 
-  async consistency (log: string, from: number, to: number, signal: AbortSignal): Promise<Uint8Array[]> {
-    return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CONSISTENCY, log, fromSize: BigInt(from), treeSize: BigInt(to) }, signal)).hashes
-  }
-
   /**
    * Entries [from, to) of a log, in runs of consecutive entries (one sync frame each): from its
    * coordinator, or, when it does not answer, from any connected peer that serves the sync

@@ -147,7 +147,6 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   let ledgerService: LedgerService | undefined
   const fetcher: LedgerFetcher = {
     sync: (log, from, to, signal) => (ledgerService as LedgerService).sync(log, from, to, signal),
-    consistency: async (log, from, to, signal) => await (ledgerService as LedgerService).consistency(log, from, to, signal),
     latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
   }
   let admissionState: AdmissionState

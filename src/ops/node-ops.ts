@@ -124,7 +124,7 @@ export class NodeOps {
       },
       workerRunning: () => this.a?.worker?.runningJobs.length
     }, opts.registry)
-    this.gate = { admit: (w, c) => this.admit(w, c), refuses: w => this.refusal(w, true) != null, allows: (w, r) => this.allows(w, r) }
+    this.gate = { admit: (w, c) => this.admit(w, c), refuses: w => this.refusal(w, true) != null, allows: (w, r) => this.allows(w, r), reserve: () => this.state.reserve() }
   }
 
   /** Opens the persisted operator state: a coordinator keeps it in its job store, others in a file. */
@@ -239,7 +239,6 @@ export class NodeOps {
 
   private onAssigned (jobId: string, worker: string): void {
     const now = Date.now()
-    this.state.consume()
     this.health.assigned(worker)
     this.metrics.assignments.inc()
     this.assignedAt.push(now)

@@ -218,7 +218,7 @@ export class OperatorState {
     return r?.ratePerSec ?? Infinity
   }
 
-  /** Whether the ramp lets one more assignment through now (see `consume`). */
+  /** Whether the ramp lets one more assignment through now (see `reserve`). */
   rampAllows (now = Date.now()): string | undefined {
     const rate = this.rampRate(now)
     if (rate === Infinity) return undefined
@@ -231,9 +231,15 @@ export class OperatorState {
     return `staged resume: assignments limited to ${rate}/s (step ${r?.step ?? 0} of ${r?.steps ?? 0})`
   }
 
-  /** An assignment was made: take a token (the bucket may go below zero under concurrent claims). */
-  consume (): void {
-    if (this.doc.ramp != null) this.tokens -= 1
+  /**
+   * An assignment is being made: take a token now, synchronously, so claims that woke together
+   * cannot all pass on the same one; the returned function gives it back if none was made.
+   */
+  reserve (): () => void {
+    if (this.doc.ramp == null) return () => {}
+    this.tokens -= 1
+    let undone = false
+    return () => { if (!undone) { undone = true; this.tokens += 1 } }
   }
 
   toJSON (now = Date.now()): unknown {
