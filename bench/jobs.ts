@@ -264,6 +264,8 @@ export interface FixedRateResult {
   /** the same less the idle mesh's background for as long */
   jobMessagesPerJob: number
   perJob: { streams: number, sessionFrames: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
+  /** every counter that moved (streams by protocol and direction, gossipsub counters), per job: where the messages went */
+  detailPerJob: Record<string, number>
   coordCpuMsPerJob: number
 }
 
@@ -291,14 +293,18 @@ export async function fixedRateMessages (mesh: BenchMesh, opts: { ratePerSec: nu
   await waitUntil(() => ids.every(ended), 120_000, 'the fixed-rate jobs to end', opts.signal)
   const seconds = (nowMs() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
-  const m = messageBreakdown(diffSnapshots(s0, mesh.counters.snapshot()))
+  const diff = diffSnapshots(s0, mesh.counters.snapshot())
+  const m = messageBreakdown(diff)
   const per = (x: number): number => round(x / n, 2)
+  const detailPerJob: Record<string, number> = {}
+  for (const [k, v] of [...Object.entries(diff.streams), ...Object.entries(diff.gossip)]) if (per(v) !== 0 && /^(inbound|outbound) |_rpc_(sent|recv)_/.test(k)) detailPerJob[k] = per(v)
   return {
     ratePerSec: opts.ratePerSec,
     jobs: n,
     messagesPerJob: per(m.total),
     jobMessagesPerJob: per(Math.max(0, m.total - opts.idleRate * seconds)),
     perJob: { streams: per(m.streams), sessionFrames: per(m.sessionFrames), ledgerStreams: per(m.ledgerStreams), gossipMessages: per(m.gossipMessages), gossipControl: per(m.gossipControl) },
+    detailPerJob,
     coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / n, 3)
   }
 }

@@ -1,6 +1,7 @@
 // Ledger benchmarks: settlements appended per second through CoordinatorLedger (group commit, as
 // the coordinator uses it), replica catch-up of a 100k-entry log over the mesh (sync, root check,
-// consistency, replay), and inclusion proofs generated and verified per second.
+// replay) by a fresh worker in its own process (and, for comparison, in the coordinator's), and
+// inclusion proofs generated and verified per second.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,16 +12,19 @@ import { CoordinatorLedger } from '../src/ledger/coordinator-ledger.js'
 import { leafHash, verifyInclusion } from '../src/ledger/merkle/hash.js'
 import { createNode } from '../src/node/create-node.js'
 import type { JobRecord } from '../src/jobs/types.js'
-import { BENCH_POLICY } from './lib/mesh.js'
+import { BENCH_MESH, BENCH_POLICY, WorkerHost } from './lib/mesh.js'
 import { median, nowMs, round, waitUntil } from './lib/stats.js'
 
 export interface LedgerResult {
   ledgerAppendsPerSec: number
+  /** a fresh worker in its own process catches up with the coordinator's log: as deployed */
   catchup100kMs: number
+  /** the same with the worker in the coordinator's process, both on one thread (the figure before) */
+  catchup100kInProcessMs: number
   catchupEntries: number
   proofsGeneratedPerSec: number
   proofsVerifiedPerSec: number
-  rounds: Array<{ appendsPerSec: number, catchupMs?: number, proofsGeneratedPerSec: number, proofsVerifiedPerSec: number }>
+  rounds: Array<{ appendsPerSec: number, catchupMs?: number, catchupInProcessMs?: number, proofsGeneratedPerSec: number, proofsVerifiedPerSec: number }>
 }
 
 const hex32 = (): string => randomBytes(32).toString('hex')
@@ -86,24 +90,39 @@ export async function measureLedger (opts: { rounds: number, appends: number, ca
       await rm(dir, { recursive: true, force: true })
     }
   }
-  // catch-up: a coordinator whose log holds `catchupEntries` entries, and a fresh worker each round
-  const coord = await createNode({ role: 'coordinator', meshId: 'edgecoder-bench', policy: BENCH_POLICY, checkpointEvery: 1_000_000, admission: { mode: 'open' } })
+  // catch-up: a coordinator whose log holds `catchupEntries` entries, and a fresh worker each round,
+  // in a process of its own (on another core, as on another machine) and in this one
+  const coord = await createNode({ role: 'coordinator', meshId: BENCH_MESH, policy: BENCH_POLICY, checkpointEvery: 1_000_000, admission: { mode: 'open' } })
   const catchups: number[] = []
+  const inProcess: number[] = []
   try {
     const ledger = coord.ledger as CoordinatorLedger
     await settleMany(ledger, opts.catchupEntries - ledger.size, 512, owner, worker)
     await ledger.checkpoint()
     const log = coord.peerId.toString()
+    const bootstrap = coord.multiaddrs().map(a => a.toString())
+    const check = (out: { verified: boolean, size: number } | undefined): void => {
+      if (out?.verified !== true || out.size !== ledger.checkpointSize) throw new Error(`bench: catch-up did not verify (${JSON.stringify(out)})`)
+    }
     for (let r = 0; r < opts.rounds; r++) {
-      const w = await createNode({ role: 'worker', meshId: 'edgecoder-bench', bootstrap: coord.multiaddrs().map(a => a.toString()) })
+      const host = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap, workers: 1, slots: 1, index: r }, opts.signal)
+      try {
+        const out = await host.reconcile(log, opts.signal)
+        check(out)
+        catchups.push(out.ms)
+        if (rounds[r] != null) rounds[r].catchupMs = round(out.ms, 0)
+      } finally {
+        await host.stop()
+      }
+      const w = await createNode({ role: 'worker', meshId: BENCH_MESH, bootstrap })
       try {
         await waitUntil(() => w.libp2p.getConnections(coord.peerId).length > 0, 20_000, 'worker to connect', opts.signal)
         const t0 = nowMs()
         const out = await w.replica?.reconcile(log, AbortSignal.any([opts.signal, AbortSignal.timeout(120_000)]))
         const ms = nowMs() - t0
-        if (out?.verified !== true || out.size !== ledger.checkpointSize) throw new Error(`bench: catch-up did not verify (${JSON.stringify(out)})`)
-        catchups.push(ms)
-        if (rounds[r] != null) rounds[r].catchupMs = round(ms, 0)
+        check(out)
+        inProcess.push(ms)
+        if (rounds[r] != null) rounds[r].catchupInProcessMs = round(ms, 0)
       } finally {
         await w.stop()
       }
@@ -114,6 +133,7 @@ export async function measureLedger (opts: { rounds: number, appends: number, ca
   return {
     ledgerAppendsPerSec: round(median(rounds.map(r => r.appendsPerSec)), 0),
     catchup100kMs: round(median(catchups), 0),
+    catchup100kInProcessMs: round(median(inProcess), 0),
     catchupEntries: opts.catchupEntries,
     proofsGeneratedPerSec: round(median(rounds.map(r => r.proofsGeneratedPerSec)), 0),
     proofsVerifiedPerSec: round(median(rounds.map(r => r.proofsVerifiedPerSec)), 0),

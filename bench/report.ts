@@ -13,7 +13,8 @@ export function renderMarkdown (r: BenchResults): string {
   out.push(`| settled noop jobs/s (signed assignment + signed result + ledger entry each) | ${f(r.jobsPerSec)} | raw rpc ${f(b?.rawRpcPerSec)} round trips/s (fresh streams, ${f(b?.concurrency)} concurrent) | ${f(r.ratios?.jobsPerSecToRawRpcPerSec)} |`)
   out.push(`| coordinator CPU per job (10 workers) | ${f(r.throughput?.coordCpuMsPerJob)} ms | | |`)
   out.push(`| ledger settlements appended/s | ${f(r.ledger?.ledgerAppendsPerSec)} | | |`)
-  out.push(`| replica catch-up of ${f(r.ledger?.catchupEntries)} entries | ${f(r.ledger?.catchup100kMs)} ms | | |`)
+  out.push(`| replica catch-up of ${f(r.ledger?.catchupEntries)} entries (fresh worker in its own process) | ${f(r.ledger?.catchup100kMs)} ms | | |`)
+  out.push(`| the same, worker in the coordinator's process (one thread for both) | ${f(r.ledger?.catchup100kInProcessMs)} ms | | |`)
   out.push(`| inclusion proofs generated / verified per s | ${f(r.ledger?.proofsGeneratedPerSec)} / ${f(r.ledger?.proofsVerifiedPerSec)} | | |`)
   out.push('')
   if (r.scale != null && r.scale.length > 0) {

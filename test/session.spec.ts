@@ -60,9 +60,14 @@ describe('session streams', function () {
     let announced = 0
     coord.events.on('job:announced', () => { announced++ })
     const before = counters.snapshot().counters.edgecoder_rpc_session_frames_received_total ?? 0
+    // job:completed fires once the result and its settlement are durable (status reads 'succeeded'
+    // a moment earlier, while they are written)
+    const completed = new Set<string>()
+    coord.events.on('job:completed', d => { completed.add(d.jobId) })
     const ids: string[] = []
     for (let i = 0; i < 40; i++) ids.push(await coord.jobs.submit({ executor: 'noop', input: `chained-${i}` }))
-    await waitFor(async () => (await Promise.all(ids.map(async id => (await svc.status(id)).state))).every(s => s === 'succeeded'), 30_000, 'every job to succeed')
+    await waitFor(() => ids.every(id => completed.has(id)), 30_000, 'every job to complete')
+    for (const id of ids) assert.equal((await svc.status(id)).state, 'succeeded')
     const framesIn = (counters.snapshot().counters.edgecoder_rpc_session_frames_received_total ?? 0) - before
     // 40 results, the claims riding on them; a separate claim only to start and to wait again after
     // (answering each result and then claiming again would be 80 frames)

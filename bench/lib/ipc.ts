@@ -15,6 +15,8 @@ export type ToHost =
   | { type: 'clock', id: number }
   | { type: 'record', on: boolean }
   | { type: 'usage' }
+  /** the host's (first) worker catches up with `log` from nothing and reports how long it took */
+  | { type: 'reconcile', log: string }
   | { type: 'stop' }
 
 export type FromHost =
@@ -23,5 +25,6 @@ export type FromHost =
   /** execution starts: [job id, host clock ms] */
   | { type: 'starts', starts: Array<[string, number]> }
   | { type: 'usage', rssBytes: number, heapUsedBytes: number, cpuMicros: number, executed: number }
+  | { type: 'reconciled', ms: number, verified: boolean, size: number }
   | { type: 'error', message: string }
   | { type: 'stopped' }

@@ -89,6 +89,14 @@ export class WorkerHost {
     return m
   }
 
+  /** A full catch-up with `log` by this host's first worker, timed in the host. */
+  async reconcile (log: string, signal: AbortSignal): Promise<{ ms: number, verified: boolean, size: number }> {
+    this.send({ type: 'reconcile', log })
+    const m = await this.next('reconciled', 150_000, signal)
+    if (m.type !== 'reconciled') throw new Error('unexpected reply')
+    return m
+  }
+
   async stop (): Promise<void> {
     if (this.exited) return
     const done = new Promise<void>(resolve => { this.proc.once('exit', () => { resolve() }) })

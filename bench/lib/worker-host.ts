@@ -2,7 +2,8 @@
 // identity, TCP listener, LevelDB replica) that bootstrap to the coordinator, and reports execution
 // start times, CPU and memory to the bench over IPC.
 import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
-import { nowMs } from './stats.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { nowMs, waitUntil } from './stats.js'
 import type { FromHost, HostConfig, ToHost } from './ipc.js'
 
 // the bench may be gone (it gave up on us): nothing to tell it then
@@ -42,11 +43,23 @@ async function main (): Promise<void> {
         send({ type: 'usage', rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed, cpuMicros: u.user + u.system, executed })
         break
       }
+      case 'reconcile': void reconcile(nodes[0], m.log).then(r => { send({ type: 'reconciled', ...r }) }, (err: Error) => { send({ type: 'error', message: err.stack ?? String(err) }) }); break
       case 'stop': void stopAll(); break
     }
   })
   process.on('disconnect', () => { void stopAll() })
   send({ type: 'ready', peers: nodes.map(n => n.peerId.toString()), pid: process.pid })
+}
+
+/** Timed from the call to `reconcile` (the worker is already connected to the log's coordinator). */
+async function reconcile (n: EdgecoderNode | undefined, log: string): Promise<{ ms: number, verified: boolean, size: number }> {
+  if (n?.replica == null) throw new Error('no worker with a ledger replica in this host')
+  const signal = AbortSignal.timeout(120_000)
+  const coordinator = peerIdFromString(log)
+  await waitUntil(() => n.libp2p.getConnections(coordinator).length > 0, 20_000, 'worker to connect', signal)
+  const t0 = nowMs()
+  const out = await n.replica.reconcile(log, signal)
+  return { ms: nowMs() - t0, verified: out.verified, size: out.size }
 }
 
 main().catch(err => {

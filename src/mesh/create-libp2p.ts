@@ -114,6 +114,11 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         // invalid messages (validator Reject) cost score until the sender is graylisted
         ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)], limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024,
+        // a node that does not serve the DHT is a leaf: its peers are coordinators, which hold every
+        // message it could advertise (they sent it). Lazy gossip (IHAVE to non-mesh peers, each
+        // message id for three heartbeats) from 100 leaves was 2 control items per job at the
+        // coordinator; leaves still forward on their mesh and still answer IWANT
+        ...(opts.dhtServer === false ? { Dlazy: 0, gossipFactor: 0 } : {}),
         ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})
       }),
       rpcGuard: (components: PeerGuardComponents) => guard.bind(components),
