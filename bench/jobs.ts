@@ -264,7 +264,7 @@ export interface FixedRateResult {
   /** the same less the idle mesh's background for as long */
   jobMessagesPerJob: number
   perJob: { streams: number, sessionFrames: number, ledgerStreams: number, gossipMessages: number, gossipControl: number }
-  /** every counter that moved (streams by protocol and direction, gossipsub counters), per job: where the messages went */
+  /** every stream and gossipsub RPC counter that moved by at least 0.01 per job, per job: where the messages went */
   detailPerJob: Record<string, number>
   coordCpuMsPerJob: number
 }

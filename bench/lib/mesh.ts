@@ -26,36 +26,59 @@ const HOST_SCRIPT = fileURLToPath(new URL('./worker-host.js', import.meta.url))
 export class WorkerHost {
   peers: string[] = []
   pid = 0
-  private readonly waiters = new Map<string, Array<(m: FromHost) => void>>()
+  /** replies awaited, oldest first; an error from the host (or its exit) rejects all of them */
+  private readonly pending = new Set<{ type: FromHost['type'], settle: (m: FromHost | Error) => void }>()
   onStarts?: (starts: Array<[string, number]>) => void
   private exited = false
 
   private constructor (readonly proc: ChildProcess, readonly cfg: HostConfig) {
     proc.on('message', (m: FromHost) => {
       if (m.type === 'starts') { this.onStarts?.(m.starts); return }
-      const w = this.waiters.get(m.type)?.shift()
-      w?.(m)
+      if (m.type === 'error') {
+        const err = new Error(`worker host ${this.cfg.index}: ${m.message}`)
+        if (this.pending.size === 0) process.stderr.write(`${err.message}\n`)
+        for (const p of [...this.pending]) p.settle(err)
+        return
+      }
+      for (const p of this.pending) if (p.type === m.type) { p.settle(m); return }
     })
-    proc.on('exit', () => { this.exited = true })
+    proc.on('exit', code => {
+      this.exited = true
+      for (const p of [...this.pending]) p.settle(new Error(`worker host ${this.cfg.index} exited (${String(code)})`))
+    })
   }
 
   static async spawn (cfg: HostConfig, signal: AbortSignal, readyTimeoutMs = 60_000 + cfg.workers * 2_000): Promise<WorkerHost> {
     const proc = fork(HOST_SCRIPT, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(x => x !== '') })
     const host = new WorkerHost(proc, cfg)
-    const ready = await host.next('ready', readyTimeoutMs, signal)
-    if (ready.type === 'ready') { host.peers = ready.peers; host.pid = ready.pid }
+    try {
+      const ready = await host.next('ready', readyTimeoutMs, signal)
+      if (ready.type === 'ready') { host.peers = ready.peers; host.pid = ready.pid }
+    } catch (err) {
+      proc.kill('SIGKILL')
+      throw err
+    }
     return host
   }
 
   private async next (type: FromHost['type'], timeoutMs: number, signal: AbortSignal): Promise<FromHost> {
+    signal.throwIfAborted()
     return await new Promise<FromHost>((resolve, reject) => {
-      const t = setTimeout(() => { reject(new Error(`worker host ${this.cfg.index}: no "${type}" within ${timeoutMs} ms`)) }, timeoutMs)
-      const onErr = (m: FromHost): void => { clearTimeout(t); reject(new Error(`worker host ${this.cfg.index}: ${m.type === 'error' ? m.message : 'error'}`)) }
-      const list = this.waiters.get(type) ?? []
-      list.push(m => { clearTimeout(t); resolve(m) })
-      this.waiters.set(type, list)
-      this.waiters.set('error', [...(this.waiters.get('error') ?? []), onErr])
-      signal.addEventListener('abort', () => { clearTimeout(t); reject(signal.reason as Error) }, { once: true })
+      const entry = {
+        type,
+        settle: (m: FromHost | Error): void => {
+          this.pending.delete(entry)
+          clearTimeout(t)
+          signal.removeEventListener('abort', onAbort)
+          if (m instanceof Error) reject(m)
+          else resolve(m)
+        }
+      }
+      const onAbort = (): void => { entry.settle(signal.reason as Error) }
+      const t = setTimeout(() => { entry.settle(new Error(`worker host ${this.cfg.index}: no "${type}" within ${timeoutMs} ms`)) }, timeoutMs)
+      signal.addEventListener('abort', onAbort, { once: true })
+      if (this.exited) { entry.settle(new Error(`worker host ${this.cfg.index} has exited`)); return }
+      this.pending.add(entry)
     })
   }
 

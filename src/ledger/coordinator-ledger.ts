@@ -35,7 +35,7 @@ export function logOrigin (meshId: string, coordinator: string): string {
 const pad = (n: number): string => n.toString().padStart(16, '0')
 /**
  * entries that force a checkpoint before its interval is up. Every replica fetches every checkpoint
- * (a sync and a consistency proof each), so at a high settlement rate a small number here made that
+ * (a sync each), so at a high settlement rate a small number here made that
  * cost grow with the number of workers per job; the interval bounds how stale a replica can be.
  */
 const DEFAULT_CHECKPOINT_EVERY = 1_000

@@ -261,8 +261,8 @@ export class LedgerReplica {
     }
     // Entries past the verified size are replayed into a draft of the balances as they arrive (and
     // stored), so nothing is read back afterwards; the draft is committed only once the stored
-    // entries hash to the signed root. A broken invariant is held until then: a root mismatch or a
-    // bad consistency proof is reported first, as it would be if the replay came after.
+    // entries hash to the signed root. A broken invariant is held until then: a root mismatch is
+    // reported first, as it would be if the replay came after.
     const draft = s.book.draft()
     let invalid: Error | undefined
     const replay = (index: number, entries: Uint8Array[]): void => {

@@ -44,6 +44,11 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
    * full mesh: every node connects to every other (docs/architecture.md, "Topology").
    */
   dhtServer?: boolean
+  /**
+   * a node at the edge (a worker or client that does not serve the DHT): its peers are coordinators,
+   * which hold every message it could advertise, so it sends no lazy gossip. Default false.
+   */
+  leaf?: boolean
   /** role services keyed by name */
   services: { [K in keyof S]: (components: any) => S[K] }
   connectionGater?: ConnectionGater
@@ -114,11 +119,11 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         // invalid messages (validator Reject) cost score until the sender is graylisted
         ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)], limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024,
-        // a node that does not serve the DHT is a leaf: its peers are coordinators, which hold every
-        // message it could advertise (they sent it). Lazy gossip (IHAVE to non-mesh peers, each
-        // message id for three heartbeats) from 100 leaves was 2 control items per job at the
-        // coordinator; leaves still forward on their mesh and still answer IWANT
-        ...(opts.dhtServer === false ? { Dlazy: 0, gossipFactor: 0 } : {}),
+        // a leaf's peers are coordinators, which hold every message it could advertise (they sent
+        // it). Lazy gossip (IHAVE to non-mesh peers, each message id for three heartbeats) from 100
+        // leaves was 2 control items per job at the coordinator; leaves still forward on their
+        // mesh and still answer IWANT
+        ...(opts.leaf === true ? { Dlazy: 0, gossipFactor: 0 } : {}),
         ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})
       }),
       rpcGuard: (components: PeerGuardComponents) => guard.bind(components),

@@ -261,6 +261,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
       userAgent: `edgecoder-node/${VERSION} role=${opts.role}`,
       dhtServer: opts.dhtServer ?? opts.role === 'coordinator',
+      // a worker or client that serves the DHT (a hub) may bridge coordinators: it keeps gossiping
+      leaf: opts.role !== 'coordinator' && opts.dhtServer !== true,
       services,
       limits: opts.limits,
       // blacklisted (admin) and isolated (operator) peers: no dial, no connection either way

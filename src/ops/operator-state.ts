@@ -239,7 +239,7 @@ export class OperatorState {
     if (this.doc.ramp == null) return () => {}
     this.tokens -= 1
     let undone = false
-    return () => { if (!undone) { undone = true; this.tokens += 1 } }
+    return () => { if (!undone) { undone = true; this.tokens = Math.min(1, this.tokens + 1) } }
   }
 
   toJSON (now = Date.now()): unknown {
