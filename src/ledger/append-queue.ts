@@ -43,17 +43,13 @@ export class AppendQueue {
   }
 
   /**
-   * Resolves once every entry appended before this call has landed (or failed). Unlike idle(), a
-   * steady stream of later appends does not hold it back: a checkpoint under sustained load waited
+   * Resolves once every entry appended before this call has landed (or failed). Later appends do not
+   * hold it back: a checkpoint that waited for the queue to go idle waited, under sustained load,
    * for a quiet moment that never came.
    */
   async flushed (): Promise<void> {
     const upTo = this.appended
     if (this.settled >= upTo) return
     await new Promise<void>(resolve => { this.waiters.push({ upTo, resolve }) })
-  }
-
-  async idle (): Promise<void> {
-    while (this.running || this.pending.length > 0) await new Promise(resolve => setTimeout(resolve, 5))
   }
 }

@@ -42,7 +42,7 @@ const DEFAULT_CHECKPOINT_EVERY = 1_000
 /**
  * the longest an entry waits for a checkpoint. Each checkpoint goes to every subscriber and every
  * replica fetches it, so this is per-second traffic per worker at the coordinator; 1 s made it the
- * larger part of the messages per job with 50 workers (docs/benchmarks.md, fix 13). A worker's
+ * larger part of the messages per job with 50 workers (docs/benchmarks.md, fix 14). A worker's
  * receipt has 30 s (receiptGraceMs) to show up in a checkpoint.
  */
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000
@@ -115,7 +115,7 @@ export class CoordinatorLedger {
 
   async close (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
-    await this.queue?.idle()
+    await this.queue?.flushed()
     if (this.failed == null && this.book.size > this.latestNoteSize) await this.checkpoint().catch(() => {})
     await this.db.close()
   }

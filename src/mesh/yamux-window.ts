@@ -2,7 +2,7 @@
 // it reads with a WINDOW_UPDATE frame (its check is "capacity below the full window", true after any
 // read), so each small message on a long-lived stream costs a second frame the other way: its own
 // noise encryption, yamux header and socket write at the receiver, and a decrypt at the sender. At
-// the coordinator these updates were 40% of socket writes (docs/benchmarks.md, fix 12). go-yamux
+// the coordinator these updates were 40% of socket writes (docs/benchmarks.md, fix 13). go-yamux
 // and rust-yamux send an update only once half the window has been consumed; this applies the same
 // rule. The sender never stalls: while we hold back, it still has more than half a window to send.
 import { YamuxStream, StreamState } from '@libp2p/yamux/stream'
