@@ -31,7 +31,7 @@ export class Fixture {
   async workers (n: number, coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode[]> {
     const out: EdgecoderNode[] = []
     for (let i = 0; i < n; i++) {
-      out.push(await this.node({ role: 'worker', bootstrap: { meshId: MESH, peers: coordinator.multiaddrs() }, ...opts }))
+      out.push(await this.node({ role: 'worker', bootstrap: coordinator.bootstrapConfig(), ...opts }))
     }
     await waitFor(() => out.every(w => w.worker?.coordinators.has(coordinator.peerId.toString()) === true), 10_000, 'workers to find the coordinator')
     return out

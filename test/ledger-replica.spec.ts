@@ -200,7 +200,7 @@ describe('ledger replica', function () {
     const key = await generateKeyPair('Ed25519')
     const dataDir = await fx.dir()
     const startWorker = async (): Promise<EdgecoderNode> => {
-      const w = await fx.node({ role: 'worker', privateKey: key, dataDir, receiptGraceMs: 600_000, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+      const w = await fx.node({ role: 'worker', privateKey: key, dataDir, receiptGraceMs: 600_000, bootstrap: coord.bootstrapConfig() })
       await waitFor(() => w.worker?.coordinators.has(log) === true, 10_000, 'the worker to find the coordinator')
       return w
     }

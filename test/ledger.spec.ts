@@ -29,7 +29,7 @@ describe('credit ledger', function () {
 
   it('settles every job once; balances add up; workers prove their receipts from signed checkpoints', async () => {
     const { coord, ws } = await mesh(fx)
-    const client = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     const ids: string[] = []
     for (let i = 0; i < 20; i++) ids.push(await client.jobs.submit({ executor: i % 2 === 0 ? 'noop' : 'wasm', input: `j${i}`, ...(i % 2 === 1 ? { module: await wasmUpper() } : {}) }))
     for (const id of ids) assert.equal((await client.jobs.wait(id, { signal: AbortSignal.timeout(30_000) })).state, 'succeeded')
@@ -70,7 +70,7 @@ describe('credit ledger', function () {
 
   it('a job the owner cannot pay for is refused before it is queued', async () => {
     const { coord } = await mesh(fx, 1, { policy: { ...DEFAULT_POLICY, welcomeGrant: 3n } })
-    const client = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     // a wasm job costs 5, the grant is 3
     await assert.rejects(client.jobs.submit({ executor: 'wasm', module: await wasmUpper(), input: 'b' }), (e: Error) => e.name === 'InsufficientCreditsError')
     // offering less than the price is refused too
@@ -212,7 +212,7 @@ describe('credit ledger', function () {
     // a long history: 100k issuance entries, appended in batches the way settlements are
     await appendMints(ledger, 100_000)
     await ledger.checkpoint()
-    const client = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     await waitFor(() => client.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'connection')
     const log = coord.peerId.toString()
     // interrupt the first sync part way

@@ -35,7 +35,7 @@ describe('mesh: job lifecycle end to end', function () {
   it('a job submitted by a client node travels through the mesh and its owner can read the result', async () => {
     const coord = await fx.coordinator()
     await fx.workers(1, coord)
-    const client = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     await waitFor(() => client.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'client to connect')
     const id = await client.jobs.submit({ executor: 'noop', input: 'from afar' })
     const s = await client.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })
@@ -46,7 +46,7 @@ describe('mesh: job lifecycle end to end', function () {
     const listed = await client.jobs.list()
     assert.deepEqual(listed.map(j => j.jobId), [id])
     // another user may not read or cancel it
-    const stranger = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const stranger = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     await assert.rejects(stranger.jobs.status(id), (e: Error) => e.name === 'JobNotFoundError')
   })
 
@@ -54,7 +54,7 @@ describe('mesh: job lifecycle end to end', function () {
     const coord = await fx.coordinator()
     const workers = await fx.workers(6, coord)
     // a worker that serves the DHT (opted in) is one the others may learn of and dial
-    const server = await fx.node({ role: 'worker', dhtServer: true, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const server = await fx.node({ role: 'worker', dhtServer: true, bootstrap: coord.bootstrapConfig() })
     assert.equal(coord.libp2p.services.dht.getMode(), 'server')
     assert.equal(server.libp2p.services.dht.getMode(), 'server')
     for (const w of workers) assert.equal(w.libp2p.services.dht.getMode(), 'client')

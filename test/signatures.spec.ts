@@ -174,7 +174,7 @@ describe('coordinator refuses results from anyone but the live assignee', functi
     const fake = (attempt: number, outputDigest = sha256(output)): Uint8Array => JobResult.encode({
       jobId: id, attempt, assignmentDigest: digest, output, exitCode: 0, outputDigest, error: '', errorMessage: '', stderr: new Uint8Array(0)
     })
-    const stranger = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const stranger = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
     await assert.rejects(
       rpcCall(dialer(stranger), coord.peerId, Protocols.result, await stranger.signer.sign(Domains.result, fake(1), 60_000)),
       (e: Error) => e.name === 'NotAssigneeError')

@@ -1,12 +1,13 @@
-// Building admin actions. The CLI signs them with the admin's key (by default the data dir's own
-// identity, which every coordinator holds as an admin key of itself) and hands the signed envelope
+// Building admin and authority actions. The CLI signs them with the admin's key (by default the data
+// dir's own identity, an admin key on the node that created the mesh) and hands the signed envelope
 // to the daemon, which checks it exactly like one arriving from another coordinator.
 import type { PrivateKey } from '@libp2p/interface'
 import { createSigner } from '../wire/signed.js'
 import { Domains } from '../wire/domains.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
-import { AdminAction } from '../wire/pb/admission.js'
+import { AdminAction, AuthorityAction } from '../wire/pb/admission.js'
 import { validateAction } from './admission-state.js'
+import { validateAuthorityAction, type AuthorityKind } from './authority.js'
 import { InvalidArgumentError } from '../errors/index.js'
 
 /** admin actions stay valid for a day: long enough to reach partitioned coordinators by gossip */
@@ -25,6 +26,22 @@ export async function signAdminAction (key: PrivateKey, meshId: string, input: A
   const action: AdminAction = { kind, target: input.target, reason: input.reason ?? '', untilMs: BigInt(input.untilMs ?? 0), value: input.value ?? '' }
   validateAction(action)
   return await createSigner(key, meshId).sign(Domains.adminAction, AdminAction.encode(action), ADMIN_ACTION_TTL_MS)
+}
+
+export interface AuthorityActionInput {
+  kind: AuthorityKind
+  target: string
+  label?: string
+  /** coordinator-grant: unix ms the grant lapses at (0 or absent: until removed) */
+  expiresAtMs?: number
+  reason?: string
+}
+
+/** A coordinator grant or an admin key change, signed with an admin key (admission.proto AuthorityAction). */
+export async function signAuthorityAction (key: PrivateKey, meshId: string, input: AuthorityActionInput): Promise<SignedEnvelope> {
+  const action: AuthorityAction = { kind: input.kind, target: input.target, label: input.label ?? '', expiresAtMs: BigInt(input.expiresAtMs ?? 0), reason: input.reason ?? '' }
+  validateAuthorityAction(action)
+  return await createSigner(key, meshId).sign(Domains.authority, AuthorityAction.encode(action), ADMIN_ACTION_TTL_MS)
 }
 
 export function envelopeToBase64 (env: SignedEnvelope): string {

@@ -7,11 +7,12 @@ import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, 
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
-import { Domains, Protocols, policyTopic } from '../wire/domains.js'
+import { Domains, Protocols, policyTopic, authorityTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, claimedSigner, type Signer } from '../wire/signed.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
-import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
-import { validateAction, type AdmissionState, type NodeRecord } from './admission-state.js'
+import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, AuthorityAction, AuthorityAnnouncement, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
+import { validateAction, envelopeDomain, type AdmissionState, type NodeRecord } from './admission-state.js'
+import { validateAuthorityAction, AUTHORITY_KINDS } from './authority.js'
 import { coordinatorTag, tokenCoordinatorTag } from './tokens.js'
 import { AdminAction } from '../wire/pb/admission.js'
 import { MalformedMessageError } from '../errors/index.js'
@@ -87,11 +88,15 @@ export class AdmissionService implements Startable {
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
   }
 
+  /** admin actions and authority actions each have a topic; both are applied the same way */
+  private get topics (): string[] { return [policyTopic(this.init.meshId), authorityTopic(this.init.meshId)] }
+
   afterStart (): void {
-    const topic = policyTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validateAnnouncement(msg))
+    for (const topic of this.topics) {
+      this.components.pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validateAnnouncement(msg))
+      this.components.pubsub.subscribe(topic)
+    }
     this.components.pubsub.addEventListener('message', this.onMessage)
-    this.components.pubsub.subscribe(topic)
   }
 
   async stop (): Promise<void> {
@@ -100,8 +105,10 @@ export class AdmissionService implements Startable {
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     this.components.pubsub.removeEventListener('message', this.onMessage)
-    try { this.components.pubsub.unsubscribe(policyTopic(this.init.meshId)) } catch {}
-    this.components.pubsub.topicValidators.delete(policyTopic(this.init.meshId))
+    for (const topic of this.topics) {
+      try { this.components.pubsub.unsubscribe(topic) } catch {}
+      this.components.pubsub.topicValidators.delete(topic)
+    }
     await this.rpc.unregisterAll()
   }
 
@@ -112,7 +119,8 @@ export class AdmissionService implements Startable {
   async submitAction (envelope: SignedEnvelope): Promise<Awaited<ReturnType<AdmissionState['applyAction']>>> {
     const out = await this.init.state.applyAction(envelope)
     try {
-      await this.components.pubsub.publish(policyTopic(this.init.meshId), AdminActionAnnouncement.encode({ action: envelope }))
+      if (envelopeDomain(envelope) === Domains.authority) await this.components.pubsub.publish(authorityTopic(this.init.meshId), AuthorityAnnouncement.encode({ action: envelope }))
+      else await this.components.pubsub.publish(policyTopic(this.init.meshId), AdminActionAnnouncement.encode({ action: envelope }))
     } catch (err) {
       // no peer on the topic yet: others catch up over admin-sync when they meet us
       this.log('publishing admin action: %s', (err as Error).message)
@@ -195,9 +203,10 @@ export class AdmissionService implements Startable {
    */
   private async validateAnnouncement (msg: GossipMessage): Promise<TopicValidatorResult> {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
+    const authority = msg.topic === authorityTopic(this.init.meshId)
     let env: SignedEnvelope
     try {
-      env = AdminActionAnnouncement.decode(msg.data).action ?? { payload: new Uint8Array(), signature: new Uint8Array() }
+      env = (authority ? AuthorityAnnouncement.decode(msg.data).action : AdminActionAnnouncement.decode(msg.data).action) ?? { payload: new Uint8Array(), signature: new Uint8Array() }
       // authority first: a non-admin signer costs one decode, not a signature check
       const signer = claimedSigner(env)
       if (!this.init.state.isAdmin(signer)) return TopicValidatorResult.Ignore
@@ -205,8 +214,14 @@ export class AdmissionService implements Startable {
       return TopicValidatorResult.Reject
     }
     try {
-      const v = await verifyEnvelope(env, { domain: Domains.adminAction, meshId: this.init.meshId })
-      validateAction(AdminAction.decode(v.payload.body))
+      const v = await verifyEnvelope(env, { domain: authority ? Domains.authority : Domains.adminAction, meshId: this.init.meshId })
+      if (authority) {
+        const a = AuthorityAction.decode(v.payload.body)
+        // a kind from a later release is valid there: not ours to apply, and no fault of the relay
+        if (!(AUTHORITY_KINDS as readonly string[]).includes(a.kind)) return TopicValidatorResult.Ignore
+        validateAuthorityAction(a)
+      }
+      else validateAction(AdminAction.decode(v.payload.body))
     } catch (err) {
       const name = (err as Error).name
       return name === 'MessageExpiredError' || name === 'WrongMeshError' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
@@ -215,9 +230,9 @@ export class AdmissionService implements Startable {
   }
 
   private async handleAnnouncement (msg: GossipMessage): Promise<void> {
-    if (msg.topic !== policyTopic(this.init.meshId)) return
+    if (!this.topics.includes(msg.topic)) return
     try {
-      const env = AdminActionAnnouncement.decode(msg.data).action
+      const env = (msg.topic === policyTopic(this.init.meshId) ? AdminActionAnnouncement : AuthorityAnnouncement).decode(msg.data).action
       if (env == null) return
       const { record } = await this.init.state.applyAction(env)
       this.log('applied admin action %s %s from gossip', record.kind, record.target)
@@ -245,6 +260,9 @@ export class AdmissionService implements Startable {
     let from = 0n
     let applied = 0
     let fruitless = 0
+    // signed by a key we do not hold as admin (yet): a key rotated out is known as one only once its
+    // removal, later in the log, is applied; these get one more try at the end
+    const later: SignedEnvelope[] = []
     for (let page = 0; page < 10_000 && fruitless < 5; page++) {
       let ours = 0
       const env = await this.init.signer.sign(Domains.adminSync, AdminSyncRequest.encode({ from }), 30_000)
@@ -253,7 +271,7 @@ export class AdmissionService implements Startable {
         // only admin keys' actions are ours to apply: skip the rest before any signature check
         let signer: string
         try { signer = claimedSigner(a) } catch { continue }
-        if (!this.init.state.isAdmin(signer)) continue
+        if (!this.init.state.isAdmin(signer)) { if (later.length < SYNC_PAGE) later.push(a); continue }
         ours++
         if (await this.init.state.seen(a)) continue
         try {
@@ -269,6 +287,10 @@ export class AdmissionService implements Startable {
       from = res.next
       // pages with nothing signed by our admins (junk, or another mesh's) end the sync after a few
       fruitless = ours > 0 ? 0 : fruitless + 1
+    }
+    for (const a of later) {
+      if (await this.init.state.seen(a)) continue
+      try { await this.init.state.applyAction(a, { allowExpired: true }); applied++ } catch {}
     }
     if (applied > 0) this.log('admin sync: applied %d actions from %p', applied, peer)
     return applied

@@ -12,8 +12,9 @@ import { TokenStore, type TokenRecord } from './tokens.js'
 import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
 import { verifyEnvelope, toHex } from '../wire/signed.js'
 import { Domains } from '../wire/domains.js'
-import { SignedEnvelope } from '../wire/pb/envelope.js'
-import { AdminAction, EnrollRequest } from '../wire/pb/admission.js'
+import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
+import { AdminAction, AuthorityAction, EnrollRequest } from '../wire/pb/admission.js'
+import { MeshAuthority, validateAuthorityAction } from './authority.js'
 import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
 import { parseAction } from '../ops/http.js'
 
@@ -72,7 +73,7 @@ export interface AdmissionStateInit {
   meshId: string
   /** this node's peer id (tokens it issues carry its tag) */
   self: string
-  /** peer ids whose signatures carry admin authority */
+  /** the admin keys this node is started with (its trust anchor); admins may add and remove keys */
   adminKeys: string[]
   mode: AdmissionMode
   /** approve every enrollment at once (otherwise only tokens created with autoApprove do) */
@@ -125,23 +126,22 @@ export class AdmissionState implements AdmissionCheck {
   private readonly nodeMap = new Map<string, NodeRecord>()
   private readonly blacklistMap = new Map<string, BlacklistEntry>()
   private readonly policyMap = new Map<string, { value: unknown, issuedAt: number, id?: string }>()
-  private readonly admins: Set<string>
+  /** admin keys and coordinator grants */
+  readonly authority: MeshAuthority
   private head = { seq: -1, hash: '' }
   /** serializes writes: enrollments and actions each read, then write */
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (private readonly db: AdmissionDb, private readonly init: AdmissionStateInit) {
     this.tokens = new TokenStore(db, init.self)
-    for (const k of init.adminKeys) {
-      try { peerIdFromString(k) } catch { throw new InvalidArgumentError(`admin key "${k}" is not a peer id`) }
-    }
-    this.admins = new Set(init.adminKeys)
+    this.authority = new MeshAuthority(db, init.adminKeys)
   }
 
   get mode (): AdmissionMode { return this.init.mode }
-  get adminKeys (): string[] { return [...this.admins] }
+  get adminKeys (): string[] { return this.authority.adminKeys }
 
   async open (): Promise<void> {
+    await this.authority.open()
     for await (const v of this.db.nodes.values()) { const n = JSON.parse(v) as NodeRecord; this.nodeMap.set(n.peerId, n) }
     for await (const v of this.db.blacklist.values()) { const b = JSON.parse(v) as BlacklistEntry; this.blacklistMap.set(b.peerId, b) }
     for await (const [k, v] of this.db.policy.iterator()) this.policyMap.set(k, JSON.parse(v) as { value: unknown, issuedAt: number })
@@ -225,7 +225,7 @@ export class AdmissionState implements AdmissionCheck {
     })
   }
 
-  isAdmin (peer: string): boolean { return this.admins.has(peer) }
+  isAdmin (peer: string): boolean { return this.authority.isAdmin(peer) }
 
   /** Whether this exact signed action was applied before. */
   async seen (envelope: SignedEnvelope): Promise<boolean> {
@@ -238,10 +238,11 @@ export class AdmissionState implements AdmissionCheck {
    * from another node's audit log, `allowExpired`), signed by an admin key, never applied before.
    * Appends it to the audit log in the same batch as its effect.
    */
-  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction, record: AuditRecord, result?: unknown }> {
+  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction | AuthorityAction, record: AuditRecord, result?: unknown }> {
+    if (envelopeDomain(envelope) === Domains.authority) return await this.applyAuthority(envelope, opts)
     const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
-    if (!this.admins.has(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
+    if (!this.isAdmin(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
     let action: AdminAction
     try { action = AdminAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`admin action does not decode: ${(err as Error).message}`) }
     validateAction(action)
@@ -252,21 +253,12 @@ export class AdmissionState implements AdmissionCheck {
       if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`admin action ${id.slice(0, 12)} was already applied`)
       const now = opts.now ?? Date.now()
       const next = this.nextState(action, issuedAt, id, signer, now)
-      const effect = next == null ? 'superseded' : 'applied'
-      const seq = this.head.seq + 1
-      const unhashed: Omit<AuditRecord, 'hash'> = {
-        seq, prev: this.head.hash, id, kind: action.kind, target: action.target,
-        reason: action.reason, signer, issuedAt, appliedAt: now, effect, envelope: Buffer.from(envBytes).toString('base64')
-      }
-      const record: AuditRecord = { ...unhashed, hash: chainHash(unhashed) }
+      const record = this.auditRecord({ id, kind: action.kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: now, effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(envBytes).toString('base64') })
       // the effect, the audit record and the "applied" mark in one batch: a crash keeps all or none
-      const ops: Array<{ type: 'put', key: string, value: string, sublevel: AdmissionDb['nodes'] }> = [
-        { type: 'put', key: pad(seq), value: JSON.stringify(record), sublevel: this.db.audit },
-        { type: 'put', key: id, value: String(seq), sublevel: this.db.applied }
-      ]
+      const ops = this.auditOps(record)
       if (next != null && next.table !== 'none') ops.push({ type: 'put', key: next.key, value: JSON.stringify(next.value), sublevel: this.db[next.table] })
       await this.db.level.batch(ops)
-      this.head = { seq, hash: record.hash }
+      this.head = { seq: record.seq, hash: record.hash }
       let result: unknown
       if (next != null) {
         if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
@@ -277,6 +269,44 @@ export class AdmissionState implements AdmissionCheck {
       }
       return { action, record, result }
     })
+  }
+
+  /**
+   * An AuthorityAction (coordinator grant, admin key): checked and audited like an admin action, its
+   * effect kept by MeshAuthority. The signer must be an admin when the action is applied.
+   */
+  private async applyAuthority (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number }): Promise<{ action: AuthorityAction, record: AuditRecord }> {
+    const v = await verifyEnvelope(envelope, { domain: Domains.authority, meshId: this.init.meshId, allowExpired: opts.allowExpired })
+    const signer = v.signer.toString()
+    if (!this.authority.authorizes(signer, Number(v.payload.issuedAtMs))) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
+    let action: AuthorityAction
+    try { action = AuthorityAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`authority action does not decode: ${(err as Error).message}`) }
+    const kind = validateAuthorityAction(action)
+    const id = toHex(v.digest)
+    const issuedAt = Number(v.payload.issuedAtMs)
+    return await this.serial(async () => {
+      if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`authority action ${id.slice(0, 12)} was already applied`)
+      const next = this.authority.nextState(kind, action, issuedAt, id, signer)
+      const record = this.auditRecord({ id, kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: opts.now ?? Date.now(), effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(SignedEnvelope.encode(envelope)).toString('base64') })
+      await this.db.level.batch([...this.auditOps(record), ...(next != null ? [this.authority.op(next)] : [])])
+      this.head = { seq: record.seq, hash: record.hash }
+      if (next != null) this.authority.commit(next)
+      return { action, record }
+    })
+  }
+
+  /** The next record of the chain. */
+  private auditRecord (r: Omit<AuditRecord, 'hash' | 'seq' | 'prev'>): AuditRecord {
+    const unhashed: Omit<AuditRecord, 'hash'> = { seq: this.head.seq + 1, prev: this.head.hash, ...r }
+    return { ...unhashed, hash: chainHash(unhashed) }
+  }
+
+  /** The audit record and the "applied" mark: written in the batch that carries the effect. */
+  private auditOps (record: AuditRecord): Array<{ type: 'put', key: string, value: string, sublevel: AdmissionDb['nodes'] }> {
+    return [
+      { type: 'put', key: pad(record.seq), value: JSON.stringify(record), sublevel: this.db.audit },
+      { type: 'put', key: record.id, value: String(record.seq), sublevel: this.db.applied }
+    ]
   }
 
   /** The target's new state, or undefined when a later action on it was already applied. */
@@ -335,9 +365,11 @@ export class AdmissionState implements AdmissionCheck {
       const { hash: _h, ...unhashed } = r
       if (r.prev !== prev || chainHash(unhashed) !== r.hash) return { ok: false, count: seq, head: prev, problem: `record ${seq} does not chain: it was edited, or one before it was` }
       try {
-        const ver = await verifyEnvelope(SignedEnvelope.decode(env), { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: true })
+        const envelope = SignedEnvelope.decode(env)
+        const domain = envelopeDomain(envelope) === Domains.authority ? Domains.authority : Domains.adminAction
+        const ver = await verifyEnvelope(envelope, { domain, meshId: this.init.meshId, allowExpired: true })
         if (ver.signer.toString() !== r.signer || toHex(ver.digest) !== r.id) throw new Error('signer or id differs from the record')
-        const a = AdminAction.decode(ver.payload.body)
+        const a = domain === Domains.authority ? AuthorityAction.decode(ver.payload.body) : AdminAction.decode(ver.payload.body)
         if (a.kind !== r.kind || a.target !== r.target) throw new Error('kind or target differs from the signed action')
       } catch (err) {
         return { ok: false, count: seq, head: prev, problem: `record ${seq}: ${(err as Error).message}` }
@@ -377,4 +409,9 @@ export function validateAction (a: AdminAction): void {
     }
   }
   throw new InvalidArgumentError(`unknown admin action kind ${String(a.kind)}`)
+}
+
+/** The domain a signed envelope claims, without checking it ('' when it does not decode). */
+export function envelopeDomain (env: SignedEnvelope): string {
+  try { return SignedPayload.decode(env.payload).domain } catch { return '' }
 }

@@ -1,5 +1,5 @@
 // The admission store: one LevelDB per data dir (`admission-db`) holding tokens, the node registry,
-// the blacklist and the admin audit log, in sublevels.
+// the blacklist, coordinator grants and admin keys, and the admin audit log, in sublevels.
 import { Level } from 'level'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 
@@ -11,6 +11,8 @@ export class AdmissionDb {
   readonly audit
   readonly applied
   readonly policy
+  /** coordinator grants and admin keys (authority.ts) */
+  readonly authority
 
   constructor (readonly path: string) {
     this.level = new Level<string, string>(path, { valueEncoding: 'utf8' })
@@ -21,6 +23,7 @@ export class AdmissionDb {
     this.audit = sub('audit')
     this.applied = sub('applied')
     this.policy = sub('policy')
+    this.authority = sub('authority')
   }
 
   async open (): Promise<void> {

@@ -11,3 +11,5 @@ export const UnauthorizedAdminError = defineError('UnauthorizedAdminError')
 export const DuplicateActionError = defineError('DuplicateActionError')
 /** the audit log's hash chain or a signature in it does not verify */
 export const AuditChainError = defineError('AuditChainError')
+/** the peer holds no current coordinator grant from the mesh's admin keys (never granted, removed or expired) */
+export const NotGrantedCoordinatorError = defineError('NotGrantedCoordinatorError')

@@ -61,6 +61,12 @@ export async function handleAdmissionRoute (node: EdgecoderNode, req: IncomingMe
     io.send(res, 200, { status: Object.fromEntries([...node.admission.statusAt].map(([k, s]) => [k, { status: s.status.toLowerCase(), reason: s.reason }])) })
     return true
   }
+  if (area === 'authority' && method === 'GET' && a == null) {
+    // whom this node accepts as coordinators, and why; and whether it is one
+    const authority = state.authority
+    io.send(res, 200, { adminKeys: authority.adminKeys, coordinators: authority.coordinators(), self: authority.standing(node.peerId.toString()) })
+    return true
+  }
   if (area === 'admin') {
     if (a === 'actions' && method === 'POST') {
       const body = await io.readJson(req) as { envelope?: unknown }

@@ -8,7 +8,8 @@ import { callDaemon } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import { loadKeyFile, loadKeyFileAt, createKeyFileAt } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { signAdminAction, envelopeToBase64, type AdminActionInput } from '../admission/admin-actions.js'
+import { signAdminAction, signAuthorityAction, envelopeToBase64, type AdminActionInput, type AuthorityActionInput } from '../admission/admin-actions.js'
+import type { CoordinatorView } from '../admission/authority.js'
 import type { AuditRecord, BlacklistEntry, NodeRecord } from '../admission/admission-state.js'
 import type { TokenRecord } from '../admission/tokens.js'
 
@@ -25,12 +26,15 @@ function out (json: boolean, value: unknown, text: string): void {
 const when = (ms: number): string => ms === 0 ? 'never' : new Date(ms).toISOString()
 
 /** Signs `input` with the admin key and has the daemon apply (and publish) it. */
-async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirOf, input: AdminActionInput): Promise<AuditRecord> {
+async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirOf, input: AdminActionInput | ({ authority: true } & AuthorityActionInput)): Promise<AuditRecord> {
   const dataDir = dataDirOf(values)
   const keyFile = str(values['admin-key'])
   const key = keyFile != null ? await loadKeyFileAt(resolve(keyFile)) : await loadKeyFile(dataDir)
   const { meshId } = await callDaemon<{ meshId: string }>(dataDir, 'GET', '/v1/node')
-  const env = await signAdminAction(key, meshId, { ...input, reason: input.reason ?? str(values.reason) })
+  const reason = input.reason ?? str(values.reason)
+  const env = 'authority' in input
+    ? await signAuthorityAction(key, meshId, { ...input, reason })
+    : await signAdminAction(key, meshId, { ...input, reason })
   return await callDaemon<AuditRecord>(dataDir, 'POST', '/v1/admin/actions', { envelope: envelopeToBase64(env) })
 }
 
@@ -139,15 +143,54 @@ export async function cmdAudit (argv: string[], dataDirOf: DataDirOf): Promise<v
   throw new InvalidArgumentError('usage: edgecoder-node audit list [--from N --limit K] | verify')
 }
 
-export async function cmdAdmin (argv: string[]): Promise<void> {
+const COORDINATOR_USAGE = 'usage: edgecoder-node admin coordinator add PEER_ID [--label L] [--expires 30d] | coordinator remove PEER_ID [--reason R] | coordinator list'
+const KEY_USAGE = 'usage: edgecoder-node admin key add PEER_ID | key remove PEER_ID [--reason R]   (signed with --admin-key FILE, a current admin key)'
+
+/** `admin coordinator ...`: the mesh's coordinator grants, signed by an admin key. */
+async function cmdCoordinator (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [op, ...rest] = argv
+  if (op === 'list') {
+    const { values } = parse(rest, base, false)
+    const r = await callDaemon<{ adminKeys: string[], coordinators: CoordinatorView[], self: { granted: boolean, why: string } }>(dataDirOf(values), 'GET', '/v1/authority')
+    out(values.json === true, r, [`admin keys: ${r.adminKeys.join(', ') || '(none known)'}`, ...(r.coordinators.length === 0
+      ? ['(no coordinator grants)']
+      : r.coordinators.map(c => `${c.peerId}  ${c.state.padEnd(7)}  until ${when(c.until)}  by ${c.by}${c.label !== '' ? `  "${c.label}"` : ''}${c.reason !== '' ? `  (${c.reason})` : ''}`))].join('\n'))
+    return
+  }
+  if (op === 'add' || op === 'remove') {
+    const { values, positionals } = parse(rest, { ...signing, label: { type: 'string' }, expires: { type: 'string' } })
+    if (positionals.length !== 1) throw new InvalidArgumentError(COORDINATOR_USAGE)
+    const expires = str(values.expires)
+    const r = await adminAction(values, dataDirOf, op === 'add'
+      ? { authority: true, kind: 'coordinator-grant', target: positionals[0], label: str(values.label), expiresAtMs: expires != null && expires !== 'never' ? Date.now() + parseDuration(expires, '--expires') : 0 }
+      : { authority: true, kind: 'coordinator-remove', target: positionals[0] })
+    out(values.json === true, r, actionLine(r))
+    return
+  }
+  throw new InvalidArgumentError(COORDINATOR_USAGE)
+}
+
+/** `admin key ...`: rotate the mesh's admin keys (add a new one, then remove the old one). */
+async function cmdKey (argv: string[], dataDirOf: DataDirOf): Promise<void> {
+  const [op, ...rest] = argv
+  if (op !== 'add' && op !== 'remove') throw new InvalidArgumentError(KEY_USAGE)
+  const { values, positionals } = parse(rest, signing)
+  if (positionals.length !== 1) throw new InvalidArgumentError(KEY_USAGE)
+  const r = await adminAction(values, dataDirOf, { authority: true, kind: op === 'add' ? 'admin-add' : 'admin-remove', target: positionals[0] })
+  out(values.json === true, r, actionLine(r))
+}
+
+export async function cmdAdmin (argv: string[], dataDirOf: DataDirOf): Promise<void> {
   const [sub, ...rest] = argv
+  if (sub === 'coordinator') { await cmdCoordinator(rest, dataDirOf); return }
+  if (sub === 'key') { await cmdKey(rest, dataDirOf); return }
   if (sub === 'keygen') {
     const { values } = parse(rest, { json: { type: 'boolean' }, out: { type: 'string' } }, false)
     const file = str(values.out)
     if (file == null) throw new InvalidArgumentError('usage: edgecoder-node admin keygen --out FILE')
     const key = await createKeyFileAt(resolve(file))
     const peerId = peerIdFromPrivateKey(key).toString()
-    out(values.json === true, { peerId, file: resolve(file) }, `${peerId}\n(add it to each coordinator's "adminKeys", or start them with --admin-key ${peerId})`)
+    out(values.json === true, { peerId, file: resolve(file) }, `${peerId}\n(make it an admin key of the mesh: edgecoder-node admin key add ${peerId}, signed by a current admin key)`)
     return
   }
   throw new InvalidArgumentError('usage: edgecoder-node admin keygen --out FILE')

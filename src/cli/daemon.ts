@@ -65,6 +65,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     leaseMs: cfg.leaseMs,
     admission: { mode: o.admission ?? cfg.admission, autoApprove: o.autoApprove ?? cfg.autoApprove },
     adminKeys: [...cfg.adminKeys, ...o.adminKeys],
+    newMesh: cfg.newMesh,
     token,
     label: o.label ?? process.env.AGENT_ID,
     ops: opsOptionsFromEnv(process.env),
@@ -82,7 +83,8 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   await writeFileAtomic(apiPath, JSON.stringify({ url: api.url, token: api.token, pid: process.pid, peerId: node.peerId.toString() }, null, 2) + '\n', 0o600)
   const addrs = node.multiaddrs().map(m => m.toString())
   // a ready-made bootstrap file pointing at this node, for the next node to use
-  await writeFileAtomic(join(o.dataDir, DataDirFiles.bootstrapOut), JSON.stringify({ meshId: node.meshId, peers: addrs }, null, 2) + '\n', 0o644)
+  // with the mesh's admin keys: a node that joins with it checks every coordinator from the first second
+  await writeFileAtomic(join(o.dataDir, DataDirFiles.bootstrapOut), JSON.stringify(node.bootstrapConfig(), null, 2) + '\n', 0o644)
 
   const ev = node.events
   ev.on('job:queued', d => { log.info('job queued', { jobId: d.jobId, executor: d.executor }) })
@@ -96,6 +98,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
   ev.on('admission:status', d => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) })
   ev.on('admin:applied', d => { log.info('admin action applied', { kind: d.kind, target: d.target }) })
+  ev.on('authority:changed', d => { log.info('mesh authority changed', { coordinators: d.coordinators, adminKeys: d.adminKeys }) })
   ev.on('work:refused', d => { log.warn('result refused', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, error: d.error, reason: d.reason }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
   // evidence against a coordinator is loud: an error line an operator's log alerting will catch
@@ -107,6 +110,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   node.libp2p.addEventListener('peer:connect', e => { log.debug('peer connected', { peerId: e.detail.toString() }) })
 
   log.info('node started', { peerId: node.peerId.toString(), meshId: node.meshId, multiaddrs: addrs, api: api.url })
+  logAuthority(node, log)
 
   await new Promise<void>(resolve => {
     let stopping = false
@@ -132,4 +136,19 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     process.once('SIGINT', () => { shutdown('SIGINT') })
     process.once('SIGTERM', () => { shutdown('SIGTERM') })
   })
+}
+
+/** Says at start whom this node accepts as coordinators, and whether it is one. */
+function logAuthority (node: EdgecoderNode, log: ReturnType<typeof createLogger>): void {
+  const authority = node.admission.state.authority
+  const self = node.peerId.toString()
+  if (authority.adminKeys.length === 0) {
+    log.warn('no admin key of the mesh is known: no coordinator is accepted; start with the bootstrap file a coordinator of the mesh wrote (it carries the admin keys)')
+    return
+  }
+  const granted = authority.coordinators().filter(c => c.state === 'granted').map(c => c.peerId)
+  log.info('mesh authority', { adminKeys: authority.adminKeys, coordinators: granted, admin: authority.isAdmin(self) })
+  if (node.role === 'coordinator' && !authority.isGranted(self)) {
+    log.warn(`not a granted coordinator: giving no work until a mesh admin runs \`edgecoder-node admin coordinator add ${self}\``, { reason: authority.standing(self).why })
+  }
 }

@@ -14,12 +14,15 @@ import { InvalidArgumentError, DataDirError, EdgecoderError } from '../errors/in
 import type { JobStatusJson } from '../api/views.js'
 import type { PeerView } from '../api/views.js'
 import { isLogLevel, type LogLevel } from '../ops/logger.js'
+import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { join } from 'node:path'
 
 const USAGE = `edgecoder-node — peer-to-peer compute mesh node
 
 Usage:
-  edgecoder-node init   --data-dir D --role coordinator|worker|client
+  edgecoder-node init   --data-dir D --role coordinator|worker|client [--bootstrap FILE] [--new-mesh]
+                        (a coordinator given no bootstrap file of a mesh, or --new-mesh, creates one:
+                         its key is the mesh's admin key and it grants itself)
   edgecoder-node start  --data-dir D [--role R] [--listen MULTIADDR]... [--bootstrap FILE]
                         [--http HOST:PORT] [--slots N] [--allow-command CMD]... [--log-level L]
                         [--token T (worker; or AGENT_REGISTRATION_TOKEN)] [--label L]
@@ -44,8 +47,10 @@ Usage:
   edgecoder-node policy show | set KEY JSON_VALUE
   edgecoder-node audit  list | verify
   edgecoder-node admin  keygen --out FILE
-                        (approve, reject, blacklist and policy set are signed with --admin-key FILE,
-                         default the data dir's own key)
+                        | coordinator add PEER_ID [--label L] [--expires T] | coordinator remove PEER_ID
+                        | coordinator list | key add PEER_ID | key remove PEER_ID
+                        (approve, reject, blacklist, policy set, coordinator and key changes are signed
+                         with --admin-key FILE, default the data dir's own key)
   edgecoder-node demo   [--workers N] [--jobs N]
 
 --data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
@@ -63,18 +68,28 @@ function out (json: boolean, value: unknown, text: string): void {
 }
 
 async function cmdInit (argv: string[]): Promise<void> {
-  const { values } = parse(argv, { ...common, role: { type: 'string' } }, false)
+  const { values } = parse(argv, { ...common, role: { type: 'string' }, bootstrap: { type: 'string' }, 'new-mesh': { type: 'boolean' } }, false)
   const dataDir = dataDirOf(values)
   const role = str(values.role)
   if (role == null || !(ROLES as readonly string[]).includes(role)) throw new InvalidArgumentError(`--role must be one of ${ROLES.join(', ')}`)
+  if (values['new-mesh'] === true && role !== 'coordinator') throw new InvalidArgumentError('--new-mesh is for a coordinator: it creates the mesh')
+  const bootstrap = str(values.bootstrap) != null ? resolve(str(values.bootstrap) as string) : undefined
+  // checked now, so a typo is found before the node is first started
+  const boot = bootstrap != null ? await loadBootstrapFile(bootstrap) : undefined
   if (await exists(join(dataDir, DataDirFiles.key))) {
     throw new DataDirError(`${dataDir} is already initialised (peer id ${peerIdFromPrivateKey(await loadKeyFile(dataDir)).toString()}); nothing changed`)
   }
   await ensureDir(dataDir)
   const key = await createKeyFile(dataDir)
-  await writeConfig(dataDir, defaultConfig(role as Role))
   const peerId = peerIdFromPrivateKey(key).toString()
-  out(values.json === true, { peerId, role, dataDir }, `initialised ${dataDir}\n  role:    ${role}\n  peer id: ${peerId}`)
+  const newMesh = role === 'coordinator' && (values['new-mesh'] === true || (boot?.adminKeys ?? []).length === 0)
+  await writeConfig(dataDir, { ...defaultConfig(role as Role), ...(bootstrap != null ? { bootstrap } : {}), ...(role === 'coordinator' ? { newMesh } : {}) })
+  const mesh = role !== 'coordinator'
+    ? ''
+    : newMesh
+      ? '\n  mesh:    a new mesh: this key is its admin key and the node grants itself as coordinator'
+      : `\n  mesh:    joins ${boot?.meshId ?? ''}: it gives no work until an admin runs \`edgecoder-node admin coordinator add ${peerId}\``
+  out(values.json === true, { peerId, role, dataDir, ...(role === 'coordinator' ? { newMesh } : {}) }, `initialised ${dataDir}\n  role:    ${role}\n  peer id: ${peerId}${mesh}`)
 }
 
 async function cmdStart (argv: string[]): Promise<void> {
@@ -276,7 +291,7 @@ export async function main (argv: string[]): Promise<void> {
     // operations (drain, isolate, return; list = topology and health) and admission (enrollment
     // lists, approve, reject, blacklist) share `nodes`; `admin` is pause/resume/state and keygen
     nodes: async a => { await ((a[0] === 'drain' || a[0] === 'isolate' || a[0] === 'return' || (a[0] === 'list' && !enrollmentFlag(a))) ? ops.nodes(a) : cmdNodes(a, dataDirOf)) },
-    admin: async a => { await (a[0] === 'keygen' ? cmdAdmin(a) : ops.admin(a)) }
+    admin: async a => { await (a[0] === 'keygen' || a[0] === 'coordinator' || a[0] === 'key' ? cmdAdmin(a, dataDirOf) : ops.admin(a)) }
   }
   // jobs explain / dead-letters live with the other operator commands
   table.jobs = async a => { if (!await opsJobsCommand(a, dataDirOf)) await cmdJobs(a) }

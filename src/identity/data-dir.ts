@@ -100,8 +100,10 @@ export interface NodeConfig {
   admission: 'token' | 'open'
   /** coordinator: approve every enrollment at once */
   autoApprove: boolean
-  /** peer ids whose signed admin actions this node applies (a coordinator's own key always is one) */
+  /** the mesh's admin keys (peer ids), with those of the bootstrap file: the trust anchor */
   adminKeys: string[]
+  /** coordinator: this data dir creates a mesh (init --new-mesh); default: when no admin key is known */
+  newMesh?: boolean
   /** worker: registration token (AGENT_REGISTRATION_TOKEN and --token take precedence) */
   token?: string
   /** serve the kad-dht for others (default: coordinators only; a directly reachable worker may) */
@@ -144,7 +146,7 @@ export async function readConfig (dataDir: string): Promise<NodeConfig> {
 export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidConfigError(`${source}: must be a JSON object`)
   const o = raw as Record<string, unknown>
-  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs', 'admission', 'autoApprove', 'adminKeys', 'token', 'dhtServer'])
+  const known = new Set(['role', 'listen', 'bootstrap', 'http', 'slots', 'processAllowlist', 'executors', 'leaseMs', 'admission', 'autoApprove', 'adminKeys', 'token', 'dhtServer', 'newMesh'])
   for (const k of Object.keys(o)) if (!known.has(k)) throw new InvalidConfigError(`${source}: unknown field "${k}"`)
   if (typeof o.role !== 'string' || !(ROLES as readonly string[]).includes(o.role)) {
     throw new InvalidConfigError(`${source}: field "role" must be one of ${ROLES.join(', ')}`)
@@ -171,6 +173,10 @@ export function validateConfig (raw: unknown, source: string): NodeConfig {
   if (o.autoApprove !== undefined) {
     if (typeof o.autoApprove !== 'boolean') throw new InvalidConfigError(`${source}: field "autoApprove" must be true or false`)
     cfg.autoApprove = o.autoApprove
+  }
+  if (o.newMesh !== undefined) {
+    if (typeof o.newMesh !== 'boolean') throw new InvalidConfigError(`${source}: field "newMesh" must be true or false`)
+    cfg.newMesh = o.newMesh
   }
   if (o.dhtServer !== undefined) {
     if (typeof o.dhtServer !== 'boolean') throw new InvalidConfigError(`${source}: field "dhtServer" must be true or false`)

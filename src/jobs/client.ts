@@ -9,7 +9,8 @@ import { Protocols, Domains } from '../wire/domains.js'
 import type { Signer } from '../wire/signed.js'
 import { JobQuery, JobStatus } from '../wire/pb/jobs.js'
 import { buildJobSpec, signJobSpec, type JobSpecInput } from './job-spec.js'
-import { coordinatorsCid, type CoordinatorService, toJobStatus } from './coordinator.js'
+import { coordinatorsCid, type CoordinatorService, type CoordinatorAuthority, toJobStatus } from './coordinator.js'
+import { NotGrantedCoordinatorError } from '../admission/errors.js'
 import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
 import type { JobState } from './types.js'
 
@@ -28,6 +29,8 @@ export interface JobClientDeps {
   indexPath?: string
   /** told of each coordinator a job went to (its log is one this node now follows) */
   onSubmitted?: (coordinator: string) => void
+  /** the mesh's coordinator grants: jobs go to granted coordinators only; absent: any */
+  authority?: CoordinatorAuthority
 }
 
 export interface SubmitOptions { signal?: AbortSignal, coordinator?: string }
@@ -57,6 +60,7 @@ export class JobClient {
       await this.remember(id, this.deps.signer.peerId.toString())
       return id
     }
+    if (spec.coordinator !== '') this.checkGranted(spec.coordinator, `--coordinator ${spec.coordinator} is not a coordinator of this mesh`)
     const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.awaitCoordinators(opts.signal)
     let lastErr: Error | undefined
     for (const c of candidates) {
@@ -89,7 +93,15 @@ export class JobClient {
     }
   }
 
-  /** Coordinators: connected peers that speak the claim protocol first, then DHT providers. */
+  private granted (peer: string): boolean { return this.deps.authority?.isGranted(peer) ?? true }
+
+  private checkGranted (peer: string, what: string): void {
+    const a = this.deps.authority
+    if (a == null || a.isGranted(peer)) return
+    throw new NotGrantedCoordinatorError(`${what}: ${a.standing(peer).why}`)
+  }
+
+  /** Granted coordinators: connected peers that speak the claim protocol first, then DHT providers. */
   async findCoordinators (signal?: AbortSignal): Promise<PeerId[]> {
     const found = new Map<string, PeerId>()
     for (const conn of this.deps.dialer.getConnections()) {
@@ -98,13 +110,15 @@ export class JobClient {
         // the peer store also records protocols a peer merely dialled us with: trust identify's agent role
         const agent = new TextDecoder().decode(peer.metadata.get('AgentVersion') ?? new Uint8Array(0))
         const role = /role=(\w+)/.exec(agent)?.[1]
-        if (peer.protocols.includes(Protocols.claim) && (role == null || role === 'coordinator')) found.set(conn.remotePeer.toString(), conn.remotePeer)
+        if (peer.protocols.includes(Protocols.claim) && (role == null || role === 'coordinator') && this.granted(conn.remotePeer.toString())) found.set(conn.remotePeer.toString(), conn.remotePeer)
       } catch {}
     }
     if (found.size > 0) return [...found.values()]
     try {
       const s = AbortSignal.any([AbortSignal.timeout(3_000), ...(signal != null ? [signal] : [])])
       for await (const p of this.deps.contentRouting.findProviders(await coordinatorsCid(this.deps.meshId), { signal: s })) {
+        // anyone can provide the record: only a granted coordinator is one
+        if (!this.granted(p.id.toString())) continue
         if (p.multiaddrs.length > 0) await this.deps.peerStore.merge(p.id, { multiaddrs: p.multiaddrs }).catch(() => {})
         found.set(p.id.toString(), p.id)
         break
@@ -161,7 +175,16 @@ export class JobClient {
     const coord = await this.coordinatorOf(jobId)
     if (coord == null) throw new JobNotFoundError(`no job ${jobId} known to this node`)
     const env = await this.deps.signer.sign(Domains.jobQuery, JobQuery.encode({ op, jobId }), 30_000)
-    return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+    if (this.granted(coord)) return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+    // its grant is gone: what it says is shown (a cancel frees the credits it holds), marked as such
+    const revoked = `coordinator revoked (${this.deps.authority?.standing(coord).why ?? ''}); resubmit the job elsewhere`
+    let s: JobStatus
+    try {
+      s = JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+    } catch (err) {
+      throw new NotGrantedCoordinatorError(`job ${jobId}: ${revoked}`, { cause: err })
+    }
+    return { ...s, reason: s.reason !== '' ? `${revoked}; it says: ${s.reason}` : revoked }
   }
 
   private async remember (id: string, coordinator: string): Promise<void> {

@@ -27,7 +27,8 @@ import type { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from './events.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import type { AdmissionCheck } from '../admission/admission-state.js'
-import { NotAdmittedError } from '../admission/errors.js'
+import { NotAdmittedError, NotGrantedCoordinatorError } from '../admission/errors.js'
+import type { PeerGuard } from '../rpc/peer-guard.js'
 import type { DispatchGate } from './dispatch-gate.js'
 import {
   InvalidStateError, JobNotFoundError, MalformedMessageError, NotAssigneeError, NotSubmitterError, StaleAttemptError,
@@ -53,6 +54,14 @@ export interface CoordinatorInit {
   admission?: AdmissionCheck
   /** operator state consulted on every claim (src/ops); absent: every worker may claim */
   dispatch?: DispatchGate
+  /** the mesh's coordinator grants (src/admission/authority.ts); absent: no grant is needed */
+  authority?: CoordinatorAuthority
+}
+
+/** What the job services ask of the mesh's authority (MeshAuthority implements it). */
+export interface CoordinatorAuthority {
+  isGranted: (peer: string) => boolean
+  standing: (peer: string) => { granted: boolean, why: string }
 }
 
 export interface CoordinatorComponents {
@@ -137,26 +146,31 @@ export class CoordinatorService implements Startable {
   afterStart (): void {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, this.init.admission))
+    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard }))
     this.components.pubsub.subscribe(topic)
-    const provide = async (): Promise<void> => {
-      try {
-        await this.components.contentRouting.provide(await coordinatorsCid(this.init.meshId), { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]) })
-        this.log('provided coordinator record')
-        this.provideTimer = setTimeout(() => { void provide() }, 5 * 60_000)
-      } catch (err) {
-        if (this.abort.signal.aborted) return
-        this.log('provide failed, retrying: %s', (err as Error).message)
-        this.provideTimer = setTimeout(() => { void provide() }, 2_000)
-      }
-      this.provideTimer?.unref?.()
-    }
-    void provide()
+    this.wasGranted = this.isGranted
+    if (!this.wasGranted) this.log('no coordinator grant: giving no work until a mesh admin grants this node')
+    void this.provide()
     // announce whatever survived a restart so idle workers hear of it
     for (const id of this.queued) {
       const rec = this.store.live.get(id)
       if (rec != null) void this.announce(rec)
     }
+  }
+
+  /** The DHT record that lets workers and clients find us: only while we hold a grant. */
+  private async provide (): Promise<void> {
+    if (!this.isGranted) return
+    try {
+      await this.components.contentRouting.provide(await coordinatorsCid(this.init.meshId), { signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(15_000)]) })
+      this.log('provided coordinator record')
+      this.provideTimer = setTimeout(() => { void this.provide() }, 5 * 60_000)
+    } catch (err) {
+      if (this.abort.signal.aborted) return
+      this.log('provide failed, retrying: %s', (err as Error).message)
+      this.provideTimer = setTimeout(() => { void this.provide() }, 2_000)
+    }
+    this.provideTimer?.unref?.()
   }
 
   beforeStop (): void {
@@ -179,8 +193,38 @@ export class CoordinatorService implements Startable {
     if (!paused) this.parked.wakeAll()
   }
 
+  /** Whether this coordinator holds a grant from the mesh's admins (work is given only then). */
+  get isGranted (): boolean { return this.init.authority?.isGranted(this.components.peerId.toString()) ?? true }
+
+  /** Throws NotGrantedCoordinatorError, saying why and what an admin runs, while we hold no grant. */
+  private checkGranted (): void {
+    const a = this.init.authority
+    const self = this.components.peerId.toString()
+    if (a == null || a.isGranted(self)) return
+    throw new NotGrantedCoordinatorError(`this coordinator takes and gives no work: ${a.standing(self).why}; a mesh admin grants it with: edgecoder-node admin coordinator add ${self}`)
+  }
+
+  /**
+   * The mesh's grants changed: on gaining ours, announce what is queued and provide the DHT record;
+   * on losing it, answer every waiting claim (they are refused from now on).
+   */
+  authorityChanged (): void {
+    if (!this.started) return
+    const granted = this.isGranted
+    if (granted === this.wasGranted) return
+    this.wasGranted = granted
+    this.log('coordinator grant %s', granted ? 'held: giving work' : 'not held: giving no work')
+    if (!granted) { this.parked.wakeAll(); return }
+    this.reannounce()
+    if (this.provideTimer != null) clearTimeout(this.provideTimer)
+    void this.provide()
+  }
+
+  private wasGranted = false
+
   /** Accepts a signed job spec; returns the job id. Idempotent for the same envelope. */
   async submit (env: SignedEnvelope): Promise<string> {
+    this.checkGranted()
     const v = await verifyJobSpec(env, this.init.meshId)
     const self = this.components.peerId.toString()
     if (this.init.admission?.isDenied(v.owner.toString()) === true) throw new NotAdmittedError('the submitting account is blacklisted')
@@ -250,7 +294,7 @@ export class CoordinatorService implements Startable {
   }
 
   private async announce (rec: JobRecord): Promise<void> {
-    if (!this.started) return
+    if (!this.started || !this.isGranted) return
     rec.lastAnnouncedAt = Date.now()
     this.lastAnnounceAt = rec.lastAnnouncedAt
     const workers = this.knownWorkerCount()
@@ -321,14 +365,15 @@ export class CoordinatorService implements Startable {
    */
   private async serveClaim (claim: ClaimRequest, remote: PeerId, waitUntil: number, signal: AbortSignal): Promise<{ assignment?: SignedEnvelope, queueDepth: number }> {
     const worker = remote.toString()
+    this.checkGranted()
     // only active, non-blacklisted nodes are given work
     this.init.admission?.checkAssignable(worker)
     this.workerPeers.add(worker)
     // a waiting claim is offered only jobs it could take now (not paused, not refused by operator state)
     const mayTake = (): boolean => !this.paused && this.init.dispatch?.refuses(worker) !== true && this.pickJob(claim, worker) != null
     for (let pass = 0; ; pass++) {
-      // admission may have changed while the claim waited
-      if (pass > 0) this.init.admission?.checkAssignable(worker)
+      // admission, and our own grant, may have changed while the claim waited
+      if (pass > 0) { this.checkGranted(); this.init.admission?.checkAssignable(worker) }
       const refused = this.paused || (pass === 0
         ? this.init.dispatch?.admit(worker, { jobId: claim.jobId, executors: claim.executors, freeSlots: claim.freeSlots, memoryMb: claim.capacity?.memoryMb ?? 0 }) != null
         : this.init.dispatch?.refuses(worker) === true)
@@ -731,13 +776,29 @@ export async function coordinatorsCid (meshId: string): Promise<CID> {
   return CID.createV1(raw.code, digest)
 }
 
-/** Gossip validator for the jobs topic: only well-formed, coordinator-signed, unexpired announcements. */
-export function announcementValidator (meshId: string, admission?: Pick<AdmissionCheck, 'isDenied'>) {
-  return async (_peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
+export interface AnnouncementChecks {
+  admission?: Pick<AdmissionCheck, 'isDenied'>
+  authority?: Pick<CoordinatorAuthority, 'isGranted'>
+  /** charges a direct publisher that holds no grant */
+  guard?: () => PeerGuard
+}
+
+/**
+ * Gossip validator for the jobs topic: only well-formed, unexpired announcements signed by a
+ * granted coordinator. Gossipsub charges a Reject to the relay, not the author, so what depends on
+ * this node's knowledge (grants, the blacklist) is Ignore, and an ungranted author that handed us
+ * the message itself is charged in the peer guard.
+ */
+export function announcementValidator (meshId: string, checks: AnnouncementChecks = {}) {
+  return async (peer: PeerId, msg: GossipMessage): Promise<TopicValidatorResult> => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
     // a blacklisted publisher's messages are dropped even when relayed by others; Ignore, not
     // Reject: the relay may not have learned of the blacklist yet and must not be penalised
-    if (admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Ignore
+    if (checks.admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Ignore
+    if (checks.authority != null && !checks.authority.isGranted(msg.from.toString())) {
+      if (peer.equals(msg.from)) checks.guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
+      return TopicValidatorResult.Ignore
+    }
     try {
       const env = SignedEnvelope.decode(msg.data)
       const v = await verifyEnvelope(env, { domain: Domains.announce, meshId, expectedSigner: msg.from })

@@ -29,4 +29,6 @@ export interface JobEvents extends Record<string, unknown> {
   'admission:status': { coordinator: string, status: 'active' | 'pending' | 'rejected', reason: string }
   /** an admin action was applied here (its effect, not a superseded one) */
   'admin:applied': { kind: string, target: string }
+  /** the mesh's grants or admin keys changed, or a grant lapsed: the coordinators this node now accepts */
+  'authority:changed': { coordinators: string[], adminKeys: string[] }
 }

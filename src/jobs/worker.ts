@@ -15,7 +15,7 @@ import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
 import { type JobSpec, Assignment, ClaimRequest, ClaimResponse, JobAnnouncement, JobResult, LeaseRenewal, LeaseResponse, ResultAck, CancelNotice } from '../wire/pb/jobs.js'
 import { verifyJobSpec } from './job-spec.js'
 import { isSelectedBidder } from './bidders.js'
-import { announcementValidator, coordinatorsCid } from './coordinator.js'
+import { announcementValidator, coordinatorsCid, type CoordinatorAuthority } from './coordinator.js'
 import type { ExecutorRegistry } from '../executors/registry.js'
 import type { ExecutionOutcome } from '../executors/types.js'
 import type { TypedEmitter } from '../util/typed-emitter.js'
@@ -37,7 +37,15 @@ export interface WorkerInit {
   discoveryIntervalMs?: number
   /** blacklisted publishers: their announcements are rejected */
   admission?: { isDenied: (peer: string) => boolean }
+  /**
+   * the mesh's coordinator grants: claims, assignments, lease renewals and results go to granted
+   * coordinators only, however we learned of them; absent: any coordinator (embedding tests only)
+   */
+  authority?: CoordinatorAuthority
 }
+
+/** peers heard of as coordinators (announcement, identify, DHT) that hold no grant: kept for when one arrives */
+const MAX_UNGRANTED = 256
 
 export interface WorkerComponents {
   peerId: PeerId
@@ -75,8 +83,10 @@ export class WorkerService implements Startable {
   private readonly slots: number
   private reserved = 0
   private readonly running = new Map<string, RunningJob>()
-  /** coordinators heard from (announcements, DHT, identify) */
+  /** granted coordinators heard from (announcements, DHT, identify) */
   readonly coordinators = new Set<string>()
+  /** peers that looked like coordinators but hold no grant (see MAX_UNGRANTED) */
+  readonly ungranted = new Set<string>()
   private readonly abort = new AbortController()
   private discoveryTimer?: ReturnType<typeof setTimeout>
   private draining = false
@@ -118,7 +128,7 @@ export class WorkerService implements Startable {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
     if (!this.components.pubsub.topicValidators.has(topic)) {
-      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, this.init.admission))
+      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard }))
     }
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)
@@ -203,10 +213,42 @@ export class WorkerService implements Startable {
     this.parkTimer.unref?.()
   }
 
+  private granted (peer: string): boolean { return this.init.authority?.isGranted(peer) ?? true }
+
+  /**
+   * The mesh's grants changed (or one lapsed): a coordinator that lost its grant gets no claim,
+   * result or renewal from now on and its jobs here stop; one that gained it is served.
+   */
+  authorityChanged (): void {
+    for (const id of [...this.coordinators]) {
+      if (this.granted(id)) continue
+      this.coordinators.delete(id)
+      this.ungranted.add(id)
+      this.log('coordinator %s lost its grant: no more work from it', id)
+      if (this.parked?.coordinator === id) this.parked.withdraw.abort()
+      for (const r of this.running.values()) {
+        if (r.coordinator.toString() === id) r.abort.abort(new ExecutionAbortedError('coordinator grant removed'))
+      }
+    }
+    for (const id of [...this.ungranted]) {
+      if (!this.granted(id)) continue
+      this.ungranted.delete(id)
+      this.addCoordinator(peerIdFromString(id))
+    }
+  }
+
   private addCoordinator (peer: PeerId): void {
     if (peer.equals(this.components.peerId)) return
     const id = peer.toString()
     if (this.coordinators.has(id)) return
+    if (!this.granted(id)) {
+      // a peer that merely offers the claim protocol or provides the record gets no claim
+      if (!this.ungranted.has(id) && this.ungranted.size < MAX_UNGRANTED) {
+        this.ungranted.add(id)
+        this.log('not serving %s: %s', id, this.init.authority?.standing(id).why)
+      }
+      return
+    }
     this.coordinators.add(id)
     this.log('serving coordinator %s', id)
     // a new coordinator may already hold queued work: ask once
@@ -241,6 +283,8 @@ export class WorkerService implements Startable {
     } catch {
       return
     }
+    // the validator let only granted coordinators' announcements through; the grant may have gone since
+    if (!this.granted(msg.from.toString())) return
     this.coordinators.add(msg.from.toString())
     this.init.events.emit('work:heard', { jobId: ann.jobId, coordinator: msg.from.toString() })
     if (!this.offered.includes(ann.executor) || this.freeSlots <= 0) return
@@ -275,7 +319,7 @@ export class WorkerService implements Startable {
   /** One claim: whether it produced an assignment, and the jobs still queued there. */
   private async claimOnce (coordinator: PeerId, jobId: string, wait?: { waitMs: number, withdraw: AbortSignal }): Promise<{ assigned: boolean, queueDepth: number }> {
     const none = { assigned: false, queueDepth: 0 }
-    if (this.freeSlots <= 0) return none
+    if (this.freeSlots <= 0 || !this.granted(coordinator.toString())) return none
     // a waiting claim holds no slot until it is answered with work
     let holds = wait == null
     if (holds) {
@@ -319,6 +363,7 @@ export class WorkerService implements Startable {
    */
   async acceptAssignment (env: SignedEnvelope, coordinator: PeerId, claimNonce: Uint8Array): Promise<AcceptedAssignment> {
     try {
+      if (!this.granted(coordinator.toString())) throw new AssignmentRejectedError(`${coordinator.toString()} is not a granted coordinator: ${this.init.authority?.standing(coordinator.toString()).why ?? ''}`)
       const v = await verifyEnvelope(env, { domain: Domains.assignment, meshId: this.init.meshId, expectedSigner: coordinator, replay: this.replay })
       let a: Assignment
       try { a = Assignment.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`assignment does not decode: ${(err as Error).message}`) }
@@ -436,6 +481,11 @@ export class WorkerService implements Startable {
   private async sendResult (coordinator: PeerId, env: SignedEnvelope, a: Assignment): Promise<ResultAck | undefined> {
     let delay = 100
     for (let i = 0; i < 12 && !this.abort.signal.aborted; i++) {
+      // a coordinator whose grant went while the job ran gets nothing from us
+      if (!this.granted(coordinator.toString())) {
+        this.init.events.emit('work:refused', { jobId: a.jobId, coordinator: coordinator.toString(), attempt: a.attempt, error: 'NotGrantedCoordinatorError', reason: 'the coordinator lost its grant: result not sent' })
+        return undefined
+      }
       try {
         return ResultAck.decode(await this.calls.call(coordinator, Protocols.result, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
       } catch (err) {

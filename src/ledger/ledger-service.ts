@@ -18,6 +18,8 @@ import { UnknownLogError } from './errors.js'
 import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
 import type { JobStore } from '../jobs/job-store.js'
 import { loadEnvelope } from '../jobs/envelopes.js'
+import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import type { PeerGuard } from '../rpc/peer-guard.js'
 
 export interface LedgerServiceInit {
   meshId: string
@@ -31,6 +33,8 @@ export interface LedgerServiceInit {
   onAlert?: (msg: string) => void
   /** blacklisted publishers: their checkpoints are rejected */
   isDenied?: (peer: string) => boolean
+  /** the mesh's coordinator grants: only granted coordinators' logs are followed; absent: any */
+  isGranted?: (peer: string) => boolean
   /**
    * a replica waits a random time up to this before fetching a checkpoint heard on gossip, so the
    * coordinator is not asked by every replica in the same instant (default 300 ms)
@@ -77,7 +81,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   afterStart (): void {
     const topic = checkpointsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied))
+    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied, this.init.isGranted, () => this.rpc.guard))
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)
   }
@@ -98,8 +102,12 @@ export class LedgerService implements Startable, LedgerFetcher {
     }
   }
 
+  private granted (log: string): boolean { return this.init.isGranted?.(log) ?? true }
+
   track (log: string): void {
-    if (log === this.components.peerId.toString()) return
+    if (log === this.components.peerId.toString() || this.tracked.has(log)) return
+    // a stranger's self-made log is not the mesh's ledger: it is neither followed nor stored
+    if (!this.granted(log)) { this.log('not following the log of %s: not a granted coordinator', log); return }
     this.tracked.add(log)
   }
 
@@ -126,6 +134,7 @@ export class LedgerService implements Startable, LedgerFetcher {
     }
     const replica = this.init.replica
     if (replica == null) throw new UnknownLogError(`this node keeps no replica of log ${log}`)
+    if (!this.granted(log)) throw new NotGrantedCoordinatorError(`log ${log} is not a granted coordinator's: its checkpoints are not the mesh's ledger`)
     this.track(log)
     const out = await replica.onCheckpoint(log, note, signal)
     for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
@@ -136,7 +145,7 @@ export class LedgerService implements Startable, LedgerFetcher {
     if (msg.topic !== checkpointsTopic(this.init.meshId) || msg.type !== 'signed') return
     const log = msg.from.toString()
     const replica = this.init.replica
-    if (replica == null || !(this.tracked.has(log) || replica.has(log))) return
+    if (replica == null || !(this.tracked.has(log) || replica.has(log)) || !this.granted(log)) return
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const jitter = Math.floor(Math.random() * (this.init.checkpointJitterMs ?? 300))
@@ -294,10 +303,16 @@ export class LedgerService implements Startable, LedgerFetcher {
 }
 
 /** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */
-export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean) {
-  return (_peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
+export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean, isGranted?: (peer: string) => boolean, guard?: () => PeerGuard) {
+  return (peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
     if (isDenied?.(msg.from.toString()) === true) return TopicValidatorResult.Ignore
+    // a checkpoint of an ungranted log is noise, not evidence: Ignore (relays may not know of the
+    // grant yet), and charge an ungranted author that handed it to us itself
+    if (isGranted != null && !isGranted(msg.from.toString())) {
+      if (peer.equals(msg.from)) guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
+      return TopicValidatorResult.Ignore
+    }
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const pk = msg.from.publicKey

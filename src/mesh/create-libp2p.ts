@@ -14,7 +14,7 @@ import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import type { PrivateKey, ServiceMap, ConnectionGater, Metrics, ComponentLogger, PeerId } from '@libp2p/interface'
 import type { Identify } from '@libp2p/identify'
 import type { Ping } from '@libp2p/ping'
-import { checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/domains.js'
+import { authorityTopic, checkpointsTopic, dhtProtocol, jobsTopic, policyTopic } from '../wire/domains.js'
 import { denyPeerGater, type DenyPeer } from './deny-gater.js'
 import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
 import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
@@ -115,9 +115,9 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
-        allowedTopics: [jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)],
+        allowedTopics: meshTopics(opts.meshId),
         // invalid messages (validator Reject) cost score until the sender is graylisted
-        ...gossipScoring([jobsTopic(opts.meshId), checkpointsTopic(opts.meshId), policyTopic(opts.meshId)], limits.gossip, guard.gossipScore),
+        ...gossipScoring(meshTopics(opts.meshId), limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024,
         // a leaf's peers are coordinators, which hold every message it could advertise (they sent
         // it). Lazy gossip (IHAVE to non-mesh peers, each message id for three heartbeats) from 100
@@ -131,4 +131,9 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     } as Libp2pOptions<MeshServices & S>['services']
   }
   return await createLibp2p(options)
+}
+
+/** Every gossip topic of a mesh: the only ones a node joins, and each one scored. */
+function meshTopics (meshId: string): string[] {
+  return [jobsTopic(meshId), checkpointsTopic(meshId), policyTopic(meshId), authorityTopic(meshId)]
 }

@@ -29,6 +29,7 @@ import { AdmissionDb } from '../admission/db.js'
 import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
 import { AdmissionService, type AdmissionServiceComponents } from '../admission/admission-service.js'
 import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
+import { signAuthorityAction } from '../admission/admin-actions.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
@@ -44,8 +45,11 @@ export interface CreateNodeOptions {
   privateKey?: PrivateKey
   /** mesh to join; from the bootstrap config when given, else "edgecoder-local" */
   meshId?: string
-  /** bootstrap peers: a config object, a path to a bootstrap file, or multiaddr strings */
-  bootstrap?: BootstrapConfig | string | string[]
+  /**
+   * bootstrap peers: a config object (e.g. another node's `bootstrapConfig()`), a path to a
+   * bootstrap file, or multiaddr strings. Its `adminKeys` are the mesh's trust anchor.
+   */
+  bootstrap?: BootstrapConfig | { meshId: string, peers: Array<string | Multiaddr>, adminKeys?: string[] } | string | string[]
   listen?: string[]
   /**
    * serve the kad-dht (answer discovery queries for others). Default: coordinators do, workers and
@@ -78,8 +82,19 @@ export interface CreateNodeOptions {
    * peer not blacklisted.
    */
   admission?: { mode?: AdmissionMode, autoApprove?: boolean }
-  /** peer ids whose signed admin actions this node applies (a coordinator's own key always is one) */
+  /**
+   * the mesh's admin keys (peer ids): the trust anchor every coordinator grant and admin action is
+   * checked against, with those of the bootstrap config. A worker or client that knows none gives
+   * work to no coordinator.
+   */
   adminKeys?: string[]
+  /**
+   * coordinator: this node creates the mesh: its key becomes an admin key and it grants itself
+   * (once: a grant an admin later removes stays removed). Default: true for a coordinator that is
+   * given no admin keys (here or in the bootstrap config); a coordinator that joins a mesh is not an
+   * admin and gives no work until an admin grants it (`admin coordinator add`).
+   */
+  newMesh?: boolean
   /** worker: registration token to enroll with at each coordinator */
   token?: string
   /** worker: a label shown to coordinator admins */
@@ -116,6 +131,8 @@ export interface EdgecoderNode {
   /** operator state, self-healing, metrics, status */
   readonly ops: NodeOps
   multiaddrs (): Multiaddr[]
+  /** A bootstrap config pointing at this node, carrying the mesh's admin keys (never this node's own unless it is an admin). */
+  bootstrapConfig (): { meshId: string, peers: string[], adminKeys: string[] }
   /** Stops the node: workers hand back running work, stores close, nothing half-written. */
   stop (): Promise<void>
 }
@@ -150,16 +167,19 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
   }
   let admissionState: AdmissionState
+  let newMesh = false
   let libp2pRef: Libp2p | undefined
   try {
     const admissionDb = new AdmissionDb(join(dataDir, DataDirFiles.admissionDb))
     await admissionDb.open()
     closers.push(async () => { await admissionDb.close() })
     const self = peerIdFromPrivateKey(privateKey).toString()
+    const pinned = [...new Set([...(opts.adminKeys ?? []), ...(boot?.adminKeys ?? [])])]
+    newMesh = opts.role === 'coordinator' && (opts.newMesh ?? pinned.length === 0)
     admissionState = new AdmissionState(admissionDb, {
       meshId,
       self,
-      adminKeys: [...new Set([...(opts.role === 'coordinator' ? [self] : []), ...(opts.adminKeys ?? boot?.adminKeys ?? [])])],
+      adminKeys: newMesh ? [...new Set([self, ...pinned])] : pinned,
       mode: opts.admission?.mode ?? 'token',
       autoApprove: opts.admission?.autoApprove,
       onApplied: (action, record) => {
@@ -183,6 +203,11 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       }
     })
     await admissionState.open()
+    closers.push(async () => { admissionState.authority.close() })
+    if (newMesh && !admissionState.authority.hasGrantRecord(self)) {
+      // the mesh's creator grants itself, once, like any admin grants a coordinator (audited)
+      await admissionState.applyAction(await signAuthorityAction(privateKey, meshId, { kind: 'coordinator-grant', target: self, label: 'created the mesh' }))
+    }
     if (opts.role === 'coordinator') {
       store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
       await store.open()
@@ -229,16 +254,17 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     await closeAll()
     throw err
   }
+  const authority = admissionState.authority
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: ops.gate })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: ops.gate, authority })
   }
   if (opts.role === 'worker') {
-    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState })
+    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
   }
   services.ops = opsService({ meshId, signer })
-  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p) })
+  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p) })
   services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
     meshId,
     signer,
@@ -293,6 +319,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     contentRouting: libp2p.contentRouting,
     peerStore: libp2p.peerStore,
     coordinator,
+    authority,
     indexPath: opts.role === 'coordinator' ? undefined : join(dataDir, DataDirFiles.clientDb),
     onSubmitted: c => { ledgerService?.track(c) }
   })
@@ -305,9 +332,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
     throw /lock/i.test(msg) ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`) : err
   }
+  // a grant given, removed or lapsed reaches every service at once (within the 5 s the docs promise)
+  const offAuthority = authority.onChange(() => {
+    coordinator?.authorityChanged()
+    worker?.authorityChanged()
+    events.emit('authority:changed', { coordinators: authority.coordinators().filter(c => c.state === 'granted').map(c => c.peerId), adminKeys: authority.adminKeys })
+  })
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
-  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId) })
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority })
 
   let stopped = false
   const node: EdgecoderNode = {
@@ -327,9 +360,11 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     signer,
     ops,
     multiaddrs: () => libp2p.getMultiaddrs(),
+    bootstrapConfig: () => ({ meshId, peers: libp2p.getMultiaddrs().map(m => m.toString()), adminKeys: authority.adminKeys }),
     async stop () {
       if (stopped) return
       stopped = true
+      offAuthority()
       ops.stop()
       dialer.stop()
       await libp2p.stop()
@@ -355,7 +390,8 @@ async function resolveBootstrap (opts: CreateNodeOptions): Promise<BootstrapConf
   if (b == null) return undefined
   if (typeof b === 'string') return await loadBootstrapFile(b)
   if (Array.isArray(b)) return parseBootstrapConfig({ meshId: opts.meshId ?? DEFAULT_MESH_ID, peers: b }, 'bootstrap option')
-  return b
+  // an object is checked like a file (node.bootstrapConfig() of another node, or one built by hand)
+  return parseBootstrapConfig({ ...b, peers: b.peers.map(p => p.toString()) }, 'bootstrap option')
 }
 
 export { VERSION }

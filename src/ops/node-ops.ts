@@ -66,6 +66,15 @@ export interface OpsAttachment {
   bootstrapPeers: number
   /** enrolled nodes waiting for an admin's approval (coordinators in token admission) */
   awaitingApproval?: () => string[]
+  /** the mesh's admin keys and coordinator grants, as this node sees them */
+  authority?: AuthorityView
+}
+
+/** What status and readiness show of the mesh's authority (MeshAuthority implements it). */
+export interface AuthorityView {
+  readonly adminKeys: string[]
+  coordinators: () => Array<{ peerId: string, state: string, label: string, until: number, by: string }>
+  standing: (peer: string) => { granted: boolean, why: string }
 }
 
 const STATE_META_KEY = 'ops-state'
@@ -591,7 +600,16 @@ export class NodeOps {
       })
     }
     if (a?.worker != null) {
-      out.worker = { running: a.worker.runningJobs.length, freeSlots: a.worker.freeSlots, coordinators: [...a.worker.coordinators] }
+      out.worker = { running: a.worker.runningJobs.length, freeSlots: a.worker.freeSlots, coordinators: [...a.worker.coordinators], ungrantedCoordinators: [...a.worker.ungranted] }
+    }
+    if (a?.authority != null) {
+      // the coordinators this node accepts, and why; for a coordinator, whether it is one
+      const self = a.libp2p.peerId.toString()
+      out.authority = {
+        adminKeys: a.authority.adminKeys,
+        coordinators: a.authority.coordinators().map(c => ({ peerId: c.peerId, state: c.state, label: c.label, until: c.until === 0 ? null : new Date(c.until).toISOString(), by: c.by })),
+        ...(this.role === 'coordinator' ? { self: a.authority.standing(self) } : {})
+      }
     }
     return out
   }
@@ -609,7 +627,9 @@ export class NodeOps {
       reasons.push(`storage not open: ${(err as Error).message}`)
     }
     if (a.bootstrapPeers > 0 && a.libp2p.getConnections().length === 0) reasons.push('not connected to any peer yet')
-    if (a.worker != null && a.worker.coordinators.size === 0) reasons.push('no coordinator found yet')
+    if (a.authority != null && a.authority.adminKeys.length === 0 && this.role !== 'coordinator') reasons.push('no admin key of the mesh is known: no coordinator is accepted (start with the mesh\'s bootstrap file)')
+    else if (a.worker != null && a.worker.coordinators.size === 0) reasons.push(a.worker.ungranted.size > 0 ? `no granted coordinator found yet (${a.worker.ungranted.size} ungranted peer(s) offer work)` : 'no coordinator found yet')
+    if (a.coordinator != null && a.authority != null && !a.coordinator.isGranted) reasons.push(`not a granted coordinator: ${a.authority.standing(a.libp2p.peerId.toString()).why}`)
     return { ready: reasons.length === 0, reasons }
   }
 

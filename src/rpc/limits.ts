@@ -48,6 +48,8 @@ export const DEFAULT_PENALTY_WEIGHTS: Readonly<Record<string, number>> = {
   WrongDomainError: 10,
   WrongMeshError: 10,
   UnexpectedSignerError: 10,
+  // publishing work or checkpoints on the mesh's topics without a coordinator grant
+  NotGrantedCoordinatorError: 20,
   ReplayedMessageError: 5,
   RpcTimeoutError: 5,
   StreamLimitError: 5,

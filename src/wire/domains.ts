@@ -32,7 +32,9 @@ export const Domains = {
   ledgerSync: '/edgecoder/ledger-sync/1.0.0',
   enroll: '/edgecoder/enroll/1.0.0',
   adminAction: '/edgecoder/admin-action/1.0.0',
-  adminSync: '/edgecoder/admin-sync/1.0.0'
+  adminSync: '/edgecoder/admin-sync/1.0.0',
+  /** coordinator grants and admin keys (admission.proto AuthorityAction) */
+  authority: '/edgecoder/mesh-authority/1.0.0'
 } as const
 
 export function jobsTopic (meshId: string): string {
@@ -46,6 +48,11 @@ export function checkpointsTopic (meshId: string): string {
 /** signed admin actions, so every coordinator applies the same state */
 export function policyTopic (meshId: string): string {
   return `/edgecoder/${meshId}/policy/1.0.0`
+}
+
+/** signed authority actions (coordinator grants, admin keys): a topic of its own, see admission.proto */
+export function authorityTopic (meshId: string): string {
+  return `/edgecoder/${meshId}/authority/1.0.0`
 }
 
 export function dhtProtocol (meshId: string): string {

@@ -817,6 +817,281 @@ export namespace AdminSyncResponse {
   }
 }
 
+export interface AuthorityAction {
+  kind: string
+  target: string
+  label: string
+  expiresAtMs: bigint
+  reason: string
+}
+
+export namespace AuthorityAction {
+  let _codec: Codec<AuthorityAction>
+
+  export const codec = (): Codec<AuthorityAction> => {
+    if (_codec == null) {
+      _codec = message<AuthorityAction>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.kind != null && obj.kind !== '')) {
+          w.uint32(10)
+          w.string(obj.kind)
+        }
+
+        if ((obj.target != null && obj.target !== '')) {
+          w.uint32(18)
+          w.string(obj.target)
+        }
+
+        if ((obj.label != null && obj.label !== '')) {
+          w.uint32(26)
+          w.string(obj.label)
+        }
+
+        if ((obj.expiresAtMs != null && obj.expiresAtMs !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.expiresAtMs)
+        }
+
+        if ((obj.reason != null && obj.reason !== '')) {
+          w.uint32(42)
+          w.string(obj.reason)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: '',
+          target: '',
+          label: '',
+          expiresAtMs: 0n,
+          reason: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = reader.string()
+              break
+            }
+            case 2: {
+              obj.target = reader.string()
+              break
+            }
+            case 3: {
+              obj.label = reader.string()
+              break
+            }
+            case 4: {
+              obj.expiresAtMs = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.reason = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.target`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.label`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.expiresAtMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.reason`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AuthorityActionKindFieldEvent {
+    field: '$.kind'
+    value: string
+  }
+
+  export interface AuthorityActionTargetFieldEvent {
+    field: '$.target'
+    value: string
+  }
+
+  export interface AuthorityActionLabelFieldEvent {
+    field: '$.label'
+    value: string
+  }
+
+  export interface AuthorityActionExpiresAtMsFieldEvent {
+    field: '$.expiresAtMs'
+    value: bigint
+  }
+
+  export interface AuthorityActionReasonFieldEvent {
+    field: '$.reason'
+    value: string
+  }
+
+  export function encode (obj: Partial<AuthorityAction>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AuthorityAction.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorityAction>): AuthorityAction {
+    return decodeMessage(buf, AuthorityAction.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorityAction>): Generator<AuthorityActionKindFieldEvent | AuthorityActionTargetFieldEvent | AuthorityActionLabelFieldEvent | AuthorityActionExpiresAtMsFieldEvent | AuthorityActionReasonFieldEvent> {
+    return streamMessage(buf, AuthorityAction.codec(), opts)
+  }
+}
+
+export interface AuthorityAnnouncement {
+  action?: SignedEnvelope
+}
+
+export namespace AuthorityAnnouncement {
+  let _codec: Codec<AuthorityAnnouncement>
+
+  export const codec = (): Codec<AuthorityAnnouncement> => {
+    if (_codec == null) {
+      _codec = message<AuthorityAnnouncement>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.action != null) {
+          w.uint32(10)
+          SignedEnvelope.codec().encode(obj.action, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.action = SignedEnvelope.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.action
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * SignedEnvelope.codec().stream(reader, reader.uint32(), `${prefix}.action`, {
+                limits: opts.limits?.action
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AuthorityAnnouncementActionPayloadFieldEvent {
+    field: '$.action.payload'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface AuthorityAnnouncementActionSignatureFieldEvent {
+    field: '$.action.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<AuthorityAnnouncement>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AuthorityAnnouncement.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorityAnnouncement>): AuthorityAnnouncement {
+    return decodeMessage(buf, AuthorityAnnouncement.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AuthorityAnnouncement>): Generator<AuthorityAnnouncementActionPayloadFieldEvent | AuthorityAnnouncementActionSignatureFieldEvent> {
+    return streamMessage(buf, AuthorityAnnouncement.codec(), opts)
+  }
+}
+
 export interface SignedEnvelope {
   payload: Uint8Array<ArrayBuffer>
   signature: Uint8Array<ArrayBuffer>
