@@ -90,7 +90,8 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     await rejectsNamed(state.enroll('12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN', { token: revoked.token, label: '', executors: [] }), 'InvalidTokenError')
 
     // a token goes only to the coordinator that issued it, and no other coordinator accepts it
-    const other = await fx.coordinator({ admission: { mode: 'token' }, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const other = await fx.coordinator({ admission: { mode: 'token' }, bootstrap: coord.bootstrapConfig() })
+    await fx.grant(coord, other)
     const elsewhere = await other.admission.state.tokens.create({ autoApprove: true })
     await rejectsNamed(state.enroll(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), { token: elsewhere.token, label: '', executors: [] }), 'InvalidTokenError')
     // workers only query the DHT, so they find a coordinator that joins later on their next
@@ -130,7 +131,8 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     const p = SignedPayload.decode(tampered.payload)
     tampered.payload = SignedPayload.encode({ ...p, issuedAtMs: p.issuedAtMs + 1n })
     await rejectsNamed(coord.admission.submitAction(tampered), 'InvalidSignatureError')
-    assert.equal((await coord.admission.state.audit()).length, 1, 'only the valid action was recorded')
+    // the coordinator's grant of itself (it created the mesh), then the one valid action
+    assert.deepEqual((await coord.admission.state.audit()).map(r => r.kind), ['coordinator-grant', 'BLACKLIST_ADD'], 'only the valid action was recorded')
 
     // an enrollment request presented twice (captured and replayed) is refused the second time
     const { token } = await coord.admission.state.tokens.create({ maxUses: 3 })
@@ -151,6 +153,7 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     const admin = peerIdFromPrivateKey(key).toString()
     const c2 = await fx.coordinator({ admission: { mode: 'token' }, adminKeys: [admin], bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
     await waitFor(() => c2.libp2p.services.pubsub.getSubscribers(`/edgecoder/${MESH}/policy/1.0.0`).some(p => p.equals(c1.peerId)), 15_000, 'policy topic mesh')
+    await fx.grant(c1, c2)
     const w = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     const bad = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
     await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: w }))
@@ -179,8 +182,8 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     for (const c of [c1, c2, c3]) {
       const v = await c.admission.state.verifyAudit()
       assert.equal(v.ok, true, v.problem)
-      // six admin actions and c1's grant of itself as the mesh's creator
-      assert.equal(v.count, 7 + 1)
+      // six admin actions, c1's grant of itself as the mesh's creator and its grant of c2
+      assert.equal(v.count, 7 + 2)
     }
     // edit a stored record by hand: verify names it
     const db = (c2.admission.state as unknown as { db: { audit: { get: (k: string) => Promise<string>, put: (k: string, v: string) => Promise<void> } } }).db

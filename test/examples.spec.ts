@@ -36,7 +36,8 @@ describe('examples', function () {
   it('an app embedding a worker with its own executor runs jobs from the mesh', async () => {
     const coord = await fx.coordinator()
     const boot = join(await fx.dir(), 'bootstrap.json')
-    await writeFile(boot, JSON.stringify({ meshId: MESH, peers: coord.multiaddrs().map(String) }))
+    // the coordinator's bootstrap config, as the daemon writes it: it carries the mesh's admin keys
+    await writeFile(boot, JSON.stringify(coord.bootstrapConfig()))
     const script = fileURLToPath(new URL('../examples/embedded-worker.js', import.meta.url))
     const child = spawn(process.execPath, [script, boot], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''

@@ -3,7 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { PrivateKey } from '@libp2p/interface'
 import { createNode, type CreateNodeOptions, type EdgecoderNode } from '../src/node/create-node.js'
+import { signAuthorityAction } from '../src/admission/admin-actions.js'
 
 export const MESH = 'edgecoder-test'
 
@@ -24,8 +28,23 @@ export class Fixture {
     return n
   }
 
+  /** the admin key of each mesh a coordinator created here (its own identity key) */
+  private readonly keys = new Map<string, PrivateKey>()
+
   async coordinator (opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode> {
-    return await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, ...opts })
+    const privateKey = opts.privateKey ?? await generateKeyPair('Ed25519')
+    const n = await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, ...opts, privateKey })
+    this.keys.set(n.peerId.toString(), privateKey)
+    return n
+  }
+
+  /** `admin` (a coordinator that created its mesh here) grants `peer` as a coordinator, as `admin coordinator add` does. */
+  async grant (admin: EdgecoderNode, peer: EdgecoderNode | string): Promise<void> {
+    const key = this.keys.get(admin.peerId.toString())
+    if (key == null) throw new Error('grant: not a coordinator made by this fixture')
+    const target = typeof peer === 'string' ? peer : peer.peerId.toString()
+    await admin.admission.submitAction(await signAuthorityAction(key, MESH, { kind: 'coordinator-grant', target }))
+    if (typeof peer !== 'string') await waitFor(() => peer.admission.state.authority.isGranted(target), 10_000, 'the grant to reach the coordinator')
   }
 
   async workers (n: number, coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode[]> {
@@ -62,3 +81,17 @@ export async function freePort (): Promise<number> {
     })
   })
 }
+
+/**
+ * For tests of one node against a hand-made peer: an admin key the node trusts and a grant of
+ * `peer` applied to the node directly (the same checks as one arriving by gossip).
+ */
+export async function trustedAdmin (): Promise<{ key: PrivateKey, peerId: string, grantAt: (node: EdgecoderNode, peer: string) => Promise<void> }> {
+  const key = await generateKeyPair('Ed25519')
+  return {
+    key,
+    peerId: peerIdFromPrivateKey(key).toString(),
+    grantAt: async (node, peer) => { await node.admission.state.applyAction(await signAuthorityAction(key, MESH, { kind: 'coordinator-grant', target: peer })) }
+  }
+}
+

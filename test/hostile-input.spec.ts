@@ -15,7 +15,7 @@ import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gos
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { CounterGroup, Libp2p, Metrics, PeerId, PrivateKey, Stream } from '@libp2p/interface'
 import { defaultLogger } from '@libp2p/logger'
-import { Fixture, waitFor, MESH } from './helpers.js'
+import { Fixture, waitFor, MESH, trustedAdmin } from './helpers.js'
 import { createMeshLibp2p, type MeshServices } from '../src/mesh/create-libp2p.js'
 import { createSigner, verifyEnvelope, type Signer } from '../src/wire/signed.js'
 import { Domains, Protocols, checkpointsTopic, jobsTopic } from '../src/wire/domains.js'
@@ -559,8 +559,11 @@ describe('hostile input: live nodes under attack', function () {
 
   it('a peer publishing invalid gossip is graylisted and its later messages are ignored', async () => {
     // the attacker reaches this worker only: a valid message relayed by an honest peer would still arrive
-    const worker = await fx.node({ role: 'worker' })
     const key = await generateKeyPair('Ed25519')
+    // granted, so its valid announcements are heard (the control below); its garbage is what is tested
+    const admin = await trustedAdmin()
+    const worker = await fx.node({ role: 'worker', adminKeys: [admin.peerId] })
+    await admin.grantAt(worker, peerIdFromPrivateKey(key).toString())
     const attacker = await attackerNode(key)
     attackers.push(attacker)
     const evil = createSigner(key, MESH)
@@ -593,8 +596,9 @@ describe('hostile input: live nodes under attack', function () {
     await new Promise(resolve => setTimeout(resolve, 1_000))
     assert.deepEqual(heard, ['control'])
     assert.ok(guardOf(worker).graylisted().includes(attacker.peerId.toString()))
-    // the worker goes on serving honest coordinators
+    // the worker goes on serving honest coordinators (one granted by the admin key it trusts)
     const coord = await fx.coordinator()
+    await admin.grantAt(worker, coord.peerId.toString())
     await worker.libp2p.dial(coord.multiaddrs())
     await waitFor(() => worker.worker?.coordinators.has(coord.peerId.toString()) === true, 10_000, 'the worker to find a coordinator')
     const id = await coord.jobs.submit({ executor: 'noop', input: 'gossip still works' })

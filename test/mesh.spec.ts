@@ -77,7 +77,7 @@ describe('mesh: job lifecycle end to end', function () {
     // a dedicated bootstrap hub serves the DHT (workers and clients only query it by default)
     const hub = await fx.node({ role: 'client', dhtServer: true })
     const coord = await fx.coordinator({ bootstrap: { meshId: MESH, peers: hub.multiaddrs() } })
-    const worker = await fx.node({ role: 'worker', bootstrap: { meshId: MESH, peers: hub.multiaddrs() } })
+    const worker = await fx.node({ role: 'worker', bootstrap: { meshId: MESH, peers: hub.multiaddrs(), adminKeys: [coord.peerId.toString()] } })
     await waitFor(() => worker.worker?.coordinators.has(coord.peerId.toString()) === true, 30_000, 'DHT discovery of the coordinator')
     const id = await coord.jobs.submit({ executor: 'noop', input: 'found you' })
     const s = await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })
@@ -89,7 +89,7 @@ describe('mesh: job lifecycle end to end', function () {
     const coord = await fx.coordinator({ listen: ['/ip4/127.0.0.1/udp/0/webrtc-direct'] })
     const rtc = coord.multiaddrs().filter(m => m.toString().includes('/webrtc-direct/'))
     assert.equal(rtc.length, 1)
-    const worker = await fx.node({ role: 'worker', listen: [], bootstrap: { meshId: MESH, peers: rtc } })
+    const worker = await fx.node({ role: 'worker', listen: [], bootstrap: { meshId: MESH, peers: rtc, adminKeys: [coord.peerId.toString()] } })
     await waitFor(() => worker.worker?.coordinators.has(coord.peerId.toString()) === true, 15_000, 'worker to find the coordinator')
     assert.ok(worker.libp2p.getConnections(coord.peerId).every(c => c.remoteAddr.toString().includes('/webrtc-direct')))
     const id = await coord.jobs.submit({ executor: 'noop', input: 'over webrtc' })
@@ -98,8 +98,10 @@ describe('mesh: job lifecycle end to end', function () {
 
   it('a worker serves several coordinators in one mesh', async () => {
     const c1 = await fx.coordinator()
-    const c2 = await fx.coordinator({ bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
-    const worker = await fx.node({ role: 'worker', bootstrap: { meshId: MESH, peers: [...c1.multiaddrs(), ...c2.multiaddrs()] } })
+    // c2 joins c1's mesh and is granted by its admin key
+    const c2 = await fx.coordinator({ bootstrap: c1.bootstrapConfig() })
+    await fx.grant(c1, c2)
+    const worker = await fx.node({ role: 'worker', bootstrap: { ...c1.bootstrapConfig(), peers: [...c1.multiaddrs(), ...c2.multiaddrs()].map(String) } })
     await waitFor(() => worker.worker?.coordinators.size === 2, 10_000, 'worker to know both coordinators')
     const a = await c1.jobs.submit({ executor: 'noop', input: 'one' })
     const b = await c2.jobs.submit({ executor: 'noop', input: 'two' })

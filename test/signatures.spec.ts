@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { pbStream } from '@libp2p/utils'
-import { Fixture, waitFor, MESH } from './helpers.js'
+import { Fixture, waitFor, MESH, trustedAdmin } from './helpers.js'
 import { createMeshLibp2p } from '../src/mesh/create-libp2p.js'
 import { createSigner, verifyEnvelope, ReplayGuard, sha256, type Signer } from '../src/wire/signed.js'
 import { Domains, Protocols } from '../src/wire/domains.js'
@@ -98,7 +98,11 @@ describe('worker refuses bad assignments', function () {
   it('forged, expired, replayed, re-purposed, cross-mesh, misaddressed and tampered assignments are refused and nothing runs', async () => {
     const user = createSigner(await generateKeyPair('Ed25519'), MESH)
     const rogue = await rogueCoordinator(user)
-    const worker = await fx.node({ role: 'worker' })
+    // the worker would never claim from an ungranted peer (test/authority.spec.ts): grant this one,
+    // so what is tested here is the assignment's own checks
+    const admin = await trustedAdmin()
+    const worker = await fx.node({ role: 'worker', adminKeys: [admin.peerId] })
+    await admin.grantAt(worker, rogue.libp2p.peerId.toString())
     const rejected: string[] = []
     let ran = 0
     worker.events.on('work:rejected', d => { rejected.push(d.reason) })
@@ -142,7 +146,9 @@ describe('worker refuses bad assignments', function () {
     const coordKey = await generateKeyPair('Ed25519')
     const coordSigner = createSigner(coordKey, MESH)
     const user = createSigner(await generateKeyPair('Ed25519'), MESH)
-    const worker = await fx.node({ role: 'worker' })
+    const admin = await trustedAdmin()
+    const worker = await fx.node({ role: 'worker', adminKeys: [admin.peerId] })
+    await admin.grantAt(worker, coordSigner.peerId.toString())
     const spec = await signJobSpec(user, buildJobSpec({ executor: 'noop', input: 'x' }))
     const claimNonce = new Uint8Array(16).fill(3)
     const env = await coordSigner.sign(Domains.assignment, Assignment.encode({

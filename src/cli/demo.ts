@@ -28,7 +28,8 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
     nodes.push(coordinator)
     // admission as in production: one registration token for the workers, then an admin approval
     const { token, record } = await coordinator.admission.state.tokens.create({ label: 'demo workers', maxUses: o.workers, ttlMs: 600_000 })
-    const boot = { meshId: 'edgecoder-demo', peers: coordinator.multiaddrs() }
+    // the coordinator's bootstrap config carries the mesh's admin key: workers and the client check it
+    const boot = coordinator.bootstrapConfig()
     write(`${at()} coordinator ${coordinator.peerId.toString()} listening on ${coordinator.multiaddrs()[0]?.toString() ?? '?'}`)
     const workerNames = new Map<string, string>()
     for (let i = 0; i < o.workers; i++) {
