@@ -97,6 +97,10 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     assert.equal(w.worker?.coordinators.has(evil.peerId.toString()), false)
     assert.equal((await rogue.jobs.status(rogueJob)).state, 'queued', 'nobody ran the rogue\'s job')
     assert.equal(w.replica?.has(rogue.peerId.toString()), false, 'no replica of a stranger\'s log')
+    // asked to follow the stranger's log outright, a replica refuses; the granted one it follows
+    w.ledgerService.track(rogue.peerId.toString())
+    assert.equal(w.ledgerService.tracked.has(rogue.peerId.toString()), false)
+    assert.equal(w.ledgerService.tracked.has(c2.peerId.toString()), true)
     assert.equal(client.replica?.has(rogue.peerId.toString()), false)
     assert.ok(rogue.ledger != null && rogue.ledger.checkpointSize > 0, 'the rogue did publish checkpoints of its log')
     await rejectsNamed(client.ledgerService.checkOutsideCheckpoint(await rogue.ledger.latestCheckpoint(), AbortSignal.timeout(5_000)), 'NotGrantedCoordinatorError')
