@@ -243,7 +243,7 @@ async function appendMints (ledger: NonNullable<EdgecoderNode['ledger']>, n: num
   const internal = ledger as unknown as { appendEntry: (e: LedgerEntry) => Promise<number> }
   const pending: Array<Promise<number>> = []
   for (let i = 0; i < n; i++) {
-    pending.push(internal.appendEntry({ kind: LedgerEntry.Kind.MINT, timeMs: BigInt(Date.now()), postings: [{ account: MINT_ACCOUNT, delta: -1n }, { account: `acct-${i % 97}`, delta: 1n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n }, memo: '' }))
+    pending.push(internal.appendEntry({ kind: LedgerEntry.Kind.MINT, timeMs: BigInt(Date.now()), postings: [{ account: MINT_ACCOUNT, delta: -1n }, { account: `acct-${i % 97}`, delta: 1n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n, approval: new Uint8Array() }, memo: '' }))
     if (pending.length >= 5000) await Promise.all(pending.splice(0))
   }
   await Promise.all(pending)
