@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { createNode, type CreateNodeOptions, type EdgecoderNode } from '../src/node/create-node.js'
+import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 
 export const MESH = 'edgecoder-test'
 
@@ -24,8 +25,25 @@ export class Fixture {
     return n
   }
 
+  /**
+   * The policy is given explicitly (open admission would otherwise grant nothing): tests submit from
+   * the coordinator's own account, which is admitted and approved by its own key.
+   */
   async coordinator (opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode> {
-    return await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, ...opts })
+    return await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, policy: DEFAULT_POLICY, ...opts })
+  }
+
+  /**
+   * A client enrolled at `coordinator` with a fresh token (auto-approved unless `approve: false`),
+   * returned once the coordinator holds it active on a signed approval: an application user is an
+   * admitted account, and only such accounts submit (token mode) or are granted credits (any mode).
+   */
+  async client (coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> & { uses?: number } = {}): Promise<EdgecoderNode> {
+    const { uses, ...rest } = opts
+    const token = rest.token ?? (await coordinator.admission.state.tokens.create({ label: 'test client', autoApprove: true, maxUses: uses ?? 1 })).token
+    const c = await this.node({ role: 'client', bootstrap: { meshId: MESH, peers: coordinator.multiaddrs() }, token, ...rest })
+    await waitFor(() => coordinator.admission.state.node(c.peerId.toString())?.decidedBy != null, 10_000, 'the client to be enrolled and approved')
+    return c
   }
 
   async workers (n: number, coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode[]> {
