@@ -172,8 +172,10 @@ describe('credit ledger', function () {
   })
 
   it('a worker that runs its own job is settled (owner and worker are one account, the fee rounds to 0)', async () => {
-    const { coord, ws } = await mesh(fx, 1)
+    const { coord, ws, key } = await mesh(fx, 1)
     const w = ws[0]
+    // an approved account, so it is granted credits to pay with
+    await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: w.peerId.toString() }))
     // noop costs 1 credit and its 5% fee rounds down to 0: the owner's debit and the worker's credit net to 0
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push(await w.jobs.submit({ executor: 'noop', input: `mine ${i}` }))
