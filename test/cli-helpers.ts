@@ -46,6 +46,11 @@ export async function startDaemon (dataDir: string, args: string[], env: NodeJS.
     if (exited) throw new Error(`daemon exited early:\n${logs}`)
     try { await readFile(join(dataDir, 'api.json')); return logs.includes('node started') } catch { return false }
   }, 20_000, 'daemon to start')
+  if (extra.length > 0) {
+    // open admission grants nothing by default; these tests submit from the coordinator's own account
+    const shown = await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])
+    if (shown.policy.welcomeGrant == null) await cliJson(['policy', 'set', 'welcomeGrant', '1000', '--data-dir', dataDir])
+  }
   return { child, logs: () => logs, dataDir }
 }
 

@@ -76,10 +76,38 @@ describe('admission from the CLI, across processes', function () {
     assert.match(refused.stderr, /UnauthorizedAdminError|not an admin key/)
 
     const audit = await cliJson<Array<{ seq: number, kind: string, signer: string }>>(['audit', 'list', '--data-dir', cdir])
-    // the coordinator created the mesh: its grant of itself comes first
-    assert.deepEqual(audit.map(a => a.kind), ['coordinator-grant', 'APPROVE', 'BLACKLIST_ADD'])
+    // the coordinator created the mesh: its grant of itself comes first; then its own account,
+    // approved by its own key when its first job needed the welcome grant
+    assert.deepEqual(audit.map(a => [a.kind, a.signer === audit[0].signer]), [['coordinator-grant', true], ['APPROVE', true], ['APPROVE', true], ['BLACKLIST_ADD', true]])
+    assert.deepEqual(audit.map(a => (a as unknown as { target: string }).target).slice(0, 3), [audit[0].signer, audit[0].signer, workerId])
     const verified = await cli(['audit', 'verify', '--data-dir', cdir])
     assert.equal(verified.code, 0, verified.stderr)
-    assert.match(verified.stdout, /^ok: 3 actions/)
+    assert.match(verified.stdout, /^ok: 4 actions/)
+  })
+
+  it('a client enrolls like a worker (init --role client, AGENT_REGISTRATION_TOKEN): refused while pending, its jobs accepted once approved', async () => {
+    const root = await fx.dir()
+    const cdir = join(root, 'coordinator')
+    const kdir = join(root, 'client')
+    const wdir = join(root, 'worker')
+    await cliJson(['init', '--data-dir', cdir, '--role', 'coordinator'])
+    await cliJson(['init', '--data-dir', kdir, '--role', 'client'])
+    await cliJson(['init', '--data-dir', wdir, '--role', 'worker'])
+    daemons.push(await startDaemon(cdir, ['--role', 'coordinator', '--admission', 'token', '--listen', `/ip4/127.0.0.1/tcp/${await freePort()}`]))
+    const boot = join(cdir, 'bootstrap.json')
+    const workerToken = await cliJson<{ token: string }>(['token', 'create', '--data-dir', cdir, '--auto-approve'])
+    daemons.push(await startDaemon(wdir, ['--bootstrap', boot], { AGENT_REGISTRATION_TOKEN: workerToken.token }))
+    const { token } = await cliJson<{ token: string }>(['token', 'create', '--data-dir', cdir, '--label', 'app user'])
+    daemons.push(await startDaemon(kdir, ['--bootstrap', boot], { AGENT_REGISTRATION_TOKEN: token }))
+    const clientId = (await cliJson<{ peerId: string }>(['id', '--data-dir', kdir])).peerId
+    await waitFor(async () => (await cliJson<Array<{ peerId: string, role?: string }>>(['nodes', 'list', '--pending', '--data-dir', cdir])).some(n => n.peerId === clientId && n.role === 'client'), 20_000, 'the client pending in nodes list')
+    const early = await cli(['jobs', 'submit', '--data-dir', kdir, '--executor', 'noop', '--input', 'too early'])
+    assert.equal(early.code, 1)
+    assert.match(early.stderr, /\[NotAdmittedError\]/)
+    await cliJson(['nodes', 'approve', clientId, '--data-dir', cdir])
+    const { id } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', kdir, '--executor', 'noop', '--input', 'admitted'])
+    await waitFor(async () => (await cliJson<JobJson>(['jobs', 'status', id, '--data-dir', kdir])).state === 'succeeded', 30_000, 'the client\'s job to run')
+    const { balances } = await cliJson<{ balances: Record<string, string> }>(['ledger', 'balance', '--data-dir', cdir])
+    assert.ok(BigInt(balances[clientId] ?? '0') > 0n, 'the approved client was granted credits')
   })
 })

@@ -8,6 +8,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { createNode, type CreateNodeOptions, type EdgecoderNode } from '../src/node/create-node.js'
 import { signAuthorityAction } from '../src/admission/admin-actions.js'
+import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 
 export const MESH = 'edgecoder-test'
 
@@ -31,9 +32,13 @@ export class Fixture {
   /** the admin key of each mesh a coordinator created here (its own identity key) */
   private readonly keys = new Map<string, PrivateKey>()
 
+  /**
+   * The policy is given explicitly (open admission would otherwise grant nothing): tests submit from
+   * the coordinator's own account, which is admitted and approved by its own key.
+   */
   async coordinator (opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode> {
     const privateKey = opts.privateKey ?? await generateKeyPair('Ed25519')
-    const n = await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, ...opts, privateKey })
+    const n = await this.node({ role: 'coordinator', leaseMs: 2_000, retryBackoffMs: 50, policy: DEFAULT_POLICY, ...opts, privateKey })
     this.keys.set(n.peerId.toString(), privateKey)
     return n
   }
@@ -45,6 +50,19 @@ export class Fixture {
     const target = typeof peer === 'string' ? peer : peer.peerId.toString()
     await admin.admission.submitAction(await signAuthorityAction(key, MESH, { kind: 'coordinator-grant', target }))
     if (typeof peer !== 'string') await waitFor(() => peer.admission.state.authority.isGranted(target), 10_000, 'the grant to reach the coordinator')
+  }
+
+  /**
+   * A client enrolled at `coordinator` with a fresh token (auto-approved unless `approve: false`),
+   * returned once the coordinator holds it active on a signed approval: an application user is an
+   * admitted account, and only such accounts submit (token mode) or are granted credits (any mode).
+   */
+  async client (coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> & { uses?: number } = {}): Promise<EdgecoderNode> {
+    const { uses, ...rest } = opts
+    const token = rest.token ?? (await coordinator.admission.state.tokens.create({ label: 'test client', autoApprove: true, maxUses: uses ?? 1 })).token
+    const c = await this.node({ role: 'client', bootstrap: coordinator.bootstrapConfig(), token, ...rest })
+    await waitFor(() => coordinator.admission.state.node(c.peerId.toString())?.decidedBy != null, 10_000, 'the client to be enrolled and approved')
+    return c
   }
 
   async workers (n: number, coordinator: EdgecoderNode, opts: Partial<CreateNodeOptions> = {}): Promise<EdgecoderNode[]> {

@@ -405,7 +405,7 @@ describe('hostile input: live nodes under attack', function () {
     const limits: LimitsInput = { rpc: { timeoutMs: 3_000 }, penalties: { banThreshold: 1e15 } }
     const coord = await fx.coordinator({ limits })
     const workers = await fx.workers(2, coord, { limits })
-    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
+    const client = await fx.client(coord)
     await waitFor(() => client.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'client to connect')
     const completed = new Map<string, number>()
     coord.events.on('job:completed', d => { completed.set(d.jobId, (completed.get(d.jobId) ?? 0) + 1) })
@@ -608,7 +608,7 @@ describe('hostile input: live nodes under attack', function () {
   it('frames up to the configured limits pass: a 5 MiB job goes from a client through the coordinator to a worker', async () => {
     const coord = await fx.coordinator()
     await fx.workers(1, coord)
-    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
+    const client = await fx.client(coord)
     await waitFor(() => client.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'client to connect')
     // 4 MiB module + 1 MiB input: over the stream buffer's 4 MiB default, under the submit limit
     const module = new Uint8Array(4 * 1024 * 1024).fill(1)

@@ -23,7 +23,7 @@ import { DataDirFiles } from '../src/identity/data-dir.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 
 const mint = (account: string, n: bigint, delta = -n): Uint8Array<ArrayBuffer> => LedgerEntry.encode({
-  kind: LedgerEntry.Kind.MINT, timeMs: 1n, postings: [{ account: MINT_ACCOUNT, delta }, { account, delta: n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n }, memo: ''
+  kind: LedgerEntry.Kind.MINT, timeMs: 1n, postings: [{ account: MINT_ACCOUNT, delta }, { account, delta: n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n, approval: new Uint8Array() }, memo: ''
 })
 
 type SyncMode = 'honest' | 'gap' | 'overlong'

@@ -14,6 +14,8 @@ import type { JobRecord } from '../src/jobs/types.js'
 import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import type { PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { signAdminAction } from '../src/admission/admin-actions.js'
 
 async function mesh (fx: Fixture, workers = 2, extra: Parameters<Fixture['coordinator']>[0] = {}): Promise<{ coord: EdgecoderNode, ws: EdgecoderNode[], key: PrivateKey }> {
   const key = await generateKeyPair('Ed25519')
@@ -29,7 +31,7 @@ describe('credit ledger', function () {
 
   it('settles every job once; balances add up; workers prove their receipts from signed checkpoints', async () => {
     const { coord, ws } = await mesh(fx)
-    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
+    const client = await fx.client(coord)
     const ids: string[] = []
     for (let i = 0; i < 20; i++) ids.push(await client.jobs.submit({ executor: i % 2 === 0 ? 'noop' : 'wasm', input: `j${i}`, ...(i % 2 === 1 ? { module: await wasmUpper() } : {}) }))
     for (const id of ids) assert.equal((await client.jobs.wait(id, { signal: AbortSignal.timeout(30_000) })).state, 'succeeded')
@@ -70,7 +72,7 @@ describe('credit ledger', function () {
 
   it('a job the owner cannot pay for is refused before it is queued', async () => {
     const { coord } = await mesh(fx, 1, { policy: { ...DEFAULT_POLICY, welcomeGrant: 3n } })
-    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
+    const client = await fx.client(coord)
     // a wasm job costs 5, the grant is 3
     await assert.rejects(client.jobs.submit({ executor: 'wasm', module: await wasmUpper(), input: 'b' }), (e: Error) => e.name === 'InsufficientCreditsError')
     // offering less than the price is refused too
@@ -83,10 +85,12 @@ describe('credit ledger', function () {
   })
 
   it('a settlement written while the owner submits again never counts the price twice', async () => {
-    const { coord } = await mesh(fx, 0, { policy: { ...DEFAULT_POLICY, welcomeGrant: 2n } })
+    const { coord, key } = await mesh(fx, 0, { policy: { ...DEFAULT_POLICY, welcomeGrant: 2n } })
     const ledger = coord.ledger
     assert.ok(ledger != null)
-    const owner = 'owner-of-two-jobs'
+    // an approved account: only those are granted credits
+    const owner = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: owner }))
     const worker = 'the-worker'
     // the grant pays for exactly two noop jobs
     assert.equal(await ledger.reserve('job-1', owner, 'noop', 0n, 0, 1), 1n)
@@ -168,8 +172,10 @@ describe('credit ledger', function () {
   })
 
   it('a worker that runs its own job is settled (owner and worker are one account, the fee rounds to 0)', async () => {
-    const { coord, ws } = await mesh(fx, 1)
+    const { coord, ws, key } = await mesh(fx, 1)
     const w = ws[0]
+    // an approved account, so it is granted credits to pay with
+    await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: w.peerId.toString() }))
     // noop costs 1 credit and its 5% fee rounds down to 0: the owner's debit and the worker's credit net to 0
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push(await w.jobs.submit({ executor: 'noop', input: `mine ${i}` }))
@@ -243,7 +249,7 @@ async function appendMints (ledger: NonNullable<EdgecoderNode['ledger']>, n: num
   const internal = ledger as unknown as { appendEntry: (e: LedgerEntry) => Promise<number> }
   const pending: Array<Promise<number>> = []
   for (let i = 0; i < n; i++) {
-    pending.push(internal.appendEntry({ kind: LedgerEntry.Kind.MINT, timeMs: BigInt(Date.now()), postings: [{ account: MINT_ACCOUNT, delta: -1n }, { account: `acct-${i % 97}`, delta: 1n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n }, memo: '' }))
+    pending.push(internal.appendEntry({ kind: LedgerEntry.Kind.MINT, timeMs: BigInt(Date.now()), postings: [{ account: MINT_ACCOUNT, delta: -1n }, { account: `acct-${i % 97}`, delta: 1n }], mint: { reason: 'issuance-window', windowStartMs: 0n, windowEndMs: 0n, approval: new Uint8Array() }, memo: '' }))
     if (pending.length >= 5000) await Promise.all(pending.splice(0))
   }
   await Promise.all(pending)

@@ -35,7 +35,7 @@ describe('mesh: job lifecycle end to end', function () {
   it('a job submitted by a client node travels through the mesh and its owner can read the result', async () => {
     const coord = await fx.coordinator()
     await fx.workers(1, coord)
-    const client = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
+    const client = await fx.client(coord)
     await waitFor(() => client.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'client to connect')
     const id = await client.jobs.submit({ executor: 'noop', input: 'from afar' })
     const s = await client.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })

@@ -177,6 +177,9 @@ export class BenchMesh {
         })))
       }
       const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
+      // the client is an admitted account like any application user (enrolled on an auto-approve token)
+      const clientToken = await coordinator.admission.state.tokens.create({ autoApprove: true, label: 'bench client' })
+      await coordinator.admission.state.enroll(client.peerId.toString(), { token: clientToken.token, label: 'bench client', executors: [], role: 'client' })
       const mesh = new BenchMesh(coordinator, counters, hosts, client)
       for (const h of hosts) {
         h.onStarts = starts => { for (const [id, t] of starts) if (!mesh.startedAt.has(id)) mesh.startedAt.set(id, t) }

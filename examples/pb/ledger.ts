@@ -415,6 +415,7 @@ export interface Mint {
   reason: string
   windowStartMs: bigint
   windowEndMs: bigint
+  approval: Uint8Array<ArrayBuffer>
 }
 
 export namespace Mint {
@@ -442,6 +443,11 @@ export namespace Mint {
           w.uint64(obj.windowEndMs)
         }
 
+        if ((obj.approval != null && obj.approval.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.approval)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -449,7 +455,8 @@ export namespace Mint {
         const obj: any = {
           reason: '',
           windowStartMs: 0n,
-          windowEndMs: 0n
+          windowEndMs: 0n,
+          approval: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -468,6 +475,10 @@ export namespace Mint {
             }
             case 3: {
               obj.windowEndMs = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.approval = reader.bytes()
               break
             }
             default: {
@@ -506,6 +517,13 @@ export namespace Mint {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.approval`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -533,6 +551,11 @@ export namespace Mint {
     value: bigint
   }
 
+  export interface MintApprovalFieldEvent {
+    field: '$.approval'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Mint>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Mint.codec())
   }
@@ -541,7 +564,7 @@ export namespace Mint {
     return decodeMessage(buf, Mint.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Mint>): Generator<MintReasonFieldEvent | MintWindowStartMsFieldEvent | MintWindowEndMsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Mint>): Generator<MintReasonFieldEvent | MintWindowStartMsFieldEvent | MintWindowEndMsFieldEvent | MintApprovalFieldEvent> {
     return streamMessage(buf, Mint.codec(), opts)
   }
 }
@@ -1123,6 +1146,11 @@ export namespace LedgerEntry {
     value: bigint
   }
 
+  export interface LedgerEntryMintApprovalFieldEvent {
+    field: '$.mint.approval'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export interface LedgerEntryAdminActionPayloadFieldEvent {
     field: '$.adminAction.payload'
     value: Uint8Array<ArrayBuffer>
@@ -1182,7 +1210,7 @@ export namespace LedgerEntry {
     return decodeMessage(buf, LedgerEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryMemoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryMintApprovalFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryMemoFieldEvent> {
     return streamMessage(buf, LedgerEntry.codec(), opts)
   }
 }

@@ -23,8 +23,10 @@ export interface AdmissionServiceInit {
   state: AdmissionState
   /** coordinators: serve enrollment */
   serveEnrollment: boolean
-  /** workers: the registration token to enroll with */
+  /** workers and clients: the registration token to enroll with */
   token?: string
+  /** what we enroll as: 'worker' (default) or 'client' */
+  role?: 'worker' | 'client'
   label?: string
   executors?: () => string[]
   /** a coordinator admitted us (or changed our status) */
@@ -164,7 +166,7 @@ export class AdmissionService implements Startable {
     const key = coordinator.toString()
     clearTimeout(this.retryTimers.get(key))
     try {
-      const body = EnrollRequest.encode({ token: this.init.token ?? '', label: this.init.label ?? '', executors: this.init.executors?.() ?? [] })
+      const body = EnrollRequest.encode({ token: this.init.token ?? '', label: this.init.label ?? '', executors: this.init.role === 'client' ? [] : this.init.executors?.() ?? [], role: this.init.role ?? 'worker' })
       const env = await this.init.signer.sign(Domains.enroll, body, 30_000)
       const res = EnrollResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.enroll, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
       const before = this.statusAt.get(key)

@@ -6,7 +6,6 @@
 // order of delivery ends in the same state. Every action is kept in the audit log, including those
 // that arrived late and were superseded.
 import { createHash } from 'node:crypto'
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { AdmissionDb } from './db.js'
 import { TokenStore, type TokenRecord } from './tokens.js'
 import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
@@ -15,15 +14,22 @@ import { Domains } from '../wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
 import { AdminAction, AuthorityAction, EnrollRequest } from '../wire/pb/admission.js'
 import { MeshAuthority, validateAuthorityAction } from './authority.js'
-import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
-import { parseAction } from '../ops/http.js'
+import { MalformedMessageError } from '../errors/index.js'
+import { POLICY_KEYS, validateAction } from './action-rules.js'
+
+// where they always were, for importers
+export { POLICY_KEYS, validateAction }
 
 export type AdmissionMode = 'token' | 'open'
 export type NodeStatus = 'pending' | 'active' | 'rejected'
+/** what an enrolled account is for: running jobs, or submitting them (an application user) */
+export type NodeRole = 'worker' | 'client'
 
 export interface NodeRecord {
   peerId: string
   status: NodeStatus
+  /** absent in records from before clients enrolled: a worker */
+  role?: NodeRole
   label: string
   executors: string[]
   /** id of the token it enrolled (or last rotated) with; '' in open mode */
@@ -83,22 +89,16 @@ export interface AdmissionStateInit {
    * action); what it returns is handed back to whoever submitted the action
    */
   onApplied?: (action: AdminAction, record: AuditRecord) => unknown
+  /**
+   * signs an APPROVE admin action with this node's own key (one of its admin keys): an enrollment
+   * approved at once is then backed by a signed, audited approval like an admin's, which is what a
+   * welcome grant names (docs/ledger.md). Absent: such enrollments are active with no approval.
+   */
+  signApproval?: (target: string, reason: string) => Promise<SignedEnvelope>
 }
 
-const EXECUTOR_NAME = /^[a-z][a-z0-9-]{0,31}$/
-
-/** Policy keys an admin can set, with the check each value must pass. */
-export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
-  allowedExecutors: v => Array.isArray(v) && v.length <= 64 && v.every(x => typeof x === 'string' && EXECUTOR_NAME.test(x)),
-  // the code sources jobs may run: SHA-256 (hex) of each allowed wasm module, and the process commands
-  allowedModules: v => Array.isArray(v) && v.length <= 1024 && v.every(x => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x)),
-  allowedCommands: v => Array.isArray(v) && v.length <= 256 && v.every(x => typeof x === 'string' && x !== '' && x.length <= 256),
-  feeBps: v => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 10_000,
-  welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
-  issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,
-  issuanceWindowMs: v => Number.isSafeInteger(v) && (v as number) >= 1000,
-  prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length <= 64 && Object.entries(v).every(([k, p]) => (k === '*' || EXECUTOR_NAME.test(k)) && Number.isSafeInteger(p) && (p as number) >= 0)
-}
+/** the reason of a record whose approval on enrollment is being signed (a crash leaves it pending) */
+const APPROVING = 'approving on enrollment'
 
 const pad = (n: number): string => n.toString().padStart(12, '0')
 
@@ -118,6 +118,8 @@ export interface AdmissionCheck {
   isDenied: (peer: string) => boolean
   /** throws NotAdmittedError unless the peer may be given work */
   checkAssignable: (peer: string) => void
+  /** throws NotAdmittedError unless the account may submit jobs */
+  checkSubmitter?: (peer: string) => void
   policy: (key: string) => unknown
 }
 
@@ -128,6 +130,8 @@ export class AdmissionState implements AdmissionCheck {
   private readonly policyMap = new Map<string, { value: unknown, issuedAt: number, id?: string }>()
   /** admin keys and coordinator grants */
   readonly authority: MeshAuthority
+  /** peer -> ids of every token it enrolled with (rotations included): who shares an operator */
+  private readonly tokensOf = new Map<string, Set<string>>()
   private head = { seq: -1, hash: '' }
   /** serializes writes: enrollments and actions each read, then write */
   private queue: Promise<unknown> = Promise.resolve()
@@ -143,6 +147,7 @@ export class AdmissionState implements AdmissionCheck {
   async open (): Promise<void> {
     await this.authority.open()
     for await (const v of this.db.nodes.values()) { const n = JSON.parse(v) as NodeRecord; this.nodeMap.set(n.peerId, n) }
+    for (const t of await this.tokens.list()) for (const p of t.usedBy) this.noteToken(p, t.id)
     for await (const v of this.db.blacklist.values()) { const b = JSON.parse(v) as BlacklistEntry; this.blacklistMap.set(b.peerId, b) }
     for await (const [k, v] of this.db.policy.iterator()) this.policyMap.set(k, JSON.parse(v) as { value: unknown, issuedAt: number })
     for await (const v of this.db.audit.values({ reverse: true, limit: 1 })) {
@@ -176,6 +181,56 @@ export class AdmissionState implements AdmissionCheck {
     if (n.status !== 'active') throw new NotAdmittedError(`enrollment is ${n.status}${n.reason !== '' ? ` (${n.reason})` : ''}`)
   }
 
+  /**
+   * Throws NotAdmittedError unless `peer` may submit jobs here: the coordinator's own account, or an
+   * account that is not blacklisted and (token mode) enrolled and active. A throwaway key is refused
+   * before it is priced, so it is never granted anything.
+   */
+  checkSubmitter (peer: string): void {
+    if (this.isDenied(peer)) throw new NotAdmittedError('the submitting account is blacklisted')
+    if (peer === this.init.self) return
+    const n = this.nodeMap.get(peer)
+    if (n?.status === 'rejected') throw new NotAdmittedError(`the submitting account's enrollment is rejected${n.reason !== '' ? ` (${n.reason})` : ''}`)
+    if (this.init.mode === 'open') return
+    if (n == null) throw new NotAdmittedError('not enrolled: start the client with a registration token (--token or AGENT_REGISTRATION_TOKEN) and have an admin approve it')
+    if (n.status !== 'active') throw new NotAdmittedError(`the submitting account's enrollment is ${n.status}: an admin must approve it (nodes approve ${peer})`)
+  }
+
+  /** Whether two accounts enrolled under one token: one operator, whatever their keys. */
+  sameOperator (a: string, b: string): boolean {
+    if (a === b) return true
+    const ta = this.tokensOf.get(a)
+    const tb = this.tokensOf.get(b)
+    if (ta == null || tb == null) return false
+    for (const t of ta) if (tb.has(t)) return true
+    return false
+  }
+
+  private noteToken (peer: string, tokenId: string): void {
+    let set = this.tokensOf.get(peer)
+    if (set == null) this.tokensOf.set(peer, set = new Set())
+    set.add(tokenId)
+  }
+
+  /**
+   * The signed APPROVE action that makes `peer` active here, exactly as the audit log stores it, or
+   * undefined when it is not active on an approval. The coordinator's own account is approved by its
+   * own key the first time this is asked (there is no enrollment to approve).
+   */
+  async approvalOf (peer: string): Promise<SignedEnvelope | undefined> {
+    if (this.isDenied(peer)) return undefined
+    let n = this.nodeMap.get(peer)
+    if (peer === this.init.self && n?.decidedBy == null && this.init.signApproval != null) {
+      await this.applyAction(await this.init.signApproval(peer, 'the coordinator\'s own account')).catch(() => {})
+      n = this.nodeMap.get(peer)
+    }
+    if (n?.status !== 'active' || n.decidedBy == null) return undefined
+    const seq = await this.db.applied.get(n.decidedBy)
+    const rec = seq != null ? await this.db.audit.get(pad(Number(seq))) : undefined
+    if (rec == null) return undefined
+    return SignedEnvelope.decode(Buffer.from((JSON.parse(rec) as AuditRecord).envelope, 'base64'))
+  }
+
   node (peer: string): NodeRecord | undefined { return this.nodeMap.get(peer) }
 
   nodes (status?: NodeStatus): NodeRecord[] {
@@ -194,7 +249,22 @@ export class AdmissionState implements AdmissionCheck {
    * its own token, or with none, just learns its status (a restart); a new token is a rotation: it
    * is spent and recorded, and the node keeps its status, identity and credits.
    */
-  async enroll (peer: string, req: EnrollRequest, now = Date.now()): Promise<NodeRecord> {
+  async enroll (peer: string, req: Omit<EnrollRequest, 'role'> & { role?: string }, now = Date.now()): Promise<NodeRecord> {
+    const { rec, approve } = await this.enrollNow(peer, req, now)
+    if (!approve || this.init.signApproval == null) return rec
+    // approved on enrollment: by an APPROVE signed with this node's key, applied and audited like an
+    // admin's (the token's auto-approve flag or the admission mode is what it attests)
+    const why = this.init.mode === 'open' ? 'open admission' : this.init.autoApprove === true ? 'the coordinator auto-approves' : `auto-approve token ${rec.tokenId}`
+    try {
+      await this.applyAction(await this.init.signApproval(peer, `approved on enrollment (${why})`), { now })
+    } catch (err) {
+      // a later approval of this node already won: it keeps that one
+      if ((err as Error).name !== 'DuplicateActionError') throw err
+    }
+    return this.nodeMap.get(peer) ?? rec
+  }
+
+  private async enrollNow (peer: string, req: Omit<EnrollRequest, 'role'> & { role?: string }, now: number): Promise<{ rec: NodeRecord, approve: boolean }> {
     return await this.serial(async () => {
       if (this.isDenied(peer, now)) throw new NotAdmittedError('this peer is blacklisted')
       const known = this.nodeMap.get(peer)
@@ -210,22 +280,38 @@ export class AdmissionState implements AdmissionCheck {
       }
       const executors = req.executors.slice(0, 64).map(e => e.slice(0, 32))
       const label = req.label.slice(0, 200)
+      const role: NodeRole = req.role === 'client' ? 'client' : 'worker'
       let rec: NodeRecord
+      let approve = false
       if (known != null) {
-        rec = { ...known, label: label !== '' ? label : known.label, executors, tokenId: token?.id ?? known.tokenId, updatedAt: now }
+        rec = { ...known, role, label: label !== '' ? label : known.label, executors, tokenId: token?.id ?? known.tokenId, updatedAt: now }
+        // an approval on enrollment cut short by a crash, or a record from before approvals were signed
+        approve = known.decidedBy == null && (known.reason === APPROVING || (known.status === 'active' && known.reason === 'approved on enrollment'))
       } else {
-        const approve = this.init.mode === 'open' || this.init.autoApprove === true || token?.autoApprove === true
-        rec = { peerId: peer, status: approve ? 'active' : 'pending', label, executors, tokenId: token?.id ?? '', enrolledAt: now, updatedAt: now, reason: approve ? 'approved on enrollment' : 'awaiting approval', decidedAt: 0 }
+        approve = this.init.mode === 'open' || this.init.autoApprove === true || token?.autoApprove === true
+        // with a signer, the record turns active only through the signed approval (see enroll)
+        const signed = approve && this.init.signApproval != null
+        rec = { peerId: peer, status: approve && !signed ? 'active' : 'pending', role, label, executors, tokenId: token?.id ?? '', enrolledAt: now, updatedAt: now, reason: signed ? APPROVING : approve ? 'approved on enrollment' : 'awaiting approval', decidedAt: 0 }
       }
       // open mode without a token: nothing to remember (a stranger's peer ids must not fill the disk)
-      if (this.init.mode === 'open' && token == null && known == null) return rec
+      if (this.init.mode === 'open' && token == null && known == null) return { rec, approve: false }
       await this.db.nodes.put(peer, JSON.stringify(rec))
       this.nodeMap.set(peer, rec)
-      return rec
+      if (token != null) this.noteToken(peer, token.id)
+      return { rec, approve }
     })
   }
 
   isAdmin (peer: string): boolean { return this.authority.isAdmin(peer) }
+
+  /**
+   * A granted coordinator that is not an admin still approves, here only, the enrollments its own
+   * auto-approve tokens admit (and its own account): the signed approval a welcome grant names.
+   * Other nodes do not apply it (the signer is not their admin key), so it admits nowhere else.
+   */
+  private ownApproval (signer: string, a: AdminAction): boolean {
+    return signer === this.init.self && a.kind === AdminAction.Kind.APPROVE && this.authority.isGranted(signer)
+  }
 
   /** Whether this exact signed action was applied before. */
   async seen (envelope: SignedEnvelope): Promise<boolean> {
@@ -242,9 +328,9 @@ export class AdmissionState implements AdmissionCheck {
     if (envelopeDomain(envelope) === Domains.authority) return await this.applyAuthority(envelope, opts)
     const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
-    if (!this.isAdmin(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
     let action: AdminAction
     try { action = AdminAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`admin action does not decode: ${(err as Error).message}`) }
+    if (!this.authority.authorizes(signer, Number(v.payload.issuedAtMs)) && !this.ownApproval(signer, action)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
     validateAction(action)
     const id = toHex(v.digest)
     const issuedAt = Number(v.payload.issuedAtMs)
@@ -380,35 +466,6 @@ export class AdmissionState implements AdmissionCheck {
     if (seq !== this.head.seq + 1) return { ok: false, count: seq, head: prev, problem: `the log ends at record ${seq - 1}, but ${this.head.seq} was written` }
     return { ok: true, count: seq, head: prev }
   }
-}
-
-/** Refuses actions whose fields do not fit their kind, before anything is written. */
-export function validateAction (a: AdminAction): void {
-  switch (a.kind) {
-    case AdminAction.Kind.APPROVE:
-    case AdminAction.Kind.REJECT:
-    case AdminAction.Kind.BLACKLIST_ADD:
-    case AdminAction.Kind.BLACKLIST_REMOVE:
-      try { peerIdFromString(a.target) } catch { throw new InvalidArgumentError(`"${a.target.slice(0, 80)}" is not a peer id`) }
-      if (a.reason.length > 500) throw new InvalidArgumentError('reason is longer than 500 characters')
-      return
-    case AdminAction.Kind.OPERATOR: {
-      let body: unknown
-      try { body = JSON.parse(a.value) } catch { throw new InvalidArgumentError('operator action: value is not JSON') }
-      const op = parseAction(body)
-      if ('peer' in op ? op.peer !== a.target : a.target !== '') throw new InvalidArgumentError('operator action: target does not match the action')
-      return
-    }
-    case AdminAction.Kind.POLICY_SET: {
-      const check = POLICY_KEYS[a.target]
-      if (check == null) throw new InvalidArgumentError(`unknown policy key "${a.target.slice(0, 80)}" (one of ${Object.keys(POLICY_KEYS).join(', ')})`)
-      let value: unknown
-      try { value = JSON.parse(a.value) } catch { throw new InvalidArgumentError(`policy ${a.target}: value is not JSON`) }
-      if (!check(value)) throw new InvalidArgumentError(`policy ${a.target}: value ${a.value.slice(0, 80)} is out of range`)
-      return
-    }
-  }
-  throw new InvalidArgumentError(`unknown admin action kind ${String(a.kind)}`)
 }
 
 /** The domain a signed envelope claims, without checking it ('' when it does not decode). */

@@ -76,7 +76,7 @@ export async function cmdNodes (argv: string[], dataDirOf: DataDirOf): Promise<v
     const { values } = parse(rest, { ...base, pending: { type: 'boolean' }, active: { type: 'boolean' }, rejected: { type: 'boolean' } }, false)
     const status = values.pending === true ? 'pending' : values.active === true ? 'active' : values.rejected === true ? 'rejected' : undefined
     const r = await callDaemon<{ mode: string, nodes: NodeRecord[] }>(dataDirOf(values), 'GET', `/v1/nodes${status != null ? `?status=${status}` : ''}`)
-    out(values.json === true, r.nodes, r.nodes.length === 0 ? `(no ${status ?? 'enrolled'} nodes; admission: ${r.mode})` : r.nodes.map(n => `${n.peerId}  ${n.status.padEnd(8)}  ${n.label}  ${n.reason}`).join('\n'))
+    out(values.json === true, r.nodes, r.nodes.length === 0 ? `(no ${status ?? 'enrolled'} nodes; admission: ${r.mode})` : r.nodes.map(n => `${n.peerId}  ${n.status.padEnd(8)}  ${(n.role ?? 'worker').padEnd(6)}  ${n.label}  ${n.reason}`).join('\n'))
     return
   }
   if (sub === 'approve' || sub === 'reject') {

@@ -23,7 +23,7 @@ export interface StartOptions {
   logLevel: LogLevel
   /** how long SIGTERM waits for running jobs before handing them back */
   drainTimeoutMs: number
-  /** worker: registration token (else AGENT_REGISTRATION_TOKEN, else config) */
+  /** worker or client: registration token (else AGENT_REGISTRATION_TOKEN, else config) */
   token?: string
   /** coordinator: admission mode and auto-approval (else config) */
   admission?: 'token' | 'open'
@@ -47,8 +47,9 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const listen = o.listen.length > 0 ? o.listen : cfg.listen
   // the contributor runbook's variable, as well as the flag and the config field
   const envToken = process.env.AGENT_REGISTRATION_TOKEN
-  // only workers enroll; a coordinator or client ignores a token in its environment
-  const token = role !== 'worker' ? undefined : o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
+  // workers and clients enroll (a client's jobs are accepted only once it is admitted); a
+  // coordinator ignores a token in its environment
+  const token = role === 'coordinator' ? undefined : o.token ?? (envToken != null && envToken !== '' ? envToken : undefined) ?? cfg.token
   if (token != null && !isTokenShaped(token)) throw new InvalidTokenError(`the registration token is malformed (expected ${TOKEN_SHAPE}); check --token or AGENT_REGISTRATION_TOKEN`)
   await assertWritable(o.dataDir)
 

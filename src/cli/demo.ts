@@ -26,8 +26,10 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
     const coordKey = await generateKeyPair('Ed25519')
     const coordinator = await createNode({ role: 'coordinator', privateKey: coordKey, dataDir: join(root, 'coordinator'), listen: ['/ip4/127.0.0.1/tcp/0'], meshId: 'edgecoder-demo' })
     nodes.push(coordinator)
-    // admission as in production: one registration token for the workers, then an admin approval
+    // admission as in production: one registration token for the workers, one for the client (an
+    // application user is an enrolled account too), then an admin approval of each
     const { token, record } = await coordinator.admission.state.tokens.create({ label: 'demo workers', maxUses: o.workers, ttlMs: 600_000 })
+    const clientToken = await coordinator.admission.state.tokens.create({ label: 'demo client', ttlMs: 600_000 })
     // the coordinator's bootstrap config carries the mesh's admin key: workers and the client check it
     const boot = coordinator.bootstrapConfig()
     write(`${at()} coordinator ${coordinator.peerId.toString()} listening on ${coordinator.multiaddrs()[0]?.toString() ?? '?'}`)
@@ -37,7 +39,7 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
       nodes.push(w)
       workerNames.set(w.peerId.toString(), `worker-${i + 1}`)
     }
-    const client = await createNode({ role: 'client', dataDir: join(root, 'client'), bootstrap: boot })
+    const client = await createNode({ role: 'client', dataDir: join(root, 'client'), bootstrap: boot, token: clientToken.token, label: 'client' })
     nodes.push(client)
     // wait until every worker has found the coordinator (through the bootstrap dial and identify)
     const deadline = Date.now() + 15_000
@@ -47,13 +49,13 @@ export async function runDemo (o: DemoOptions): Promise<boolean> {
       await new Promise(resolve => setTimeout(resolve, 25))
     }
     write(`${at()} mesh formed: ${o.workers} workers connected; registration token ${record.id} (${o.workers} uses)`)
-    while (coordinator.admission.state.nodes('pending').length < o.workers) {
-      if (Date.now() > deadline) throw new Error('workers did not enroll within 15 s')
+    while (coordinator.admission.state.nodes('pending').length < o.workers + 1) {
+      if (Date.now() > deadline) throw new Error('workers and the client did not enroll within 15 s')
       await new Promise(resolve => setTimeout(resolve, 25))
     }
     for (const n of coordinator.admission.state.nodes('pending')) {
       const { record: r } = await coordinator.admission.submitAction(await signAdminAction(coordKey, 'edgecoder-demo', { kind: 'APPROVE', target: n.peerId, reason: 'demo' }))
-      write(`${at()} ${n.label} enrolled with the token, approved by signed admin action (audit #${r.seq})`)
+      write(`${at()} ${n.label} (${n.role ?? 'worker'}) enrolled with a token, approved by signed admin action (audit #${r.seq})`)
     }
 
     const ev = coordinator.events

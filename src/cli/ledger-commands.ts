@@ -4,6 +4,7 @@ import { callDaemon, callDaemonText } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import type { EntryJson } from '../ledger/ledger-view.js'
 import { auditCheckpoint } from '../ledger/audit.js'
+import { auditLog, entriesFromJson } from '../ledger/log-audit.js'
 import { readFile } from 'node:fs/promises'
 
 export const LedgerVerificationError = defineError('LedgerVerificationError')
@@ -106,15 +107,25 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
     }
     case 'audit': {
       // offline: no daemon, no network; only the texts and the coordinator's verifier key
-      const { values } = parse(rest, { json: { type: 'boolean' }, checkpoint: { type: 'string' }, key: { type: 'string' }, proof: { type: 'string', multiple: true } }, false)
+      const { values } = parse(rest, { json: { type: 'boolean' }, checkpoint: { type: 'string' }, key: { type: 'string' }, proof: { type: 'string', multiple: true }, entries: { type: 'string', multiple: true }, approver: { type: 'string', multiple: true } }, false)
       const cpFile = str(values.checkpoint)
       const key = str(values.key)
-      if (cpFile == null || key == null) throw new InvalidArgumentError('usage: edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...')
+      if (cpFile == null || key == null) throw new InvalidArgumentError('usage: edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]... [--entries FILE]... [--approver PEER_ID]...')
       const proofs = []
       for (const f of list(values.proof)) proofs.push(await readJsonFile(f))
-      const r = auditCheckpoint(await readInput(cpFile), key, proofs)
-      out(values.json === true, { ok: true, ...r }, [`ok: checkpoint of ${r.origin} signed by ${r.signers.join(', ')}: ${r.size} entries, root ${r.root}`,
-        ...r.proofs.map(p => p.kind === 'inclusion' ? `ok: entry ${p.index} is included` : `ok: the tree of ${p.from} entries is a prefix`)].join('\n'))
+      const note = await readInput(cpFile)
+      const r = auditCheckpoint(note, key, proofs)
+      const lines = [`ok: checkpoint of ${r.origin} signed by ${r.signers.join(', ')}: ${r.size} entries, root ${r.root}`,
+        ...r.proofs.map(p => p.kind === 'inclusion' ? `ok: entry ${p.index} is included` : `ok: the tree of ${p.from} entries is a prefix`)]
+      const entryFiles = list(values.entries)
+      if (entryFiles.length === 0) { out(values.json === true, { ok: true, ...r }, lines.join('\n')); return }
+      // the whole log: its entries hash to the root, replay soundly, and every grant is backed
+      const files = []
+      for (const f of entryFiles) files.push(await readJsonFile(f))
+      const l = await auditLog(note, key, entriesFromJson(files, r.size), { approvers: list(values.approver) })
+      lines.push(`ok: the ${l.entries} entries are the checkpointed log and replay soundly`,
+        `ok: ${l.grants} welcome grant${l.grants === 1 ? '' : 's'}, each to one account once, each on a signed approval of that account${l.approvers.length > 0 ? ` (by ${l.approvers.join(', ')})` : ''}`)
+      out(values.json === true, { ok: true, ...r, entries: l.entries, grants: l.grants, approvers: l.approvers }, lines.join('\n'))
       return
     }
     case 'submit-checkpoint': {

@@ -25,7 +25,7 @@ Usage:
                          its key is the mesh's admin key and it grants itself)
   edgecoder-node start  --data-dir D [--role R] [--listen MULTIADDR]... [--bootstrap FILE]
                         [--http HOST:PORT] [--slots N] [--allow-command CMD]... [--log-level L]
-                        [--token T (worker; or AGENT_REGISTRATION_TOKEN)] [--label L]
+                        [--token T (worker, client; or AGENT_REGISTRATION_TOKEN)] [--label L]
                         [--admission token|open] [--auto-approve] [--admin-key PEER_ID]... (coordinator)
   edgecoder-node id     --data-dir D [--json]
   edgecoder-node jobs submit --data-dir D --executor noop|wasm|process [--input TEXT | --input-file F]
@@ -39,8 +39,10 @@ Usage:
                         | proof --index N [--tree-size T] | consistency --from M [--to N]
                         | verify | reconcile | evidence | receipts   [--log PEER] [--json]
                         | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
-  edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]... [--json]
-                        (offline: no daemon; checks the signed note and proofs)
+  edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...
+                        [--entries FILE]... [--approver PEER_ID]... [--json]
+                        (offline: no daemon; checks the signed note, proofs and, with --entries
+                         (\`ledger entries --json\`), the whole log and every welcome grant)
   edgecoder-node token  create [--uses N] [--expires 7d] [--label L] [--auto-approve] | list | revoke ID
   edgecoder-node nodes  list [--pending|--active|--rejected] | approve ID | reject ID [--reason R]
                         | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list

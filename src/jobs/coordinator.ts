@@ -228,6 +228,8 @@ export class CoordinatorService implements Startable {
     const v = await verifyJobSpec(env, this.init.meshId)
     const self = this.components.peerId.toString()
     if (this.init.admission?.isDenied(v.owner.toString()) === true) throw new NotAdmittedError('the submitting account is blacklisted')
+    // only admitted accounts submit (token mode: enrolled and approved), refused before any pricing or grant
+    this.init.admission?.checkSubmitter?.(v.owner.toString())
     const allowed = this.init.admission?.policy('allowedExecutors')
     if (Array.isArray(allowed) && !allowed.includes(v.spec.executor)) {
       throw new InvalidJobSpecError(`executor "${v.spec.executor}" is not allowed on this mesh (allowed: ${allowed.join(', ')})`)

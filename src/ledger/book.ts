@@ -27,6 +27,11 @@ export class Book {
     return this.balances.get(account) ?? 0n
   }
 
+  /** whether `account` had its welcome grant */
+  hasGrant (account: string): boolean {
+    return this.granted.has(account)
+  }
+
   /** index of the entry that settled `jobId`, if any */
   settledAt (jobId: string): number | undefined {
     return this.settledJobs.get(jobId)
@@ -89,7 +94,13 @@ export class Book {
           if (p.account === MINT_ACCOUNT ? p.delta > 0n : p.delta < 0n) bad('a mint only moves credits out of the mint account')
           if (p.account !== MINT_ACCOUNT) this.totals.minted += p.delta
         }
-        if (e.mint?.reason === 'welcome-grant') for (const p of e.postings) if (p.account !== MINT_ACCOUNT) this.granted.add(p.account)
+        if (e.mint?.reason === 'welcome-grant') {
+          // one account per grant, one grant per account (logs from before approvals pass this too)
+          const to = e.postings.filter(p => p.account !== MINT_ACCOUNT).map(p => p.account)
+          if (to.length !== 1) bad(`a welcome grant credits ${to.length} accounts, not 1`)
+          if (this.hasGrant(to[0])) bad(`account ${to[0]} already had its welcome grant`)
+          this.granted.add(to[0])
+        }
         if (e.mint?.reason === 'issuance-window') this.lastWindowEnd = Math.max(this.lastWindowEnd, Number(e.mint.windowEndMs))
         break
       }
@@ -125,6 +136,10 @@ export class BookDraft extends Book {
 
   override balance (account: string): bigint {
     return this.balances.get(account) ?? this.base.balance(account)
+  }
+
+  override hasGrant (account: string): boolean {
+    return this.granted.has(account) || this.base.hasGrant(account)
   }
 
   override settledAt (jobId: string): number | undefined {

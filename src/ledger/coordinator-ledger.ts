@@ -12,6 +12,7 @@ import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError } from
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
+import { welcomeGrantEntry, type LedgerAccounts } from './grants.js'
 
 export interface CoordinatorLedgerInit {
   path: string
@@ -26,6 +27,8 @@ export interface CoordinatorLedgerInit {
   /** policy written as the log's first entry when the log is new */
   genesisPolicy?: Policy
   onCheckpoint?: (note: string) => void
+  /** who may be granted credits, and who shares an operator; absent: no welcome grants at all */
+  accounts?: LedgerAccounts
 }
 
 export function logOrigin (meshId: string, coordinator: string): string {
@@ -62,6 +65,8 @@ export class CoordinatorLedger {
   private readonly reservedByAccount = new Map<string, bigint>()
   /** jobs whose settlement is being appended */
   private readonly settling = new Set<string>()
+  /** welcome grants being decided, by account: concurrent first submits share one */
+  private readonly granting = new Map<string, Promise<void>>()
   /** per worker: credits earned in the current issuance window (their contribution) */
   private windowContrib = new Map<string, bigint>()
   private windowStart = Date.now()
@@ -177,25 +182,32 @@ export class CoordinatorLedger {
 
   /**
    * Prices a new job and holds the credits; refuses (before the job is queued) when the owner
-   * cannot pay or offered less than the price. A first-time account gets the welcome grant first.
+   * cannot pay or offered less than the price. An admitted account that never had the welcome
+   * grant gets it first, once, backed by its signed approval.
    */
   async reserve (jobId: string, owner: string, executor: string, offered: bigint, queued: number, workers: number): Promise<bigint> {
     if (this.reserved.has(jobId)) return (this.reserved.get(jobId) as { price: bigint }).price
     const price = quote(this.policy, executor, queued, workers)
     if (offered > 0n && offered < price) throw new PriceTooLowError(`offered ${offered.toString()} credits, the price of a ${executor} job is now ${price.toString()}`)
-    if (this.available(owner) < price && !this.book.granted.has(owner) && this.policy.welcomeGrant > 0n) {
-      await this.appendEntry({
-        kind: LedgerEntry.Kind.MINT,
-        timeMs: BigInt(Date.now()),
-        postings: [{ account: MINT_ACCOUNT, delta: -this.policy.welcomeGrant }, { account: owner, delta: this.policy.welcomeGrant }],
-        mint: { reason: 'welcome-grant', windowStartMs: 0n, windowEndMs: 0n },
-        memo: ''
-      })
-    }
+    if (this.available(owner) < price && !this.book.hasGrant(owner) && this.policy.welcomeGrant > 0n) await this.grantWelcome(owner)
     const available = this.available(owner)
     if (available < price) throw new InsufficientCreditsError(`account ${owner} has ${available.toString()} credits available, the job costs ${price.toString()}`)
     this.hold(jobId, owner, price)
     return price
+  }
+
+  private async grantWelcome (account: string): Promise<void> {
+    let pending = this.granting.get(account)
+    if (pending == null) {
+      pending = (async () => {
+        const approval = await this.init.accounts?.approvalOf(account)
+        // checked again after the wait; the grant is in the book in the same step as this check
+        if (approval == null || this.book.hasGrant(account) || this.policy.welcomeGrant <= 0n) return
+        await this.appendEntry(welcomeGrantEntry(account, this.policy.welcomeGrant, approval))
+      })().finally(() => { this.granting.delete(account) })
+      this.granting.set(account, pending)
+    }
+    await pending
   }
 
   /** Re-holds credits for a job that survived a restart (its price was fixed at submission). */
@@ -249,7 +261,10 @@ export class CoordinatorLedger {
       // the owner is debited and the hold dropped in one step: released only after the write, the
       // price counted twice meanwhile and a concurrent submission by the owner could be refused
       }, () => { this.release(rec.id) })
-      this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
+      // an operator paying itself (its own account, or one enrolled under the same token) is not
+      // contribution: issuance would otherwise reward moving credits in a circle
+      const selfDealing = this.init.accounts?.sameOperator(rec.owner, r.worker) ?? rec.owner === r.worker
+      if (!selfDealing) this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
       return index
     } finally {
       this.settling.delete(rec.id)
@@ -280,7 +295,7 @@ export class CoordinatorLedger {
       kind: LedgerEntry.Kind.MINT,
       timeMs: BigInt(now),
       postings: [{ account: MINT_ACCOUNT, delta: -total }, ...postings],
-      mint: { reason: 'issuance-window', windowStartMs: BigInt(start), windowEndMs: BigInt(now) },
+      mint: { reason: 'issuance-window', windowStartMs: BigInt(start), windowEndMs: BigInt(now), approval: new Uint8Array() },
       memo: ''
     })
   }

@@ -63,7 +63,8 @@ export interface EntryJson {
   postings: Array<{ account: string, delta: string }>
   memo?: string
   settlement?: { jobId: string, owner: string, worker: string, attempt: number, outcome: string, price: string, fee: string, executor: string, assignmentDigest: string, resultDigest: string }
-  mint?: { reason: string, windowStart?: string, windowEnd?: string }
+  /** approval: hex SHA-256 of the signed APPROVE a welcome grant rests on (its audit log id) */
+  mint?: { reason: string, windowStart?: string, windowEnd?: string, approval?: string }
   policy?: Record<string, unknown>
   /** base64 of the exact entry bytes (the Merkle leaf) */
   leaf: string
@@ -83,7 +84,7 @@ export function entryToJson (index: number, bytes: Uint8Array): EntryJson {
   if (s != null) {
     j.settlement = { jobId: s.jobId, owner: s.owner, worker: s.worker, attempt: s.attempt, outcome: s.outcome, price: s.price.toString(), fee: s.fee.toString(), executor: s.executor, assignmentDigest: toHex(s.assignmentDigest), resultDigest: toHex(s.resultDigest) }
   }
-  if (e.mint != null) j.mint = { reason: e.mint.reason, ...(e.mint.windowEndMs > 0n ? { windowStart: new Date(Number(e.mint.windowStartMs)).toISOString(), windowEnd: new Date(Number(e.mint.windowEndMs)).toISOString() } : {}) }
+  if (e.mint != null) j.mint = { reason: e.mint.reason, ...(e.mint.windowEndMs > 0n ? { windowStart: new Date(Number(e.mint.windowStartMs)).toISOString(), windowEnd: new Date(Number(e.mint.windowEndMs)).toISOString() } : {}), ...(e.mint.approval.length > 0 ? { approval: toHex(e.mint.approval) } : {}) }
   if (e.policy != null) {
     j.policy = { prices: e.policy.prices, feeBps: e.policy.feeBps, demandStepBps: e.policy.demandStepBps, demandCapBps: e.policy.demandCapBps, issuanceWindowMs: Number(e.policy.issuanceWindowMs), issuancePerWindow: e.policy.issuancePerWindow.toString(), welcomeGrant: e.policy.welcomeGrant.toString() }
   }

@@ -24,7 +24,8 @@ import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
 import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
-import type { Policy } from '../ledger/policy.js'
+import { DEFAULT_POLICY, type Policy } from '../ledger/policy.js'
+import { signAdminAction } from '../admission/admin-actions.js'
 import { AdmissionDb } from '../admission/db.js'
 import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
 import { AdmissionService, type AdmissionServiceComponents } from '../admission/admission-service.js'
@@ -69,7 +70,10 @@ export interface CreateNodeOptions {
   leaseMs?: number
   /** coordinator: base retry backoff */
   retryBackoffMs?: number
-  /** coordinator: the policy written into a new ledger */
+  /**
+   * coordinator: the policy written into a new ledger (default DEFAULT_POLICY, with no welcome
+   * grant under open admission, where any key is admitted)
+   */
   policy?: Policy
   /** coordinator: checkpoint after this many entries or this long */
   checkpointEvery?: number
@@ -95,9 +99,12 @@ export interface CreateNodeOptions {
    * admin and gives no work until an admin grants it (`admin coordinator add`).
    */
   newMesh?: boolean
-  /** worker: registration token to enroll with at each coordinator */
+  /**
+   * worker or client: registration token to enroll with at each coordinator. A client must be
+   * enrolled (and approved) before a coordinator in token mode accepts its jobs
+   */
   token?: string
-  /** worker: a label shown to coordinator admins */
+  /** worker or client: a label shown to coordinator admins */
   label?: string
   /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
   ops?: OpsOptions
@@ -182,6 +189,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       adminKeys: newMesh ? [...new Set([self, ...pinned])] : pinned,
       mode: opts.admission?.mode ?? 'token',
       autoApprove: opts.admission?.autoApprove,
+      // approvals on enrollment, and of a coordinator's own account, are signed with its own key
+      signApproval: opts.role === 'coordinator' ? async (target, reason) => await signAdminAction(privateKey, meshId, { kind: 'APPROVE', target, reason }) : undefined,
       onApplied: (action, record) => {
         if (action.kind === AdminAction.Kind.BLACKLIST_ADD) {
           // cut a blacklisted peer off at once; the connection gater keeps it out
@@ -219,7 +228,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         meshId,
         owner: peer,
         privateKey,
-        genesisPolicy: opts.policy,
+        genesisPolicy: opts.policy ?? (admissionState.mode === 'open' ? { ...DEFAULT_POLICY, welcomeGrant: 0n } : undefined),
+        accounts: { approvalOf: async a => await admissionState.approvalOf(a), sameOperator: (a, b) => admissionState.sameOperator(a, b) },
         checkpointEvery: opts.checkpointEvery,
         checkpointIntervalMs: opts.checkpointIntervalMs,
         onCheckpoint: note => {
@@ -270,7 +280,8 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     signer,
     state: admissionState,
     serveEnrollment: opts.role === 'coordinator',
-    token: opts.role === 'worker' ? opts.token : undefined,
+    token: opts.role !== 'coordinator' ? opts.token : undefined,
+    role: opts.role === 'client' ? 'client' : 'worker',
     label: opts.label,
     executors: () => opts.offer ?? executors.names(),
     onStatus: (coordinator, status, reason) => {

@@ -150,6 +150,11 @@ export class DrillMesh {
       try { await readFile(join(node.dataDir, 'api.json')) } catch { return false }
       return node.logs.slice(startedAt).includes('node started')
     }, 30_000, `${node.name} to start`)
+    if (node.role === 'coordinator') {
+      // an open mesh grants nothing by default; drills submit from the coordinator's own account
+      const shown = await this.cliJson<{ policy: Record<string, unknown> }>(node, ['policy', 'show'])
+      if (shown.policy.welcomeGrant == null) await this.cliJson(node, ['policy', 'set', 'welcomeGrant', '1000'])
+    }
   }
 
   /** kill -9 (or another signal); resolves once the process is gone. */

@@ -32,7 +32,7 @@ const settlement = (): Settlement => ({
   resultDigest: bytes(32, 10),
   executor: 'wasm'
 })
-const mint = (): Mint => ({ reason: 'issuance-window', windowStartMs: 1_700_000_000_000n, windowEndMs: 1_700_000_600_000n })
+const mint = (): Mint => ({ reason: 'welcome-grant', windowStartMs: 1_700_000_000_000n, windowEndMs: 1_700_000_600_000n, approval: bytes(32, 11) })
 const policy = (): PolicyValues => ({
   prices: ['noop=1', 'wasm=10'],
   feeBps: 250,
@@ -57,8 +57,11 @@ export const SAMPLES: Readonly<Record<string, () => object>> = {
   EnrollRequest: (): EnrollRequest => ({
     token: 'ect_0123456789abcdef',
     label: 'lab-host-7 (ünïcode ✓)',
-    executors: ['noop', 'wasm', 'process']
+    executors: ['noop', 'wasm', 'process'],
+    role: 'client'
   }),
+  // a welcome grant names the approval it rests on (Mint.approval, new since 0.1.0)
+  Mint: mint,
   LedgerEntry: (): LedgerEntry => ({
     kind: LedgerEntry.Kind.POLICY,
     timeMs: 1_700_000_123_456n,

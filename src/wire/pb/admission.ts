@@ -7,6 +7,7 @@ export interface EnrollRequest {
   token: string
   label: string
   executors: string[]
+  role: string
 }
 
 export namespace EnrollRequest {
@@ -36,6 +37,11 @@ export namespace EnrollRequest {
           }
         }
 
+        if ((obj.role != null && obj.role !== '')) {
+          w.uint32(34)
+          w.string(obj.role)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -43,7 +49,8 @@ export namespace EnrollRequest {
         const obj: any = {
           token: '',
           label: '',
-          executors: []
+          executors: [],
+          role: ''
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -66,6 +73,10 @@ export namespace EnrollRequest {
               }
 
               obj.executors.push(reader.string())
+              break
+            }
+            case 4: {
+              obj.role = reader.string()
               break
             }
             default: {
@@ -116,6 +127,13 @@ export namespace EnrollRequest {
 
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.role`,
+                value: reader.string()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -144,6 +162,11 @@ export namespace EnrollRequest {
     value: string
   }
 
+  export interface EnrollRequestRoleFieldEvent {
+    field: '$.role'
+    value: string
+  }
+
   export function encode (obj: Partial<EnrollRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, EnrollRequest.codec())
   }
@@ -152,7 +175,7 @@ export namespace EnrollRequest {
     return decodeMessage(buf, EnrollRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnrollRequest>): Generator<EnrollRequestTokenFieldEvent | EnrollRequestLabelFieldEvent | EnrollRequestExecutorsFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<EnrollRequest>): Generator<EnrollRequestTokenFieldEvent | EnrollRequestLabelFieldEvent | EnrollRequestExecutorsFieldEvent | EnrollRequestRoleFieldEvent> {
     return streamMessage(buf, EnrollRequest.codec(), opts)
   }
 }
