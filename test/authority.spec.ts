@@ -55,7 +55,8 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     // the enrolled attacker: a worker in good standing (open admission) that offers no executor itself
     const evilKey = await generateKeyPair('Ed25519')
     const evil = await fx.node({ role: 'worker', privateKey: evilKey, offer: [], bootstrap: { ...c1.bootstrapConfig(), peers } })
-    const client = await fx.node({ role: 'client', bootstrap: { ...c1.bootstrapConfig(), peers } })
+    // an admitted application user (enrolled at c1, approved by the admin key: admitted mesh-wide)
+    const client = await fx.client(c1, { bootstrap: { ...c1.bootstrapConfig(), peers } })
     await waitFor(() => w.worker?.coordinators.has(c1.peerId.toString()) === true, 15_000, 'worker to serve c1')
 
     // (b) the claim protocol, advertised over identify by the enrolled attacker
@@ -115,7 +116,7 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     const c2 = await fx.coordinator({ bootstrap: c1.bootstrapConfig() })
     const peers = [...c1.multiaddrs(), ...c2.multiaddrs()]
     const w = await fx.node({ role: 'worker', bootstrap: { ...c1.bootstrapConfig(), peers } })
-    const client = await fx.node({ role: 'client', bootstrap: { ...c1.bootstrapConfig(), peers } })
+    const client = await fx.client(c1, { bootstrap: { ...c1.bootstrapConfig(), peers } })
     await act(c1, adminKey, { kind: 'coordinator-grant', target: c2.peerId.toString() })
     await waitFor(() => w.worker?.coordinators.has(c2.peerId.toString()) === true && c2.coordinator?.isGranted === true && client.admission.state.authority.isGranted(c2.peerId.toString()), 5_000, 'c2 granted')
     const long = await client.jobs.submit({ executor: 'noop', input: 'slow', delayMs: 30_000, maxAttempts: 1 }, { coordinator: c2.peerId.toString() })

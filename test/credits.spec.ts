@@ -48,7 +48,7 @@ describe('credits: admitted accounts only, one grant each, no self-dealing issua
       // the policy is explicit, with a grant: in open mode too, a grant needs an approval
       const coord = await fx.coordinator({ admission: { mode }, policy: DEFAULT_POLICY })
       await fx.workers(1, coord, mode === 'token' ? { token: (await coord.admission.state.tokens.create({ autoApprove: true })).token } : {})
-      const relay = await fx.node({ role: 'client', bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+      const relay = await fx.node({ role: 'client', bootstrap: coord.bootstrapConfig() })
       await waitFor(() => relay.libp2p.getConnections(coord.peerId).length > 0, 10_000, 'connection')
       const ledger = coord.ledger as Ledger
       const keys = await Promise.all(Array.from({ length: 20 }, async () => await generateKeyPair('Ed25519')))
@@ -88,7 +88,7 @@ describe('credits: admitted accounts only, one grant each, no self-dealing issua
     const coord = await fx.coordinator({ privateKey: key, admission: { mode: 'token' } })
     await fx.workers(1, coord, { token: (await coord.admission.state.tokens.create({ autoApprove: true })).token })
     const { token } = await coord.admission.state.tokens.create({ label: 'app user' })
-    const client = await fx.node({ role: 'client', token, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const client = await fx.node({ role: 'client', token, bootstrap: coord.bootstrapConfig() })
     await waitFor(() => client.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.PENDING, 10_000, 'pending')
     const rec = coord.admission.state.node(client.peerId.toString())
     assert.equal(rec?.role, 'client')
@@ -125,7 +125,7 @@ describe('credits: admitted accounts only, one grant each, no self-dealing issua
     const { token, record } = await coord.admission.state.tokens.create({ autoApprove: true, maxUses: 2, label: 'shared' })
     const a = await fx.client(coord, { token })
     const b = await fx.client(coord, { token })
-    const c = await fx.node({ role: 'client', token, bootstrap: { meshId: MESH, peers: coord.multiaddrs() } })
+    const c = await fx.node({ role: 'client', token, bootstrap: coord.bootstrapConfig() })
     await waitFor(() => c.admission.statusAt.get(coord.peerId.toString())?.status === EnrollResponse.Status.REJECTED, 10_000, 'the third enrollment refused')
     for (const n of [a, b]) assert.equal((await n.jobs.wait(await n.jobs.submit({ executor: 'noop', input: 'ok' }), { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
     await assert.rejects(c.jobs.submit({ executor: 'noop', input: 'third' }), (e: Error) => e.name === 'NotAdmittedError')

@@ -120,6 +120,12 @@ export class AdmissionService implements Startable {
    */
   async submitAction (envelope: SignedEnvelope): Promise<Awaited<ReturnType<AdmissionState['applyAction']>>> {
     const out = await this.init.state.applyAction(envelope)
+    await this.publish(envelope)
+    return out
+  }
+
+  /** Publishes an applied action so every node applies it too (an approval on enrollment, say). */
+  async publish (envelope: SignedEnvelope): Promise<void> {
     try {
       if (envelopeDomain(envelope) === Domains.authority) await this.components.pubsub.publish(authorityTopic(this.init.meshId), AuthorityAnnouncement.encode({ action: envelope }))
       else await this.components.pubsub.publish(policyTopic(this.init.meshId), AdminActionAnnouncement.encode({ action: envelope }))
@@ -127,7 +133,6 @@ export class AdmissionService implements Startable {
       // no peer on the topic yet: others catch up over admin-sync when they meet us
       this.log('publishing admin action: %s', (err as Error).message)
     }
-    return out
   }
 
   /** Signs an admin action with this node's own key (it must be one of the admin keys). */

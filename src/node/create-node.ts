@@ -190,7 +190,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       mode: opts.admission?.mode ?? 'token',
       autoApprove: opts.admission?.autoApprove,
       // approvals on enrollment, and of a coordinator's own account, are signed with its own key
-      signApproval: opts.role === 'coordinator' ? async (target, reason) => await signAdminAction(privateKey, meshId, { kind: 'APPROVE', target, reason }) : undefined,
+      signApproval: opts.role === 'coordinator'
+        ? async (target, reason) => {
+          const env = await signAdminAction(privateKey, meshId, { kind: 'APPROVE', target, reason })
+          // an admin's approval admits the account at every granted coordinator (mesh-wide
+          // admission); a granted coordinator that is not an admin approves for itself only
+          if (admissionState.isAdmin(self)) setTimeout(() => { void (libp2pRef?.services.admission as AdmissionService | undefined)?.publish(env) }, 0)
+          return env
+        }
+        : undefined,
       onApplied: (action, record) => {
         if (action.kind === AdminAction.Kind.BLACKLIST_ADD) {
           // cut a blacklisted peer off at once; the connection gater keeps it out
