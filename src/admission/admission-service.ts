@@ -160,9 +160,48 @@ export class AdmissionService implements Startable {
       this.synced.add(peer.toString())
       void this.syncFrom(peer).catch(err => { this.synced.delete(peer.toString()); this.log('admin sync from %p: %s', peer, (err as Error).message) })
     }
-    // the token goes only to the coordinator that issued it (its tag is in the token)
-    if (this.init.token != null && r.protocols.includes(Protocols.enroll) && tokenCoordinatorTag(this.init.token) === coordinatorTag(peer.toString())) {
-      void this.enroll(peer).catch(() => {})
+    if (this.init.serveEnrollment || !r.protocols.includes(Protocols.enroll)) return
+    this.enrollPeers.set(peer.toString(), peer)
+    this.askStanding(peer)
+  }
+
+  /** Our enrollment state at each granted coordinator, in words (status, /status, the console). */
+  standing (): Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }> {
+    const out: Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }> = {}
+    for (const [k, v] of this.statusAt) out[k] = { status: statusName(v.status), reason: v.reason }
+    return out
+  }
+
+  /** coordinators met that serve enrollment (workers and clients): asked for our standing once granted */
+  private readonly enrollPeers = new Map<string, PeerId>()
+
+  /**
+   * Learns where this node stands at a granted coordinator: the token goes only to the coordinator
+   * that issued it (its tag is in the token); any other granted coordinator is asked without one,
+   * since an admin's approval admits us mesh-wide.
+   */
+  private askStanding (peer: PeerId): void {
+    const key = peer.toString()
+    if (this.abort.signal.aborted || this.retryTimers.has(key)) return
+    if (!this.init.state.authority.isGranted(key)) return
+    void this.enroll(peer).catch(() => {})
+  }
+
+  /** An admin approved or rejected us (the action reached this node): ask every coordinator again now. */
+  standingChanged (): void {
+    for (const [key, peer] of this.enrollPeers) {
+      clearTimeout(this.retryTimers.get(key))
+      this.retryTimers.delete(key)
+      this.retryDelay.delete(key)
+      this.askStanding(peer)
+    }
+  }
+
+  /** The mesh's grants changed: ask any newly granted coordinator met before. */
+  authorityChanged (): void {
+    for (const [key, peer] of this.enrollPeers) {
+      if (this.init.state.authority.isGranted(key)) this.askStanding(peer)
+      else { this.statusAt.delete(key); clearTimeout(this.retryTimers.get(key)); this.retryTimers.delete(key) }
     }
   }
 
@@ -170,8 +209,10 @@ export class AdmissionService implements Startable {
   async enroll (coordinator: PeerId): Promise<EnrollResponse> {
     const key = coordinator.toString()
     clearTimeout(this.retryTimers.get(key))
+    this.retryTimers.delete(key)
+    const ours = this.init.token != null && tokenCoordinatorTag(this.init.token) === coordinatorTag(key)
     try {
-      const body = EnrollRequest.encode({ token: this.init.token ?? '', label: this.init.label ?? '', executors: this.init.role === 'client' ? [] : this.init.executors?.() ?? [], role: this.init.role ?? 'worker' })
+      const body = EnrollRequest.encode({ token: ours ? this.init.token ?? '' : '', label: this.init.label ?? '', executors: this.init.role === 'client' ? [] : this.init.executors?.() ?? [], role: this.init.role ?? 'worker' })
       const env = await this.init.signer.sign(Domains.enroll, body, 30_000)
       const res = EnrollResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.enroll, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
       const before = this.statusAt.get(key)
@@ -183,9 +224,17 @@ export class AdmissionService implements Startable {
     } catch (err) {
       const e = err as Error
       this.log('enrolling with %p: %s %s', coordinator, e.name, e.message)
-      this.statusAt.set(key, { status: EnrollResponse.Status.REJECTED, reason: `${e.name}: ${e.message}` })
-      this.init.onStatus?.(coordinator, EnrollResponse.Status.REJECTED, `${e.name}: ${e.message}`)
-      if (e.name !== 'InvalidTokenError' && e.name !== 'NotAdmittedError') this.retryLater(coordinator)
+      // asked without a token (it is another coordinator's, or we have none): the mesh's approval
+      // of us may not have reached this coordinator yet; ask again later
+      const waiting = !ours && e.name === 'InvalidTokenError'
+      const status = waiting ? EnrollResponse.Status.PENDING : EnrollResponse.Status.REJECTED
+      const reason = waiting
+        ? (this.init.token != null ? 'not enrolled here: waiting for the mesh\'s approval of this node to reach this coordinator' : 'not enrolled: start with a registration token (--token or AGENT_REGISTRATION_TOKEN) from a coordinator of the mesh')
+        : `${e.name}: ${e.message}`
+      const before = this.statusAt.get(key)
+      this.statusAt.set(key, { status, reason })
+      if (before?.status !== status || before.reason !== reason) this.init.onStatus?.(coordinator, status, reason)
+      if (waiting || (e.name !== 'InvalidTokenError' && e.name !== 'NotAdmittedError')) this.retryLater(coordinator)
       throw err
     }
   }
@@ -312,4 +361,8 @@ function toResponse (rec: NodeRecord): EnrollResponse {
 /** Gossip validators of other topics reject messages published by blacklisted peers through this. */
 export function deniedPublisher (state: AdmissionState | undefined, msg: GossipMessage): boolean {
   return state != null && msg.type === 'signed' && state.isDenied(msg.from.toString())
+}
+
+export function statusName (s: EnrollResponse.Status): 'pending' | 'active' | 'rejected' {
+  return s === EnrollResponse.Status.ACTIVE ? 'active' : s === EnrollResponse.Status.PENDING ? 'pending' : 'rejected'
 }

@@ -294,7 +294,8 @@ export class AdmissionState implements AdmissionCheck {
         rec = { peerId: peer, status: approve && !signed ? 'active' : 'pending', role, label, executors, tokenId: token?.id ?? '', enrolledAt: now, updatedAt: now, reason: signed ? APPROVING : approve ? 'approved on enrollment' : 'awaiting approval', decidedAt: 0 }
       }
       // open mode without a token: nothing to remember (a stranger's peer ids must not fill the disk)
-      if (this.init.mode === 'open' && token == null && known == null) return { rec, approve: false }
+      // (it is admitted all the same: open admission gives work to any peer not blacklisted)
+      if (this.init.mode === 'open' && token == null && known == null) return { rec: { ...rec, status: 'active', reason: 'open admission' }, approve: false }
       await this.db.nodes.put(peer, JSON.stringify(rec))
       this.nodeMap.set(peer, rec)
       if (token != null) this.noteToken(peer, token.id)

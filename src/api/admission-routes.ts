@@ -58,7 +58,7 @@ export async function handleAdmissionRoute (node: EdgecoderNode, req: IncomingMe
   }
   if (area === 'admission' && method === 'GET') {
     // a worker's view: its enrollment status at each coordinator
-    io.send(res, 200, { status: Object.fromEntries([...node.admission.statusAt].map(([k, s]) => [k, { status: s.status.toLowerCase(), reason: s.reason }])) })
+    io.send(res, 200, { status: node.admission.standing() })
     return true
   }
   if (area === 'authority' && method === 'GET' && a == null) {

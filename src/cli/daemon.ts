@@ -72,6 +72,11 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     ops: opsOptionsFromEnv(process.env),
     prometheus: true
   })
+  // enrollment first: its answers may already be in (they come as soon as a coordinator is met),
+  // so what is known now is logged, then every change: the line is never lost
+  const enrollment = (d: { coordinator: string, status: string, reason: string }): void => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) }
+  node.events.on('admission:status', enrollment)
+  for (const [coordinator, e] of Object.entries(node.admission.standing())) enrollment({ coordinator, ...e })
   logOpsEvents(node, log)
   let api: ControlServer | undefined
   try {
@@ -97,7 +102,6 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:assigned', d => { log.info('running job', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, executor: d.executor }) })
   ev.on('work:finished', d => { log.info('job finished', { jobId: d.jobId, exitCode: d.exitCode, error: d.error, wallMs: d.wallMs }) })
   ev.on('work:rejected', d => { log.warn('assignment refused', { peerId: d.coordinator, error: d.error, reason: d.reason }) })
-  ev.on('admission:status', d => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) })
   ev.on('admin:applied', d => { log.info('admin action applied', { kind: d.kind, target: d.target }) })
   ev.on('authority:changed', d => { log.info('mesh authority changed', { coordinators: d.coordinators, adminKeys: d.adminKeys }) })
   ev.on('work:refused', d => { log.warn('result refused', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, error: d.error, reason: d.reason }) })

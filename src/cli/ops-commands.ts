@@ -61,8 +61,11 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
         return await action(values, { kind: 'resume', staged })
       }
       if (sub === 'state') {
-        const r = await callDaemon<{ state: { paused: boolean, ramp?: { step: number, steps: number, ratePerSec: number }, peers: Record<string, unknown> }, history: HistoryEntry[] }>(dataDirOf(values), 'GET', '/v1/ops/state?limit=30')
-        const lines = [`paused: ${r.state.paused ? 'yes' : 'no'}`, `ramp:   ${r.state.ramp != null ? `${r.state.ramp.ratePerSec}/s (step ${r.state.ramp.step} of ${r.state.ramp.steps})` : 'none'}`, `peers under restriction: ${Object.keys(r.state.peers).length}`, 'recent actions:', ...r.history.map(e => '  ' + entryText(e))]
+        const r = await callDaemon<{ state: { paused: boolean, ramp?: { step: number, steps: number, ratePerSec: number }, peers: Record<string, unknown> }, history: HistoryEntry[], awaitingApproval?: Array<{ peerId: string, role?: string, label: string, since: string }> }>(dataDirOf(values), 'GET', '/v1/ops/state?limit=30')
+        const pending = r.awaitingApproval ?? []
+        const lines = [`paused: ${r.state.paused ? 'yes' : 'no'}`, `ramp:   ${r.state.ramp != null ? `${r.state.ramp.ratePerSec}/s (step ${r.state.ramp.step} of ${r.state.ramp.steps})` : 'none'}`, `peers under restriction: ${Object.keys(r.state.peers).length}`,
+          `awaiting approval: ${pending.length === 0 ? 'none' : `${pending.length} (edgecoder-node nodes approve ID)`}`, ...pending.map(p => `  ${p.peerId}  ${p.role ?? 'worker'}  since ${p.since}${p.label !== '' ? `  "${p.label}"` : ''}`),
+          'recent actions:', ...r.history.map(e => '  ' + entryText(e))]
         return out(values.json === true, r, lines.join('\n'))
       }
       throw new InvalidArgumentError('usage: edgecoder-node admin pause|resume|state ...')
@@ -162,7 +165,15 @@ function statusText (s: Record<string, unknown>): string {
   if (f != null) lines.push(`failure rate: ${f.overall != null ? `${(f.overall * 100).toFixed(1)}%` : 'n/a'}`)
   const l = s.ledger as { height: number, checkpointSize: number, lastCheckpointAgeSec: number | null } | null | undefined
   if (l != null) lines.push(`ledger: height ${l.height}, checkpoint ${l.checkpointSize}${l.lastCheckpointAgeSec != null ? ` (${l.lastCheckpointAgeSec.toFixed(1)} s ago)` : ''}`)
-  const wk = s.worker as { running: number, freeSlots: number, coordinators: string[] } | undefined
-  if (wk != null) lines.push(`running ${wk.running}, free slots ${wk.freeSlots}, coordinators ${wk.coordinators.length}`)
+  const wk = s.worker as { running: number, freeSlots: number, coordinators: string[], ungrantedCoordinators?: string[] } | undefined
+  if (wk != null) lines.push(`running ${wk.running}, free slots ${wk.freeSlots}, coordinators ${wk.coordinators.length}${(wk.ungrantedCoordinators?.length ?? 0) > 0 ? ` (and ${wk.ungrantedCoordinators?.length ?? 0} ungranted peers offering work, ignored)` : ''}`)
+  const en = s.enrollment as Record<string, { status: string, reason: string }> | undefined
+  for (const [c, e] of Object.entries(en ?? {})) lines.push(`enrollment at ${c}: ${e.status}${e.reason !== '' ? ` (${e.reason})` : ''}`)
+  const au = s.authority as { adminKeys: string[], coordinators: Array<{ peerId: string, state: string }>, self?: { granted: boolean, why: string } } | undefined
+  if (au != null) {
+    lines.push(`admin keys: ${au.adminKeys.length > 0 ? au.adminKeys.join(', ') : 'none known (no coordinator is accepted: start with the mesh\'s bootstrap file)'}`)
+    lines.push(`coordinators accepted: ${au.coordinators.filter(c => c.state === 'granted').map(c => c.peerId).join(', ') || 'none'}`)
+    if (au.self != null) lines.push(`this coordinator: ${au.self.granted ? 'granted' : 'NOT granted'} (${au.self.why})`)
+  }
   return lines.join('\n')
 }

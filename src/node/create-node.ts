@@ -28,7 +28,7 @@ import { DEFAULT_POLICY, type Policy } from '../ledger/policy.js'
 import { signAdminAction } from '../admission/admin-actions.js'
 import { AdmissionDb } from '../admission/db.js'
 import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
-import { AdmissionService, type AdmissionServiceComponents } from '../admission/admission-service.js'
+import { AdmissionService, statusName, type AdmissionServiceComponents } from '../admission/admission-service.js'
 import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
 import { signAuthorityAction } from '../admission/admin-actions.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
@@ -209,12 +209,16 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
           void ledger.setPolicyValue(action.target, JSON.parse(action.value), SignedEnvelope.decode(Buffer.from(record.envelope, 'base64'))).catch(() => {})
         }
         events.emit('admin:applied', { kind: action.kind, target: action.target })
+        // our own approval or rejection: every coordinator that holds it now answers differently
+        if ((action.kind === AdminAction.Kind.APPROVE || action.kind === AdminAction.Kind.REJECT) && action.target === self && opts.role !== 'coordinator') {
+          setTimeout(() => { (libp2pRef?.services.admission as AdmissionService | undefined)?.standingChanged() }, 100)
+        }
         if (action.kind === AdminAction.Kind.OPERATOR) {
           // pause, resume, drain, isolate, return: signed and audited like every admin action, so
           // they reach every coordinator; src/ops keeps the operator state itself
           const op = parseAction(JSON.parse(action.value))
           if (opts.role !== 'coordinator' && (op.kind === 'pause' || op.kind === 'resume')) return undefined
-          return ops.apply(op)
+          return ops.apply(op, record.issuedAt)
         }
         return undefined
       }
@@ -293,7 +297,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     label: opts.label,
     executors: () => opts.offer ?? executors.names(),
     onStatus: (coordinator, status, reason) => {
-      events.emit('admission:status', { coordinator: coordinator.toString(), status: status === EnrollResponse.Status.ACTIVE ? 'active' : status === EnrollResponse.Status.PENDING ? 'pending' : 'rejected', reason })
+      events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
       // admitted: ask for work now rather than waiting for the next announcement
       if (status === EnrollResponse.Status.ACTIVE) void (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.claimFrom(coordinator).catch(() => {})
     }
@@ -329,6 +333,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     if (!d.payable) return
     void replica?.addReceipt({ jobId: d.jobId, log: d.coordinator, resultDigest: d.resultDigest, assignmentDigest: d.assignmentDigest, ackedAt: Date.now() })
   })
+  const admission = libp2p.services.admission as AdmissionService
   const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
   const worker = libp2p.services.worker as WorkerService | undefined
   const jobs = new JobClient({
@@ -355,11 +360,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   const offAuthority = authority.onChange(() => {
     coordinator?.authorityChanged()
     worker?.authorityChanged()
+    admission.authorityChanged()
     events.emit('authority:changed', { coordinators: authority.coordinators().filter(c => c.state === 'granted').map(c => c.peerId), adminKeys: authority.adminKeys })
   })
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
-  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority })
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
 
   let stopped = false
   const node: EdgecoderNode = {
@@ -375,7 +381,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     ledger,
     replica,
     ledgerService,
-    admission: libp2p.services.admission as AdmissionService,
+    admission,
     signer,
     ops,
     multiaddrs: () => libp2p.getMultiaddrs(),

@@ -60,7 +60,8 @@ export async function handleOpsApi (node: EdgecoderNode, req: IncomingMessage, r
       return true
     }
     const op = parts[2] ?? ''
-    if (method === 'GET' && op === 'state') { send(res, 200, { state: node.ops.state.toJSON(), history: node.ops.state.history(limit()) }); return true }
+    // with the enrollments awaiting an admin's approval (the runbook's "review pending approvals")
+    if (method === 'GET' && op === 'state') { send(res, 200, { state: node.ops.state.toJSON(), history: node.ops.state.history(limit()), awaitingApproval: node.admission.state.nodes('pending').map(n => ({ peerId: n.peerId, role: n.role, label: n.label, since: new Date(n.enrolledAt).toISOString() })) }); return true }
     if (method === 'GET' && op === 'history') { send(res, 200, { history: node.ops.state.history(limit()) }); return true }
     if (method === 'GET' && op === 'nodes') { send(res, 200, { nodes: await node.ops.nodes() }); return true }
     if (method === 'GET' && op === 'dead-letters') { send(res, 200, { deadLetters: await node.ops.deadLetters(limit()) }); return true }

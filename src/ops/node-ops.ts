@@ -68,6 +68,8 @@ export interface OpsAttachment {
   awaitingApproval?: () => string[]
   /** the mesh's admin keys and coordinator grants, as this node sees them */
   authority?: AuthorityView
+  /** workers and clients: this node's enrollment state at each granted coordinator it met */
+  enrollment?: () => Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }>
 }
 
 /** What status and readiness show of the mesh's authority (MeshAuthority implements it). */
@@ -174,11 +176,12 @@ export class NodeOps {
   }
 
   /** Applies an operator action and carries out what it means on this node. */
-  async apply (action: OperatorAction): Promise<HistoryEntry> {
+  /** `issuedAt`: the signed action's issue time (see OperatorState.apply). */
+  async apply (action: OperatorAction, issuedAt?: number): Promise<HistoryEntry> {
     if ((action.kind === 'pause' || action.kind === 'resume') && this.role !== 'coordinator') {
       throw new NotCoordinatorError(`${action.kind} applies to a coordinator's assignments; this node is a ${this.role}`)
     }
-    return await this.state.apply(action)
+    return await this.state.apply(action, Date.now(), issuedAt)
   }
 
   // --- dispatch gate (called on every claim) ---
@@ -602,6 +605,8 @@ export class NodeOps {
     if (a?.worker != null) {
       out.worker = { running: a.worker.runningJobs.length, freeSlots: a.worker.freeSlots, coordinators: [...a.worker.coordinators], ungrantedCoordinators: [...a.worker.ungranted] }
     }
+    // where this node stands at each coordinator: pending, active, or rejected with the reason
+    if (a?.enrollment != null) out.enrollment = a.enrollment()
     if (a?.authority != null) {
       // the coordinators this node accepts, and why; for a coordinator, whether it is one
       const self = a.libp2p.peerId.toString()
@@ -629,6 +634,10 @@ export class NodeOps {
     if (a.bootstrapPeers > 0 && a.libp2p.getConnections().length === 0) reasons.push('not connected to any peer yet')
     if (a.authority != null && a.authority.adminKeys.length === 0 && this.role !== 'coordinator') reasons.push('no admin key of the mesh is known: no coordinator is accepted (start with the mesh\'s bootstrap file)')
     else if (a.worker != null && a.worker.coordinators.size === 0) reasons.push(a.worker.ungranted.size > 0 ? `no granted coordinator found yet (${a.worker.ungranted.size} ungranted peer(s) offer work)` : 'no coordinator found yet')
+    if (a.worker != null && a.enrollment != null && a.worker.coordinators.size > 0) {
+      const at = Object.entries(a.enrollment())
+      if (!at.some(([, e]) => e.status === 'active')) reasons.push(`not admitted by any coordinator${at.length > 0 ? `: ${at.map(([c, e]) => `${c} ${e.status}${e.reason !== '' ? ` (${e.reason})` : ''}`).join('; ')}` : ' yet'}`)
+    }
     if (a.coordinator != null && a.authority != null && !a.coordinator.isGranted) reasons.push(`not a granted coordinator: ${a.authority.standing(a.libp2p.peerId.toString()).why}`)
     return { ready: reasons.length === 0, reasons }
   }

@@ -81,7 +81,12 @@ export class OperatorState {
   }
 
   /** The one entry point for operator actions (CLI, control API; later signed admin messages). */
-  async apply (action: OperatorAction, now = Date.now()): Promise<HistoryEntry> {
+  /**
+   * `issuedAt`: when the signed action was issued, for one that arrives late (admin-sync to a
+   * coordinator that joined later): a time-bounded action runs from then, so an isolation that has
+   * ended is not applied again with a fresh period.
+   */
+  async apply (action: OperatorAction, now = Date.now(), issuedAt?: number): Promise<HistoryEntry> {
     switch (action.kind) {
       case 'pause':
         this.doc.paused = { since: now, reason: action.reason ?? '' }
@@ -110,9 +115,13 @@ export class OperatorState {
       case 'isolate': {
         const forMs = action.forMs ?? DEFAULT_ISOLATE_MS
         if (!Number.isInteger(forMs) || forMs < 1) throw new InvalidArgumentError('an isolation period must be a positive number of milliseconds')
+        const since = Math.min(issuedAt ?? now, now)
+        if (since + forMs <= now) {
+          return await this.record({ at: now, by: 'operator', action: 'isolate-ended', peer: checkPeer(action.peer), detail: `not applied: the isolation signed at ${new Date(since).toISOString()} ended at ${new Date(since + forMs).toISOString()}` })
+        }
         const p = this.peer(checkPeer(action.peer))
-        p.isolate = { since: now, until: now + forMs, reason: action.reason ?? '' }
-        return await this.record({ at: now, by: 'operator', action: 'isolate', peer: action.peer, detail: `disconnected and denied until ${new Date(now + forMs).toISOString()}${action.reason != null ? `: ${action.reason}` : ''}` })
+        p.isolate = { since, until: since + forMs, reason: action.reason ?? '' }
+        return await this.record({ at: now, by: 'operator', action: 'isolate', peer: action.peer, detail: `disconnected and denied until ${new Date(since + forMs).toISOString()}${action.reason != null ? `: ${action.reason}` : ''}` })
       }
       case 'return': {
         const p = this.doc.peers[checkPeer(action.peer)]
