@@ -211,6 +211,26 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     assert.deepEqual((await c2.admission.state.audit()).map(r => r.kind).filter(k => k !== 'coordinator-grant'), ['OPERATOR', 'OPERATOR'])
   })
 
+  it('a coordinator that joins late runs a replayed isolation from its signed issue time and skips one that has ended', async () => {
+    const { coord: c1, key } = await tokenCoordinator()
+    const admin = peerIdFromPrivateKey(key).toString()
+    const ended = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const running = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const isolate = async (peer: string, forMs: number): Promise<void> => {
+      await c1.admission.submitAction(await signAdminAction(key, MESH, { kind: 'OPERATOR', target: peer, value: JSON.stringify({ kind: 'isolate', peer, forMs }) }))
+    }
+    const issued = Date.now()
+    await isolate(ended, 300)
+    await isolate(running, 60_000)
+    await waitFor(() => c1.ops.state.peerState(ended)?.isolate == null, 5_000, 'the short isolation to end at c1')
+    const c3 = await fx.coordinator({ admission: { mode: 'token' }, adminKeys: [admin], bootstrap: { meshId: MESH, peers: c1.multiaddrs() } })
+    // positive control: admin-sync delivered the actions (in audit order: the ended one came first)
+    await waitFor(() => c3.ops.state.peerState(running)?.isolate != null, 15_000, 'the running isolation at c3')
+    assert.ok((c3.ops.state.peerState(running)?.isolate?.until ?? 0) <= issued + 60_000 + 2_000, 'it runs from its signed issue time, not from when c3 heard of it')
+    assert.equal(c3.ops.state.peerState(ended)?.isolate, undefined, 'an ended isolation is not applied again with a fresh period')
+    assert.ok(c3.ops.state.history(50).some(h => h.action === 'isolate-ended' && h.peer === ended))
+  })
+
   it('a blacklisted peer is cut off, cannot reconnect or publish, gets no work; the entry can expire', async () => {
     const { coord, key } = await tokenCoordinator()
     const { token } = await coord.admission.state.tokens.create({ autoApprove: true, maxUses: 2 })

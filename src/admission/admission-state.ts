@@ -285,6 +285,8 @@ export class AdmissionState implements AdmissionCheck {
       let approve = false
       if (known != null) {
         rec = { ...known, role, label: label !== '' ? label : known.label, executors, tokenId: token?.id ?? known.tokenId, updatedAt: now }
+        // a node asking where it stands, with nothing new: an answer, not a write
+        if ((token == null || token.id === known.tokenId) && rec.label === known.label && rec.role === known.role && rec.executors.join() === known.executors.join() && known.reason !== APPROVING) return { rec: known, approve: false }
         // an approval on enrollment cut short by a crash, or a record from before approvals were signed
         approve = known.decidedBy == null && (known.reason === APPROVING || (known.status === 'active' && known.reason === 'approved on enrollment'))
       } else {
