@@ -1,4 +1,6 @@
 // Public API of edgecoder-node: embed a coordinator, worker or client in any app.
+// first: refuse an unsupported Node by name before libp2p is loaded
+import './util/node-version.js'
 export { createNode, VERSION } from './node/create-node.js'
 export type { CreateNodeOptions, EdgecoderNode } from './node/create-node.js'
 export type { JobEvents } from './jobs/events.js'

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Fixture, waitFor, MESH } from './helpers.js'
@@ -56,5 +58,37 @@ describe('examples', function () {
       await exited
     }
     assert.equal(child.exitCode, 0, out)
+  })
+
+  it('the README\'s "Embed it" snippet is examples/readme-embed.ts, and it runs as written against a coordinator', async () => {
+    const file = fileURLToPath(new URL('../../examples/readme-embed.ts', import.meta.url))
+    const snippet = (await readFile(file, 'utf8')).split('// --- README ---\n')[1].replace("from '../src/index.js'", "from 'edgecoder-node'")
+    const readme = await readFile(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8')
+    assert.ok(readme.includes('```ts\n' + snippet + '```'), 'the README shows examples/readme-embed.ts as it is')
+    // a coordinator in token admission, as by default; one auto-approve token each
+    const coord = await fx.coordinator({ admission: { mode: 'token' } })
+    const dir = await fx.dir()
+    await writeFile(join(dir, 'bootstrap.json'), JSON.stringify(coord.bootstrapConfig()))
+    const t1 = (await coord.admission.state.tokens.create({ autoApprove: true })).token
+    const t2 = (await coord.admission.state.tokens.create({ autoApprove: true })).token
+    const script = fileURLToPath(new URL('../examples/readme-embed.js', import.meta.url))
+    const run = await promisify(execFile)(process.execPath, [script], { cwd: dir, env: { ...process.env, AGENT_REGISTRATION_TOKEN: t1, APP_TOKEN: t2 }, timeout: 45_000 })
+    assert.match(run.stdout, /worker at \S+: active/)
+    assert.match(run.stdout, /ran [0-9a-f]{12}: exit 0/)
+    assert.equal(run.stdout.trim().split('\n').at(-1), 'succeeded')
+  })
+
+  it('importing the package on Node < 22 throws UnsupportedRuntimeError by name, before libp2p fails', async () => {
+    const { checkNodeVersion } = await import('../src/util/node-version.js')
+    assert.throws(() => { checkNodeVersion('20.20.2') }, (e: Error) => e.name === 'UnsupportedRuntimeError' && e.message.includes('Node >= 22'))
+    checkNodeVersion('22.0.0')
+    checkNodeVersion(process.versions.node)
+    // and with the machine's own Node 20, where there is one (the machines ship it)
+    const entry = fileURLToPath(new URL('../src/index.js', import.meta.url))
+    const old = await promisify(execFile)('/usr/bin/node', ['--version']).then(r => r.stdout.trim(), () => '')
+    if (old !== '' && Number(old.slice(1).split('.')[0]) < 22) {
+      const r = await promisify(execFile)('/usr/bin/node', ['-e', `import(${JSON.stringify(entry)}).then(() => console.log('loaded'), e => console.log(e.name))`])
+      assert.equal(r.stdout.trim(), 'UnsupportedRuntimeError')
+    }
   })
 })

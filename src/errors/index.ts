@@ -32,6 +32,8 @@ export const KeyFileError = define('KeyFileError')
 export const DataDirError = define('DataDirError')
 export const DaemonNotRunningError = define('DaemonNotRunningError')
 export const DataDirLockedError = define('DataDirLockedError')
+/** the Node.js running us is older than the package needs */
+export const UnsupportedRuntimeError = define('UnsupportedRuntimeError')
 
 // Wire and signatures
 export const MalformedMessageError = define('MalformedMessageError')
