@@ -75,7 +75,7 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
       const { values, positionals } = parse(argv.slice(1), { ...common, reason: { type: 'string' }, for: { type: 'string' } })
       if (sub === 'list') {
         const r = await callDaemon<{ nodes: Array<Record<string, unknown>> }>(dataDirOf(values), 'GET', '/v1/ops/nodes')
-        return out(values.json === true, r.nodes, r.nodes.length === 0 ? '(no nodes)' : r.nodes.map(n => `${String(n.peerId)}  ${String(n.role).padEnd(11)}  ${n.connected === true ? 'connected' : 'offline  '}  ${String(n.status)}${n.failureRate != null ? `  failure rate ${(Number(n.failureRate) * 100).toFixed(0)}%` : ''}${Number(n.runningHere) > 0 ? `  running ${String(n.runningHere)}` : ''}`).join('\n'))
+        return out(values.json === true, r.nodes, r.nodes.length === 0 ? '(no nodes)' : r.nodes.map(n => `${String(n.peerId)}  ${String(n.role).padEnd(11)}  ${n.connected === true ? 'connected' : 'offline  '}  ${String(n.status)}${n.failureRate != null ? `  failure rate ${(Number(n.failureRate) * 100).toFixed(0)}%` : ''}${Number(n.runningHere) > 0 ? `  running ${String(n.runningHere)}` : ''}${grantText(n.grant)}`).join('\n'))
       }
       if (sub === 'drain' || sub === 'isolate' || sub === 'return') {
         const peer = positionals[0]
@@ -149,6 +149,13 @@ export async function opsJobsCommand (argv: string[], dataDirOf: DataDirOf): Pro
     return true
   }
   return false
+}
+
+/** A coordinator's grant as this node sees it (nodes list). */
+function grantText (g: unknown): string {
+  if (g == null || typeof g !== 'object') return ''
+  const { granted, why } = g as { granted: boolean, why: string }
+  return granted ? '  granted' : `  NOT granted (${why})`
 }
 
 function statusText (s: Record<string, unknown>): string {

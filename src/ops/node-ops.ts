@@ -550,6 +550,8 @@ export class NodeOps {
         status: peerStatus(op, Date.now()),
         ...(op != null ? { operator: op } : {}),
         runningHere: leases,
+        // a peer that says it is a coordinator: whether this node accepts it, and why
+        ...(role === 'coordinator' && a?.authority != null ? { grant: a.authority.standing(id) } : {}),
         ...(w != null ? { assigned: w.assigned, succeeded: w.succeeded, failed: w.failed, leaseExpired: w.leaseExpired, consecutiveFailures: w.consecutiveFailures, failureRate: this.health.failureRate(id) ?? null, lastClaimAt: w.lastClaim != null ? new Date(w.lastClaim.at).toISOString() : null, lastRefusal: w.lastRefusal?.reason ?? null } : {})
       })
     }
