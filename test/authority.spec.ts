@@ -10,7 +10,10 @@ import type { EdgecoderNode } from '../src/node/create-node.js'
 import { signAuthorityAction, type AuthorityActionInput } from '../src/admission/admin-actions.js'
 import { coordinatorsCid } from '../src/jobs/coordinator.js'
 import { createSigner } from '../src/wire/signed.js'
-import { Domains, Protocols, jobsTopic } from '../src/wire/domains.js'
+import { Domains, Protocols, jobsTopic, checkpointsTopic } from '../src/wire/domains.js'
+import { CheckpointAnnouncement } from '../src/wire/pb/ledger.js'
+import { formatCheckpoint, signNote } from '../src/ledger/merkle/checkpoint.js'
+import { logOrigin } from '../src/ledger/coordinator-ledger.js'
 import { SignedEnvelope } from '../src/wire/pb/envelope.js'
 import { JobAnnouncement } from '../src/wire/pb/jobs.js'
 
@@ -90,6 +93,14 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     await waitFor(() => (w.replica?.list().find(l => l.log === c2.peerId.toString())?.verifiedSize ?? 0) > 0, 15_000, 'replica of c2 verified')
     // c1's peer guard charged evil, the direct publisher of the forged announcement (it did arrive)
     await waitFor(() => c1.libp2p.services.rpcGuard.points(evil.peerId) > 0, 10_000, 'the forged announcement charged to its author')
+
+    // (d) a checkpoint of a log of evil's own, signed with its key, published by it: ignored, charged
+    const charged = c1.libp2p.services.rpcGuard.points(evil.peerId)
+    const origin = logOrigin(MESH, evil.peerId.toString())
+    const note = await signNote(formatCheckpoint({ origin, size: 3, rootHash: new Uint8Array(32).fill(7) }), origin, evilKey)
+    await evil.libp2p.services.pubsub.publish(checkpointsTopic(MESH), CheckpointAnnouncement.encode({ note })).catch(() => {})
+    await waitFor(() => c1.libp2p.services.rpcGuard.points(evil.peerId) > charged + 10, 10_000, 'the stranger\'s checkpoint charged to its author')
+    assert.equal(w.replica?.has(evil.peerId.toString()), false)
 
     // and after all that: nothing for either attacker
     assert.deepEqual([...ran.keys()].sort(), [c1.peerId.toString(), c2.peerId.toString()].sort())
