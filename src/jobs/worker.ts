@@ -546,6 +546,16 @@ export class WorkerService implements Startable {
     return new Uint8Array(0)
   }
 
+  /**
+   * A coordinator admitted us (its enrollment answer): ask it for work now rather than at the next
+   * announcement, through a waiting claim where we can (a plain claim would withdraw the one we
+   * may already have waiting there).
+   */
+  admittedBy (coordinator: PeerId): void {
+    if (!this.coordinators.has(coordinator.toString()) || this.parked?.coordinator === coordinator.toString()) return
+    void this.fill(coordinator)
+  }
+
   /** For tests and tools: claims from a specific coordinator now. */
   async claimFrom (coordinator: string | PeerId): Promise<boolean> {
     return (await this.claimOnce(typeof coordinator === 'string' ? peerIdFromString(coordinator) : coordinator, '')).assigned

@@ -299,7 +299,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     onStatus: (coordinator, status, reason) => {
       events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
       // admitted: ask for work now rather than waiting for the next announcement
-      if (status === EnrollResponse.Status.ACTIVE) void (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.claimFrom(coordinator).catch(() => {})
+      if (status === EnrollResponse.Status.ACTIVE) (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.admittedBy(coordinator)
     }
   })
   let libp2p: Libp2p<MeshServices & Record<string, unknown>>
