@@ -9,13 +9,28 @@ import { Fixture, waitFor, MESH } from './helpers.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import { signAuthorityAction, type AuthorityActionInput } from '../src/admission/admin-actions.js'
 import { coordinatorsCid } from '../src/jobs/coordinator.js'
-import { createSigner } from '../src/wire/signed.js'
+import { createSigner, concat, ownBytes, SIG_PREFIX } from '../src/wire/signed.js'
 import { Domains, Protocols, jobsTopic, checkpointsTopic } from '../src/wire/domains.js'
 import { CheckpointAnnouncement } from '../src/wire/pb/ledger.js'
 import { formatCheckpoint, signNote } from '../src/ledger/merkle/checkpoint.js'
 import { logOrigin } from '../src/ledger/coordinator-ledger.js'
-import { SignedEnvelope } from '../src/wire/pb/envelope.js'
+import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
+import { AuthorityAction } from '../src/wire/pb/admission.js'
 import { JobAnnouncement } from '../src/wire/pb/jobs.js'
+
+/** A grant signed by `key` as if an hour ago (a thief of a removed key would try this). */
+async function backdatedGrant (key: PrivateKey, target: string, issuedAt: number): Promise<SignedEnvelope> {
+  const payload = SignedPayload.encode({
+    domain: Domains.authority,
+    meshId: MESH,
+    signer: peerIdFromPrivateKey(key).toMultihash().bytes,
+    issuedAtMs: BigInt(issuedAt),
+    expiresAtMs: BigInt(Date.now() + 3_600_000),
+    nonce: new Uint8Array(16).fill(5),
+    body: AuthorityAction.encode({ kind: 'coordinator-grant', target, label: '', expiresAtMs: 0n, reason: '' })
+  })
+  return { payload, signature: ownBytes(await key.sign(concat(SIG_PREFIX, payload))) }
+}
 
 async function rejectsNamed (p: Promise<unknown>, name: string): Promise<Error> {
   let caught: Error | undefined
@@ -168,11 +183,16 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     await act(c1, k2, { kind: 'admin-remove', target: c1.peerId.toString(), reason: 'rotated' })
     await waitFor(() => c2.admission.state.adminKeys.join() === p2, 5_000, 'rotation at c2')
     assert.deepEqual(c1.admission.state.adminKeys, [p2])
-    // the old key's grant of c1 stands (rotation does not break the mesh); the old key grants no more
-    assert.equal(c1.coordinator?.isGranted, true)
+    // a removed key's grants end with it (a stolen key's grants must): c1 held its grant from k1
+    assert.equal(c1.coordinator?.isGranted, false)
+    assert.match(c1.admission.state.authority.standing(c1.peerId.toString()).why, /no longer\) an admin key/)
+    // the old key signs nothing more, not even backdated to before its removal
     await rejectsNamed(c1.admission.submitAction(await signAuthorityAction(k1, MESH, { kind: 'coordinator-grant', target: c2.peerId.toString() })), 'UnauthorizedAdminError')
+    await rejectsNamed(c1.admission.submitAction(await backdatedGrant(k1, c2.peerId.toString(), Date.now() - 3_600_000)), 'UnauthorizedAdminError')
+    // the new key grants (and grants again what the old one had granted)
     await act(c1, k2, { kind: 'coordinator-grant', target: c2.peerId.toString() })
-    await waitFor(() => c2.coordinator?.isGranted === true, 5_000, 'c2 granted by the new key')
+    await act(c1, k2, { kind: 'coordinator-grant', target: c1.peerId.toString() })
+    await waitFor(() => c2.coordinator?.isGranted === true && c1.coordinator?.isGranted === true, 5_000, 'both granted by the new key')
     // a worker that joins later with the new bootstrap config syncs it all and serves both
     const w = await fx.node({ role: 'worker', bootstrap: { ...c2.bootstrapConfig(), peers: [...c1.multiaddrs(), ...c2.multiaddrs()] } })
     await waitFor(() => w.worker?.coordinators.size === 2, 10_000, 'late worker serves both')

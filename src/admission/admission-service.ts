@@ -316,8 +316,8 @@ export class AdmissionService implements Startable {
     let from = 0n
     let applied = 0
     let fruitless = 0
-    // signed by a key we do not hold as admin (yet): a key rotated out is known as one only once its
-    // removal, later in the log, is applied; these get one more try at the end
+    // signed by a key we do not hold as admin (yet): an admin key may be added later in the same
+    // log than the server's order shows; these get one more try at the end
     const later: SignedEnvelope[] = []
     for (let page = 0; page < 10_000 && fruitless < 5; page++) {
       let ours = 0

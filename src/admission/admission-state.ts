@@ -333,7 +333,7 @@ export class AdmissionState implements AdmissionCheck {
     const signer = v.signer.toString()
     let action: AdminAction
     try { action = AdminAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`admin action does not decode: ${(err as Error).message}`) }
-    if (!this.authority.authorizes(signer, Number(v.payload.issuedAtMs)) && !this.ownApproval(signer, action)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
+    if (!this.isAdmin(signer) && !this.ownApproval(signer, action)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
     validateAction(action)
     const id = toHex(v.digest)
     const issuedAt = Number(v.payload.issuedAtMs)
@@ -367,7 +367,7 @@ export class AdmissionState implements AdmissionCheck {
   private async applyAuthority (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number }): Promise<{ action: AuthorityAction, record: AuditRecord }> {
     const v = await verifyEnvelope(envelope, { domain: Domains.authority, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
-    if (!this.authority.authorizes(signer, Number(v.payload.issuedAtMs))) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
+    if (!this.isAdmin(signer)) throw new UnauthorizedAdminError(`${signer} is not an admin key of this node`)
     let action: AuthorityAction
     try { action = AuthorityAction.decode(v.payload.body, { limits: {} }) } catch (err) { throw new MalformedMessageError(`authority action does not decode: ${(err as Error).message}`) }
     const kind = validateAuthorityAction(action)

@@ -94,19 +94,7 @@ export class MeshAuthority {
 
   isGranted (peer: string, now = Date.now()): boolean {
     const e = this.entries.get(keyOf('coordinator', peer))
-    return e != null && e.present && (e.until === 0 || e.until > now) && this.authorizes(e.by, e.issuedAt)
-  }
-
-  /**
-   * Whether `signer` could sign an action issued at `issuedAt`: it is an admin key, or was one until
-   * an admin removed it later than that (a key rotated out leaves what it signed in place, and a
-   * node that pins only the new key still accepts it). A key this node never learned was an admin
-   * (a data dir moved to another mesh's bootstrap file) authorizes nothing.
-   */
-  authorizes (signer: string, issuedAt: number): boolean {
-    if (this.isAdmin(signer)) return true
-    const removed = this.entries.get(keyOf('admin', signer))
-    return removed != null && !removed.present && issuedAt < removed.issuedAt
+    return e != null && e.present && (e.until === 0 || e.until > now) && this.isAdmin(e.by)
   }
 
   /** Whether `peer` is a coordinator of this mesh, and why (or why not), in words for operators. */
@@ -116,7 +104,9 @@ export class MeshAuthority {
     if (e == null) return { granted: false, why: `${peer} holds no coordinator grant from the mesh's admin keys` }
     if (!e.present) return { granted: false, why: `coordinator grant removed by ${e.by} at ${new Date(e.issuedAt).toISOString()}${e.reason !== '' ? ` (${e.reason})` : ''}` }
     if (e.until !== 0 && e.until <= now) return { granted: false, why: `coordinator grant expired at ${new Date(e.until).toISOString()}` }
-    if (!this.authorizes(e.by, e.issuedAt)) return { granted: false, why: `coordinator grant signed by ${e.by}, which is not an admin key of this mesh` }
+    // a grant stands only while its signer is an admin key: removing a (stolen) key ends every grant
+    // it made, and a backdated signature of a removed key is worth nothing
+    if (!this.isAdmin(e.by)) return { granted: false, why: `coordinator grant signed by ${e.by}, which is not (or no longer) an admin key of this mesh: an admin grants it again` }
     return { granted: true, why: `granted by ${e.by}${e.until !== 0 ? ` until ${new Date(e.until).toISOString()}` : ''}${e.label !== '' ? ` ("${e.label}")` : ''}` }
   }
 
@@ -124,7 +114,7 @@ export class MeshAuthority {
 
   coordinators (now = Date.now()): CoordinatorView[] {
     return [...this.entries].filter(([k]) => k.startsWith('coordinator/')).map(([, e]) => e)
-      .map(e => ({ ...e, state: !e.present ? 'removed' as const : e.until !== 0 && e.until <= now ? 'expired' as const : this.authorizes(e.by, e.issuedAt) ? 'granted' as const : 'removed' as const }))
+      .map(e => ({ ...e, state: !e.present ? 'removed' as const : e.until !== 0 && e.until <= now ? 'expired' as const : this.isAdmin(e.by) ? 'granted' as const : 'removed' as const }))
       .sort((a, b) => a.issuedAt - b.issuedAt)
   }
 

@@ -12,7 +12,8 @@ import {
 } from '../errors/index.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 
-const SIG_PREFIX = new TextEncoder().encode('edgecoder/sig/v1\n')
+/** what every signature covers before the payload (exported for tests that hand-craft envelopes) */
+export const SIG_PREFIX = new TextEncoder().encode('edgecoder/sig/v1\n')
 /** a message may claim to be issued at most this far in the future (clock skew allowance) */
 const MAX_CLOCK_SKEW_MS = 60_000
 /** no message may be valid for longer than this */
