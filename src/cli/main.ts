@@ -16,6 +16,7 @@ import type { PeerView } from '../api/views.js'
 import { isLogLevel, type LogLevel } from '../ops/logger.js'
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { join } from 'node:path'
+import { watchLauncher } from './launcher-watch.js'
 
 const USAGE = `edgecoder-node — peer-to-peer compute mesh node
 
@@ -308,6 +309,7 @@ if (major < 22) {
   process.exit(1)
 }
 
+watchLauncher()
 main(process.argv.slice(2)).catch((err: unknown) => {
   const e = err as Error
   // a user mistake is one line; an unexpected failure keeps its stack for the bug report
