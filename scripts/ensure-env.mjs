@@ -47,8 +47,9 @@ function acquire () {
     let age = 0
     try { age = Date.now() - statSync(lockDir).mtimeMs } catch { continue }
     // a set-up that died (kill -9, a crash) leaves the directory: take it over; an owner that has
-    // not written its pid within 10 s is taken for dead too
-    if (owner == null ? age > 10_000 : !ownerAlive(owner)) {
+    // not written its pid within 10 s is taken for dead too, and so is one holding it for an hour
+    // (its pid reused by an unrelated process)
+    if (owner == null ? age > 10_000 : !ownerAlive(owner) || age > 3_600_000) {
       log(`taking over the set-up lock of a set-up that is gone (${owner != null ? `pid ${owner.pid}` : 'no owner'})`)
       rmSync(lockDir, { recursive: true, force: true })
       continue
