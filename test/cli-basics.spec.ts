@@ -21,6 +21,13 @@ function oneLineError (r: RunResult, name: string, re: RegExp): void {
   assert.match(r.stderr, re)
 }
 
+/** Runs the CLI for each argument list, two at a time (the CLI start-up is most of each run). */
+async function cliAll (argLists: string[][]): Promise<RunResult[]> {
+  const results: RunResult[] = []
+  for (let i = 0; i < argLists.length; i += 2) results.push(...await Promise.all(argLists.slice(i, i + 2).map(async a => await cli(a))))
+  return results
+}
+
 async function holdPort (): Promise<{ server: Server, port: number }> {
   const server = createServer()
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -49,17 +56,18 @@ describe('CLI basics', function () {
   it('help CMD and CMD --help show that command\'s usage only, naming each of its subcommands', async () => {
     const full = await cli(['--help'])
     assert.equal(full.code, 0)
-    for (const cmd of COMMANDS) {
-      for (const args of [['help', cmd], [cmd, cmd === 'nodes' ? '-h' : '--help']]) {
-        const r = await cli(args)
-        assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
-        assert.match(r.stdout, /^Usage:\n/)
-        const heads = r.stdout.split('\n').filter(l => /^ {2}edgecoder-node /.test(l))
-        assert.ok(heads.length > 0, args.join(' '))
-        for (const h of heads) assert.match(h, new RegExp(`^ {2}edgecoder-node ${cmd} `), `${args.join(' ')}: ${h}`)
-        assert.ok(r.stdout.length < full.stdout.length / 2, `${args.join(' ')} is not the whole usage`)
-        for (const sub of SUBCOMMANDS[cmd] ?? []) assert.ok(r.stdout.includes(sub), `help ${cmd} names ${sub}`)
-      }
+    const cases = COMMANDS.flatMap(cmd => [['help', cmd], [cmd, cmd === 'nodes' ? '-h' : '--help']])
+    const results = await cliAll(cases)
+    for (const [i, args] of cases.entries()) {
+      const cmd = args[0] === 'help' ? args[1] : args[0]
+      const r = results[i]
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
+      assert.match(r.stdout, /^Usage:\n/)
+      const heads = r.stdout.split('\n').filter(l => /^ {2}edgecoder-node /.test(l))
+      assert.ok(heads.length > 0, args.join(' '))
+      for (const h of heads) assert.match(h, new RegExp(`^ {2}edgecoder-node ${cmd} `), `${args.join(' ')}: ${h}`)
+      assert.ok(r.stdout.length < full.stdout.length / 2, `${args.join(' ')} is not the whole usage`)
+      for (const sub of SUBCOMMANDS[cmd] ?? []) assert.ok(r.stdout.includes(sub), `help ${cmd} names ${sub}`)
     }
     oneLineError(await cli(['help', 'nods']), 'InvalidArgumentError', /no command "nods" \(did you mean nodes\?\)/)
   })
@@ -79,16 +87,15 @@ describe('CLI basics', function () {
     const admin = await cli(['admin', 'bogus'])
     for (const sub of ['pause', 'resume', 'state', 'keygen', 'coordinator', 'key']) assert.ok(admin.stderr.includes(sub), sub)
     const dir = join(await fx.dir(), 'none')
-    for (const [group, subs] of Object.entries(SUBCOMMANDS)) {
-      const r = await cli([group, 'bogus'])
-      oneLineError(r, 'InvalidArgumentError', new RegExp(`unknown ${group} subcommand`))
-      for (const sub of subs) {
-        assert.ok(r.stderr.includes(sub), `${group}: ${sub}`)
-        // and each one listed is dispatched (here it fails later, on the missing data dir or arguments)
-        const d = await cli([group, sub, '--data-dir', dir])
-        assert.doesNotMatch(d.stderr, /subcommand/, `${group} ${sub}: ${d.stderr}`)
-      }
+    const groups = Object.entries(SUBCOMMANDS)
+    const bogus = await cliAll(groups.map(([group]) => [group, 'bogus']))
+    for (const [i, [group, subs]] of groups.entries()) {
+      oneLineError(bogus[i], 'InvalidArgumentError', new RegExp(`unknown ${group} subcommand`))
+      for (const sub of subs) assert.ok(bogus[i].stderr.includes(sub), `${group}: ${sub}`)
     }
+    // and each one listed is dispatched (here it fails later, on the missing data dir or arguments)
+    const each = groups.flatMap(([group, subs]) => subs.map(sub => [group, sub, '--data-dir', dir]))
+    for (const [i, d] of (await cliAll(each)).entries()) assert.doesNotMatch(d.stderr, /subcommand/, `${each[i].join(' ')}: ${d.stderr}`)
   })
 
   it('a data dir that was never initialised is reported as such, not as a stopped daemon', async () => {
