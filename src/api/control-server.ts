@@ -7,7 +7,7 @@ import type { EdgecoderNode } from '../node/create-node.js'
 import { JOB_STATES, type JobState } from '../jobs/types.js'
 import { jobStatusToJson, peerTopology } from './views.js'
 import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
-import { DataDirError } from '../errors/index.js'
+import { AddressInUseError, ListenError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
 import { handleAdmissionRoute } from './admission-routes.js'
 import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
@@ -113,7 +113,10 @@ export async function startControlServer (node: EdgecoderNode, host: string, por
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(new DataDirError(`cannot listen on ${host}:${port} for the control API: ${err.code ?? err.message}`))
+      // not a data dir problem: the caller (src/cli/daemon.ts) names the flag or config field
+      reject(err.code === 'EADDRINUSE'
+        ? new AddressInUseError(`${host}:${port}: address already in use (the control API)`)
+        : new ListenError(`${host}:${port}: cannot listen there for the control API (${err.code ?? err.message})`))
     })
     server.listen(port, host, () => resolve())
   })
@@ -157,7 +160,7 @@ async function handleLedger (node: EdgecoderNode, req: IncomingMessage, op: stri
     if (node.replica == null) {
       // a coordinator reconciles by checkpointing and re-verifying its own log
       const root = await node.ledger?.verifyAll()
-      send(res, 200, { outcomes: [{ log: node.peerId.toString(), verified: true, root: root != null ? b64(root) : '' }] })
+      send(res, 200, { outcomes: [{ log: node.peerId.toString(), size: node.ledger?.size ?? 0, verified: true, root: root != null ? b64(root) : '' }] })
       return
     }
     const logs = log != null ? [log] : [...new Set([...node.replica.list().map(l => l.log), ...node.ledgerService.tracked])]

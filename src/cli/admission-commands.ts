@@ -26,7 +26,7 @@ function out (json: boolean, value: unknown, text: string): void {
 const when = (ms: number): string => ms === 0 ? 'never' : new Date(ms).toISOString()
 
 /** Signs `input` with the admin key and has the daemon apply (and publish) it. */
-async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirOf, input: AdminActionInput | ({ authority: true } & AuthorityActionInput)): Promise<AuditRecord> {
+export async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirOf, input: AdminActionInput | ({ authority: true } & AuthorityActionInput)): Promise<AuditRecord> {
   const dataDir = dataDirOf(values)
   const keyFile = str(values['admin-key'])
   const key = keyFile != null ? await loadKeyFileAt(resolve(keyFile)) : await loadKeyFile(dataDir)
@@ -38,17 +38,30 @@ async function adminAction (values: Record<string, unknown>, dataDirOf: DataDirO
   return await callDaemon<AuditRecord>(dataDir, 'POST', '/v1/admin/actions', { envelope: envelopeToBase64(env) })
 }
 
-function actionLine (r: AuditRecord): string {
+export function actionLine (r: AuditRecord): string {
   return `${r.effect === 'applied' ? 'applied' : 'recorded (a later action on the same target wins)'}: ${r.kind} ${r.target} (audit #${r.seq}, signed by ${r.signer})`
+}
+
+const TOKEN_DEFAULT_EXPIRY = '7d'
+export const TOKEN_USAGE = 'usage: edgecoder-node token create [--uses N] [--expires DURATION|never (default 7d)] [--label L] [--auto-approve] | list | revoke ID'
+
+/** What `token list` says a token is good for now, in the order that decides it. */
+function tokenState (t: Omit<TokenRecord, 'hash'>, now = Date.now()): string {
+  if (t.revoked) return 'revoked'
+  // the same test as spending one (src/admission/tokens.ts): expired at its expiry instant
+  if (t.expiresAt !== 0 && t.expiresAt <= now) return 'expired'
+  if (t.uses >= t.maxUses) return 'used up'
+  return 'valid  '
 }
 
 export async function cmdToken (argv: string[], dataDirOf: DataDirOf): Promise<void> {
   const [sub, ...rest] = argv
   if (sub === 'create') {
     const { values } = parse(rest, { ...base, uses: { type: 'string' }, expires: { type: 'string' }, label: { type: 'string' }, 'auto-approve': { type: 'boolean' } }, false)
-    const expires = str(values.expires)
+    // a token nobody remembers should not stay good forever: 7 days unless told otherwise
+    const expires = str(values.expires) ?? TOKEN_DEFAULT_EXPIRY
     const r = await callDaemon<{ token: string, id: string, maxUses: number, expiresAt: number }>(dataDirOf(values), 'POST', '/v1/tokens', {
-      label: str(values.label), uses: int(values.uses, '--uses', 1, 10_000), ttlMs: expires != null ? parseDuration(expires, '--expires') : undefined, autoApprove: values['auto-approve'] === true
+      label: str(values.label), uses: int(values.uses, '--uses', 1, 10_000), ttlMs: expires !== 'never' ? parseDuration(expires, '--expires') : undefined, autoApprove: values['auto-approve'] === true
     })
     // the token itself goes to stdout alone, so it can be captured; it is shown only this once
     out(values.json === true, r, r.token)
@@ -57,7 +70,7 @@ export async function cmdToken (argv: string[], dataDirOf: DataDirOf): Promise<v
   if (sub === 'list') {
     const { values } = parse(rest, base, false)
     const { tokens } = await callDaemon<{ tokens: Array<Omit<TokenRecord, 'hash'>> }>(dataDirOf(values), 'GET', '/v1/tokens')
-    out(values.json === true, tokens, tokens.length === 0 ? '(no tokens)' : tokens.map(t => `${t.id}  ${t.revoked ? 'revoked' : t.expiresAt !== 0 && t.expiresAt < Date.now() ? 'expired' : 'valid  '}  ${t.uses}/${t.maxUses} used  expires ${when(t.expiresAt)}${t.autoApprove ? '  auto-approve' : ''}  ${t.label}`).join('\n'))
+    out(values.json === true, tokens.map(t => ({ ...t, state: tokenState(t).trim() })), tokens.length === 0 ? '(no tokens)' : tokens.map(t => `${t.id}  ${tokenState(t)}  ${t.uses}/${t.maxUses} used  expires ${when(t.expiresAt)}${t.autoApprove ? '  auto-approve' : ''}  ${t.label}`).join('\n'))
     return
   }
   if (sub === 'revoke') {
@@ -67,7 +80,7 @@ export async function cmdToken (argv: string[], dataDirOf: DataDirOf): Promise<v
     out(values.json === true, t, `revoked ${t.id}`)
     return
   }
-  throw new InvalidArgumentError('usage: edgecoder-node token create [--uses N] [--expires 7d] [--label L] [--auto-approve] | list | revoke ID')
+  throw new InvalidArgumentError(TOKEN_USAGE)
 }
 
 export async function cmdNodes (argv: string[], dataDirOf: DataDirOf): Promise<void> {
@@ -104,7 +117,7 @@ export async function cmdNodes (argv: string[], dataDirOf: DataDirOf): Promise<v
       return
     }
   }
-  throw new InvalidArgumentError('usage: edgecoder-node nodes list [--pending|--active|--rejected] | approve ID | reject ID | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list')
+  throw new InvalidArgumentError(NODES_USAGE)
 }
 
 export async function cmdPolicy (argv: string[], dataDirOf: DataDirOf): Promise<void> {
@@ -143,6 +156,8 @@ export async function cmdAudit (argv: string[], dataDirOf: DataDirOf): Promise<v
   throw new InvalidArgumentError('usage: edgecoder-node audit list [--from N --limit K] | verify')
 }
 
+export const NODES_USAGE = 'usage: edgecoder-node nodes list [--pending|--active|--rejected] | approve ID | reject ID [--reason R] | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list | drain PEER | isolate PEER [--for DURATION] | return PEER'
+export const ADMIN_USAGE = 'usage: edgecoder-node admin pause [--reason R] | resume [--staged ...] | state | keygen --out FILE | coordinator add|remove|list ... | key add|remove PEER_ID   (signed ones take --admin-key FILE)'
 const COORDINATOR_USAGE = 'usage: edgecoder-node admin coordinator add PEER_ID [--label L] [--expires 30d] | coordinator remove PEER_ID [--reason R] | coordinator list'
 const KEY_USAGE = 'usage: edgecoder-node admin key add PEER_ID | key remove PEER_ID [--reason R]   (signed with --admin-key FILE, a current admin key)'
 
@@ -193,5 +208,5 @@ export async function cmdAdmin (argv: string[], dataDirOf: DataDirOf): Promise<v
     out(values.json === true, { peerId, file: resolve(file) }, `${peerId}\n(make it an admin key of the mesh: edgecoder-node admin key add ${peerId}, signed by a current admin key)`)
     return
   }
-  throw new InvalidArgumentError('usage: edgecoder-node admin keygen --out FILE')
+  throw new InvalidArgumentError(ADMIN_USAGE)
 }

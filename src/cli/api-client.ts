@@ -1,8 +1,8 @@
 // How CLI commands reach the daemon running on a data dir: api.json gives the URL and credential.
-import { readFile } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DataDirFiles } from '../identity/data-dir.js'
-import { DaemonNotRunningError, errorFromName } from '../errors/index.js'
+import { DaemonNotRunningError, NotInitialisedError, errorFromName } from '../errors/index.js'
 
 export interface ApiInfo { url: string, token: string, pid: number, peerId: string }
 
@@ -11,6 +11,10 @@ export async function readApiInfo (dataDir: string): Promise<ApiInfo> {
   try {
     text = await readFile(join(dataDir, DataDirFiles.api), 'utf8')
   } catch {
+    // no daemon could ever have run on a data dir with no identity: say what is missing
+    if (!await access(join(dataDir, DataDirFiles.key)).then(() => true, () => false)) {
+      throw new NotInitialisedError(`${dataDir} is not initialised (no ${DataDirFiles.key}); run: edgecoder-node init --data-dir ${dataDir} --role ROLE`)
+    }
     throw new DaemonNotRunningError(`no daemon is running on ${dataDir} (start one: edgecoder-node start --data-dir ${dataDir})`)
   }
   try {

@@ -1,6 +1,7 @@
 // Argument parsing on node:util parseArgs, with errors that name the flag.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { InvalidArgumentError } from '../errors/index.js'
+import { didYouMean } from './suggest.js'
 
 export type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -9,7 +10,14 @@ export function parse (argv: string[], options: Options, allowPositionals = true
     const r = parseArgs({ args: argv, options, allowPositionals, strict: true })
     return { values: r.values as Record<string, string | boolean | string[] | undefined>, positionals: r.positionals }
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''))
+    const e = err as Error & { code?: string }
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '(--?)([^']+)'/.exec(e.message) : null
+    if (unknown != null) {
+      const names = Object.keys(options)
+      const hint = unknown[1] === '--' ? didYouMean(unknown[2], names, '--') : ''
+      throw new InvalidArgumentError(`unknown option ${unknown[1]}${unknown[2]}${hint}`)
+    }
+    throw new InvalidArgumentError(e.message.replace(/^TypeError \[[A-Z_]+\]: /, ''))
   }
 }
 

@@ -11,6 +11,7 @@ import { createLogger, type LogLevel } from '../ops/logger.js'
 import { isTokenShaped, TOKEN_SHAPE } from '../admission/tokens.js'
 import { InvalidTokenError } from '../admission/errors.js'
 import { logOpsEvents, opsOptionsFromEnv } from '../ops/daemon-ops.js'
+import { checkListenAddrs, controlApiFailure, listenFailure } from './listen-errors.js'
 
 export interface StartOptions {
   dataDir: string
@@ -45,6 +46,10 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const http = o.http ?? cfg.http ?? '127.0.0.1:0'
   const { host, port } = parseHostPort(http, '--http')
   const listen = o.listen.length > 0 ? o.listen : cfg.listen
+  // errors name where the address came from
+  const listenFrom = o.listen.length > 0 ? '--listen' : `${join(o.dataDir, 'config.json')} "listen"`
+  const httpFrom = o.http != null ? '--http' : cfg.http != null ? `${join(o.dataDir, 'config.json')} "http"` : '--http'
+  checkListenAddrs(listen, listenFrom)
   // the contributor runbook's variable, as well as the flag and the config field
   const envToken = process.env.AGENT_REGISTRATION_TOKEN
   // workers and clients enroll (a client's jobs are accepted only once it is admitted); a
@@ -53,25 +58,30 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   if (token != null && !isTokenShaped(token)) throw new InvalidTokenError(`the registration token is malformed (expected ${TOKEN_SHAPE}); check --token or AGENT_REGISTRATION_TOKEN`)
   await assertWritable(o.dataDir)
 
-  const node: EdgecoderNode = await createNode({
-    role,
-    dataDir: o.dataDir,
-    privateKey,
-    bootstrap: boot,
-    listen,
-    dhtServer: cfg.dhtServer,
-    slots: o.slots ?? cfg.slots,
-    processAllowlist: [...cfg.processAllowlist, ...o.allowCommands],
-    offer: cfg.executors,
-    leaseMs: cfg.leaseMs,
-    admission: { mode: o.admission ?? cfg.admission, autoApprove: o.autoApprove ?? cfg.autoApprove },
-    adminKeys: [...cfg.adminKeys, ...o.adminKeys],
-    newMesh: cfg.newMesh,
-    token,
-    label: o.label ?? process.env.AGENT_ID,
-    ops: opsOptionsFromEnv(process.env),
-    prometheus: true
-  })
+  let node: EdgecoderNode
+  try {
+    node = await createNode({
+      role,
+      dataDir: o.dataDir,
+      privateKey,
+      bootstrap: boot,
+      listen,
+      dhtServer: cfg.dhtServer,
+      slots: o.slots ?? cfg.slots,
+      processAllowlist: [...cfg.processAllowlist, ...o.allowCommands],
+      offer: cfg.executors,
+      leaseMs: cfg.leaseMs,
+      admission: { mode: o.admission ?? cfg.admission, autoApprove: o.autoApprove ?? cfg.autoApprove },
+      adminKeys: [...cfg.adminKeys, ...o.adminKeys],
+      newMesh: cfg.newMesh,
+      token,
+      label: o.label ?? process.env.AGENT_ID,
+      ops: opsOptionsFromEnv(process.env),
+      prometheus: true
+    })
+  } catch (err) {
+    throw listenFailure(err, listenFrom)
+  }
   // enrollment first: its answers may already be in (they come as soon as a coordinator is met),
   // so what is known now is logged, then every change: the line is never lost
   const enrollment = (d: { coordinator: string, status: string, reason: string }): void => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) }
@@ -83,7 +93,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
     api = await startControlServer(node, host, port)
   } catch (err) {
     await node.stop()
-    throw err
+    throw controlApiFailure(err, httpFrom)
   }
   const apiPath = join(o.dataDir, DataDirFiles.api)
   await writeFileAtomic(apiPath, JSON.stringify({ url: api.url, token: api.token, pid: process.pid, peerId: node.peerId.toString() }, null, 2) + '\n', 0o600)

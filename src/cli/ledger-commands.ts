@@ -34,6 +34,34 @@ async function readJsonFile (file: string): Promise<unknown> {
   try { return JSON.parse(text) } catch { throw new InvalidArgumentError(`${file} is not JSON`) }
 }
 
+interface VerifyJson { log?: string, ok: boolean, size: number, root: string, checkpointRoot?: string, frozen?: boolean, evidence?: number, problem?: string }
+interface ReconcileOutcome { log: string, size?: number, verified: boolean, fetched?: number, receiptsProven?: number, evidence?: Array<{ kind: string, detail: string }> }
+
+function verifyLine (r: VerifyJson): string {
+  return r.ok
+    ? `ok: ${r.size} entries, root ${r.root} matches the signed checkpoint`
+    : `MISMATCH: ${r.problem ?? `recomputed root ${r.root} at size ${r.size}, checkpoint says ${r.checkpointRoot ?? '?'}`}${r.frozen === true ? ' (log frozen: evidence stored, see `ledger evidence`)' : ''}`
+}
+
+/** Only the fields the daemon sent: a reply without a size or counts never prints "undefined". */
+function reconcileLine (o: ReconcileOutcome): string {
+  const parts = [`${o.log}: ${o.verified ? 'verified' : 'NOT VERIFIED'}${o.size != null ? ` at ${o.size} entries` : ''}`]
+  if (o.fetched != null) parts.push(`fetched ${o.fetched}`)
+  if (o.receiptsProven != null) parts.push(`${o.receiptsProven} receipts proven`)
+  return parts.join(', ') + (o.evidence ?? []).map(e => `\n  EVIDENCE ${e.kind}: ${e.detail}`).join('')
+}
+
+/** The logs `--all` names (all this node holds), or the one --log names (or the daemon's choice). */
+async function logsToCheck (dataDir: string | null, values: Record<string, unknown>): Promise<Array<string | undefined>> {
+  const log = str(values.log)
+  if (values.all === true && log != null) throw new InvalidArgumentError('give --log PEER or --all, not both')
+  if (dataDir == null || log != null) return [log]
+  const { logs } = await callDaemon<{ logs: Array<{ log: string }> }>(dataDir, 'GET', '/v1/ledger/logs')
+  if (values.all === true) return logs.map(l => l.log)
+  if (logs.length > 1) throw new InvalidArgumentError(`this node holds ${logs.length} logs: give --all, or --log PEER for one (${logs.map(l => l.log).join(', ')})`)
+  return [undefined]
+}
+
 export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, unknown>) => string): Promise<void> {
   const sub = argv[0]
   const rest = argv.slice(1)
@@ -80,16 +108,22 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
       return
     }
     case 'verify': {
-      const { values } = parse(rest, opts, false)
-      const r = await callDaemon<{ ok: boolean, size: number, root: string, checkpointRoot?: string, frozen?: boolean, evidence?: number, problem?: string }>(dataDirOf(values), 'POST', `/v1/ledger/verify${query({ log: str(values.log) })}`)
-      out(values.json === true, r, r.ok ? `ok: ${r.size} entries, root ${r.root} matches the signed checkpoint` : `MISMATCH: ${r.problem ?? `recomputed root ${r.root} at size ${r.size}, checkpoint says ${r.checkpointRoot ?? '?'}`}${r.frozen === true ? ' (log frozen: evidence stored, see `ledger evidence`)' : ''}`)
-      if (!r.ok) throw new LedgerVerificationError('the ledger does not match its signed checkpoint')
+      const { values } = parse(rest, { ...opts, all: { type: 'boolean' } }, false)
+      const dataDir = dataDirOf(values)
+      const logs = await logsToCheck(dataDir, values)
+      const results: VerifyJson[] = []
+      for (const log of logs) results.push(await callDaemon<VerifyJson>(dataDir, 'POST', `/v1/ledger/verify${query({ log })}`))
+      const text = results.map(r => `${values.all === true ? `${r.log ?? '?'}: ` : ''}${verifyLine(r)}`).join('\n')
+      out(values.json === true, values.all === true ? results : results[0], results.length === 0 ? '(no logs to verify)' : text)
+      if (results.some(r => !r.ok)) throw new LedgerVerificationError(`${values.all === true ? 'a log' : 'the ledger'} does not match its signed checkpoint`)
       return
     }
     case 'reconcile': {
-      const { values } = parse(rest, opts, false)
-      const r = await callDaemon<{ outcomes: Array<{ log: string, size: number, verified: boolean, fetched?: number, receiptsProven?: number, evidence?: Array<{ kind: string, detail: string }> }> }>(dataDirOf(values), 'POST', `/v1/ledger/reconcile${query({ log: str(values.log) })}`, undefined, AbortSignal.timeout(300_000))
-      out(values.json === true, r, r.outcomes.length === 0 ? '(no logs to reconcile)' : r.outcomes.map(o => `${o.log}: ${o.verified ? 'verified' : 'NOT VERIFIED'} at ${o.size} entries${o.fetched != null ? `, fetched ${o.fetched}` : ''}${o.receiptsProven != null ? `, ${o.receiptsProven} receipts proven` : ''}${(o.evidence ?? []).map(e => `\n  EVIDENCE ${e.kind}: ${e.detail}`).join('')}`).join('\n'))
+      const { values } = parse(rest, { ...opts, all: { type: 'boolean' } }, false)
+      // every log is the default; --all says so explicitly (and is refused with --log)
+      await logsToCheck(null, values)
+      const r = await callDaemon<{ outcomes: ReconcileOutcome[] }>(dataDirOf(values), 'POST', `/v1/ledger/reconcile${query({ log: str(values.log) })}`, undefined, AbortSignal.timeout(300_000))
+      out(values.json === true, r, r.outcomes.length === 0 ? '(no logs to reconcile)' : r.outcomes.map(reconcileLine).join('\n'))
       if (r.outcomes.some(o => !o.verified || (o.evidence ?? []).length > 0)) process.exitCode = 1
       return
     }

@@ -16,6 +16,12 @@ import type { PeerView } from '../api/views.js'
 import { isLogLevel, type LogLevel } from '../ops/logger.js'
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { join } from 'node:path'
+import { watchLauncher } from './launcher-watch.js'
+import { checkSubcommand, commandHelp, commandNames, version } from './help.js'
+import { didYouMean } from './suggest.js'
+
+const FOOTER = `--data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
+Commands other than init, start, demo and ledger audit talk to the daemon running on that data dir.`
 
 const USAGE = `edgecoder-node — peer-to-peer compute mesh node
 
@@ -37,13 +43,15 @@ Usage:
   edgecoder-node peers  --data-dir D [--json]
   edgecoder-node ledger balance [ACCOUNT] | entries [--from N --limit K] | checkpoint
                         | proof --index N [--tree-size T] | consistency --from M [--to N]
-                        | verify | reconcile | evidence | receipts   [--log PEER] [--json]
+                        | verify [--all] | reconcile [--all] | evidence | receipts   [--log PEER] [--json]
                         | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
+                        (--all: every log this node holds, e.g. a worker following several coordinators)
   edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...
                         [--entries FILE]... [--approver PEER_ID]... [--json]
                         (offline: no daemon; checks the signed note, proofs and, with --entries
                          (\`ledger entries --json\`), the whole log and every welcome grant)
-  edgecoder-node token  create [--uses N] [--expires 7d] [--label L] [--auto-approve] | list | revoke ID
+  edgecoder-node token  create [--uses N] [--expires DURATION|never (default 7d)] [--label L] [--auto-approve]
+                        | list | revoke ID
   edgecoder-node nodes  list [--pending|--active|--rejected] | approve ID | reject ID [--reason R]
                         | blacklist add ID --reason R [--expires T] | blacklist remove ID | blacklist list
   edgecoder-node policy show | set KEY JSON_VALUE
@@ -51,12 +59,13 @@ Usage:
   edgecoder-node admin  keygen --out FILE
                         | coordinator add PEER_ID [--label L] [--expires T] | coordinator remove PEER_ID
                         | coordinator list | key add PEER_ID | key remove PEER_ID
-                        (approve, reject, blacklist, policy set, coordinator and key changes are signed
-                         with --admin-key FILE, default the data dir's own key)
+                        (approve, reject, blacklist, policy set, coordinator and key changes, and the
+                         operator actions pause, resume, drain, isolate, return are signed with
+                         --admin-key FILE, default the data dir's own key)
   edgecoder-node demo   [--workers N] [--jobs N]
-
---data-dir defaults to $EDGECODER_DATA_DIR or ~/.local/share/edgecoder.
-Commands other than init, start, demo and ledger audit talk to the daemon running on that data dir.`
+  edgecoder-node help   [COMMAND]               (or: edgecoder-node COMMAND --help)
+  edgecoder-node version                        (or: edgecoder-node --version)
+` + '\n' + FOOTER
 
 const common = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 
@@ -278,9 +287,20 @@ async function cmdDemo (argv: string[]): Promise<void> {
 
 export async function main (argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv
-  if (cmd == null || cmd === 'help' || cmd === '--help' || cmd === '-h' || rest.includes('--help') || rest.includes('-h')) {
+  const texts = [USAGE, OPS_USAGE]
+  if (cmd === '--version' || cmd === '-V' || cmd === 'version') {
+    const json = rest.includes('--json')
+    out(json, { version: version(), node: process.versions.node }, `edgecoder-node ${version()}`)
+    return
+  }
+  if (cmd == null || cmd === '--help' || cmd === '-h' || (cmd === 'help' && rest.length === 0)) {
     process.stdout.write(USAGE + '\n' + OPS_USAGE + '\n')
     if (cmd == null) process.exitCode = 2
+    return
+  }
+  if (cmd === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    const of = cmd === 'help' ? rest[0] : cmd
+    process.stdout.write(commandHelp(of, texts, FOOTER) + '\n')
     return
   }
   const ops = opsCommands(dataDirOf)
@@ -298,7 +318,8 @@ export async function main (argv: string[]): Promise<void> {
   // jobs explain / dead-letters live with the other operator commands
   table.jobs = async a => { if (!await opsJobsCommand(a, dataDirOf)) await cmdJobs(a) }
   const fn = table[cmd]
-  if (fn == null) throw new InvalidArgumentError(`unknown command "${cmd}" (try: edgecoder-node --help)`)
+  if (fn == null) throw new InvalidArgumentError(`unknown command "${cmd}"${didYouMean(cmd, [...Object.keys(table), ...commandNames(texts)])} (see edgecoder-node --help)`)
+  checkSubcommand(cmd, rest[0])
   await fn(rest)
 }
 
@@ -308,6 +329,7 @@ if (major < 22) {
   process.exit(1)
 }
 
+watchLauncher()
 main(process.argv.slice(2)).catch((err: unknown) => {
   const e = err as Error
   // a user mistake is one line; an unexpected failure keeps its stack for the bug report

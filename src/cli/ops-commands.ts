@@ -10,6 +10,7 @@ import { DaemonNotRunningError, InvalidArgumentError, errorFromName } from '../e
 import { explanationText, type Explanation } from '../ops/explain.js'
 import { restoreBackup, verifyBackup } from '../ops/backup.js'
 import type { HistoryEntry } from '../ops/operator-state.js'
+import { actionLine, adminAction, ADMIN_USAGE, NODES_USAGE } from './admission-commands.js'
 
 type DataDirOf = (v: Record<string, unknown>) => string
 
@@ -18,6 +19,7 @@ Operations:
   edgecoder-node status [--json]                     health, queue, workers, rates, ledger, flags
   edgecoder-node admin pause [--reason R]            coordinator: no new assignments; running jobs finish
   edgecoder-node admin resume [--staged [--initial-rate N] [--step-ms N] [--steps N]]
+                        (pause, resume, drain, isolate, return: [--admin-key FILE] signs it with that key)
   edgecoder-node admin state [--json]                operator state and recent actions
   edgecoder-node nodes list [--json]                 peers with operator state and failure record
   edgecoder-node nodes drain|isolate|return PEER [--for DURATION] [--reason R]
@@ -39,6 +41,14 @@ function entryText (e: HistoryEntry): string {
 
 export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string[]) => Promise<void>> {
   const action = async (values: Record<string, unknown>, body: Record<string, unknown>): Promise<void> => {
+    if (str(values['admin-key']) != null) {
+      // signed here with that admin key, like approve or blacklist, and applied by every coordinator holding it
+      const peer = typeof body.peer === 'string' ? body.peer : ''
+      const reason = body.kind === 'pause' || body.kind === 'drain' || body.kind === 'isolate' ? str(body.reason) ?? '' : ''
+      const r = await adminAction(values, dataDirOf, { kind: 'OPERATOR', target: peer, reason, value: JSON.stringify(body) })
+      out(values.json === true, r, actionLine(r))
+      return
+    }
     const r = await callDaemon<{ entry: HistoryEntry, state: unknown }>(dataDirOf(values), 'POST', '/v1/ops/actions', body)
     out(values.json === true, r, entryText(r.entry))
   }
@@ -50,7 +60,7 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
     },
     async admin (argv) {
       const sub = argv[0]
-      const { values } = parse(argv.slice(1), { ...common, reason: { type: 'string' }, staged: { type: 'boolean' }, 'initial-rate': { type: 'string' }, 'step-ms': { type: 'string' }, steps: { type: 'string' } }, false)
+      const { values } = parse(argv.slice(1), { ...common, 'admin-key': { type: 'string' }, reason: { type: 'string' }, staged: { type: 'boolean' }, 'initial-rate': { type: 'string' }, 'step-ms': { type: 'string' }, steps: { type: 'string' } }, false)
       if (sub === 'pause') return await action(values, { kind: 'pause', reason: str(values.reason) })
       if (sub === 'resume') {
         const tuned = ['initial-rate', 'step-ms', 'steps'].some(k => values[k] != null)
@@ -60,6 +70,7 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
           : undefined
         return await action(values, { kind: 'resume', staged })
       }
+      if (sub === 'state' && values['admin-key'] != null) throw new InvalidArgumentError('--admin-key goes with admin pause and resume (state signs nothing)')
       if (sub === 'state') {
         const r = await callDaemon<{ state: { paused: boolean, ramp?: { step: number, steps: number, ratePerSec: number }, peers: Record<string, unknown> }, history: HistoryEntry[], awaitingApproval?: Array<{ peerId: string, role?: string, label: string, since: string }> }>(dataDirOf(values), 'GET', '/v1/ops/state?limit=30')
         const pending = r.awaitingApproval ?? []
@@ -68,12 +79,13 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
           'recent actions:', ...r.history.map(e => '  ' + entryText(e))]
         return out(values.json === true, r, lines.join('\n'))
       }
-      throw new InvalidArgumentError('usage: edgecoder-node admin pause|resume|state ...')
+      throw new InvalidArgumentError(ADMIN_USAGE)
     },
     async nodes (argv) {
       const sub = argv[0]
-      const { values, positionals } = parse(argv.slice(1), { ...common, reason: { type: 'string' }, for: { type: 'string' } })
+      const { values, positionals } = parse(argv.slice(1), { ...common, 'admin-key': { type: 'string' }, reason: { type: 'string' }, for: { type: 'string' } })
       if (sub === 'list') {
+        if (values['admin-key'] != null) throw new InvalidArgumentError('--admin-key goes with nodes drain, isolate and return (list signs nothing)')
         const r = await callDaemon<{ nodes: Array<Record<string, unknown>> }>(dataDirOf(values), 'GET', '/v1/ops/nodes')
         return out(values.json === true, r.nodes, r.nodes.length === 0 ? '(no nodes)' : r.nodes.map(n => `${String(n.peerId)}  ${String(n.role).padEnd(11)}  ${n.connected === true ? 'connected' : 'offline  '}  ${String(n.status)}${n.failureRate != null ? `  failure rate ${(Number(n.failureRate) * 100).toFixed(0)}%` : ''}${Number(n.runningHere) > 0 ? `  running ${String(n.runningHere)}` : ''}${grantText(n.grant)}`).join('\n'))
       }
@@ -84,7 +96,7 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
         const forMs = str(values.for) != null ? parseDuration(str(values.for) as string, '--for') : undefined
         return await action(values, { kind: sub, peer, reason: str(values.reason), forMs })
       }
-      throw new InvalidArgumentError('usage: edgecoder-node nodes list|drain|isolate|return ...')
+      throw new InvalidArgumentError(NODES_USAGE)
     },
     async backup (argv) {
       const { values, positionals } = parse(argv, common)

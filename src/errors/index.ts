@@ -34,6 +34,12 @@ export const DaemonNotRunningError = define('DaemonNotRunningError')
 export const DataDirLockedError = define('DataDirLockedError')
 /** the Node.js running us is older than the package needs */
 export const UnsupportedRuntimeError = define('UnsupportedRuntimeError')
+/** a data dir with no identity key: `init` has not been run on it */
+export const NotInitialisedError = define('NotInitialisedError')
+/** a listen address (--listen, --http, or config.json) that another process holds */
+export const AddressInUseError = define('AddressInUseError')
+/** a listen address that could not be listened on for another reason */
+export const ListenError = define('ListenError')
 
 // Wire and signatures
 export const MalformedMessageError = define('MalformedMessageError')
