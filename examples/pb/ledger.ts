@@ -577,6 +577,7 @@ export interface PolicyValues {
   issuanceWindowMs: bigint
   issuancePerWindow: bigint
   welcomeGrant: bigint
+  feeRounding: number
 }
 
 export namespace PolicyValues {
@@ -626,6 +627,11 @@ export namespace PolicyValues {
           w.uint64(obj.welcomeGrant)
         }
 
+        if ((obj.feeRounding != null && obj.feeRounding !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.feeRounding)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -637,7 +643,8 @@ export namespace PolicyValues {
           demandCapBps: 0,
           issuanceWindowMs: 0n,
           issuancePerWindow: 0n,
-          welcomeGrant: 0n
+          welcomeGrant: 0n,
+          feeRounding: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -676,6 +683,10 @@ export namespace PolicyValues {
             }
             case 7: {
               obj.welcomeGrant = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.feeRounding = reader.uint32()
               break
             }
             default: {
@@ -754,6 +765,13 @@ export namespace PolicyValues {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.feeRounding`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -802,6 +820,11 @@ export namespace PolicyValues {
     value: bigint
   }
 
+  export interface PolicyValuesFeeRoundingFieldEvent {
+    field: '$.feeRounding'
+    value: number
+  }
+
   export function encode (obj: Partial<PolicyValues>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PolicyValues.codec())
   }
@@ -810,7 +833,7 @@ export namespace PolicyValues {
     return decodeMessage(buf, PolicyValues.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PolicyValues>): Generator<PolicyValuesPricesFieldEvent | PolicyValuesFeeBpsFieldEvent | PolicyValuesDemandStepBpsFieldEvent | PolicyValuesDemandCapBpsFieldEvent | PolicyValuesIssuanceWindowMsFieldEvent | PolicyValuesIssuancePerWindowFieldEvent | PolicyValuesWelcomeGrantFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PolicyValues>): Generator<PolicyValuesPricesFieldEvent | PolicyValuesFeeBpsFieldEvent | PolicyValuesDemandStepBpsFieldEvent | PolicyValuesDemandCapBpsFieldEvent | PolicyValuesIssuanceWindowMsFieldEvent | PolicyValuesIssuancePerWindowFieldEvent | PolicyValuesWelcomeGrantFieldEvent | PolicyValuesFeeRoundingFieldEvent> {
     return streamMessage(buf, PolicyValues.codec(), opts)
   }
 }
@@ -1197,6 +1220,11 @@ export namespace LedgerEntry {
     value: bigint
   }
 
+  export interface LedgerEntryPolicyFeeRoundingFieldEvent {
+    field: '$.policy.feeRounding'
+    value: number
+  }
+
   export interface LedgerEntryMemoFieldEvent {
     field: '$.memo'
     value: string
@@ -1210,7 +1238,7 @@ export namespace LedgerEntry {
     return decodeMessage(buf, LedgerEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryMintApprovalFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryMemoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryMintApprovalFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryPolicyFeeRoundingFieldEvent | LedgerEntryMemoFieldEvent> {
     return streamMessage(buf, LedgerEntry.codec(), opts)
   }
 }

@@ -34,6 +34,21 @@ async function readJsonFile (file: string): Promise<unknown> {
   try { return JSON.parse(text) } catch { throw new InvalidArgumentError(`${file} is not JSON`) }
 }
 
+/** One entry as a line of `ledger entries`: postings, and what the entry says (policy values, price and fee, mint reason). */
+function entryLine (e: EntryJson): string {
+  const head = `${String(e.index).padStart(6)}  ${e.time}  ${e.kind.padEnd(10)}`
+  const postings = e.postings.map(p => `${p.account.slice(-8)}:${p.delta}`).join(' ')
+  const s = e.settlement
+  if (s != null) return `${head}  ${postings}  job ${s.jobId.slice(0, 12)} ${s.outcome} ${s.executor} price ${s.price} fee ${s.fee}`
+  const p = e.policy
+  if (p != null) {
+    const v = p as { prices: string[], feeBps: number, feeRounding: string, demandStepBps: number, demandCapBps: number, issuanceWindowMs: number, issuancePerWindow: string, welcomeGrant: string, setByAdmin?: boolean }
+    return `${head}  prices ${v.prices.join(' ')}; fee ${v.feeBps} bps (${v.feeRounding}); demand +${v.demandStepBps} bps/job, cap ${v.demandCapBps} bps; issuance ${v.issuancePerWindow} per ${v.issuanceWindowMs} ms; welcome ${v.welcomeGrant}${e.memo != null ? `  (${e.memo})` : ''}`
+  }
+  if (e.mint != null) return `${head}  ${postings}  ${e.mint.reason}${e.mint.approval != null ? ` on approval ${e.mint.approval.slice(0, 12)}…` : ''}`
+  return `${head}  ${postings}${e.memo != null ? `  ${e.memo}` : ''}`
+}
+
 export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, unknown>) => string): Promise<void> {
   const sub = argv[0]
   const rest = argv.slice(1)
@@ -54,7 +69,7 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
     case 'entries': {
       const { values } = parse(rest, { ...opts, from: { type: 'string' }, limit: { type: 'string' } }, false)
       const r = await callDaemon<{ treeSize: number, entries: EntryJson[] }>(dataDirOf(values), 'GET', `/v1/ledger/entries${query({ from: int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER), limit: int(values.limit, '--limit', 1, 10_000), log: str(values.log) })}`)
-      out(values.json === true, r, r.entries.map(e => `${String(e.index).padStart(6)}  ${e.time}  ${e.kind.padEnd(10)}  ${e.postings.map(p => `${p.account.slice(-8)}:${p.delta}`).join(' ')}${e.settlement != null ? `  job ${e.settlement.jobId.slice(0, 12)}` : ''}`).join('\n'))
+      out(values.json === true, r, r.entries.length === 0 ? `(no entries from ${int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER) ?? 0}; the checkpointed log has ${r.treeSize})` : r.entries.map(entryLine).join('\n'))
       return
     }
     case 'checkpoint': {

@@ -142,7 +142,7 @@ export class JobClient {
   /** Jobs: all of this coordinator's, or the ones this node submitted. */
   async list (opts: { state?: JobState, limit?: number, signal?: AbortSignal } = {}): Promise<JobStatus[]> {
     if (this.deps.coordinator != null) {
-      return (await this.deps.coordinator.store.list({ state: opts.state, limit: opts.limit })).map(r => toJobStatus(r, false))
+      return await this.deps.coordinator.list({ state: opts.state, limit: opts.limit })
     }
     const out: JobStatus[] = []
     for (const id of await this.submittedIds()) {

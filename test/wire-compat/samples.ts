@@ -40,7 +40,9 @@ const policy = (): PolicyValues => ({
   demandCapBps: 5000,
   issuanceWindowMs: 600_000n,
   issuancePerWindow: 1000n,
-  welcomeGrant: 100n
+  welcomeGrant: 100n,
+  // the fee rounding rule (new since 0.1.0): 1 = carry
+  feeRounding: 1
 })
 
 export const SAMPLES: Readonly<Record<string, () => object>> = {
@@ -62,6 +64,7 @@ export const SAMPLES: Readonly<Record<string, () => object>> = {
   }),
   // a welcome grant names the approval it rests on (Mint.approval, new since 0.1.0)
   Mint: mint,
+  PolicyValues: policy,
   LedgerEntry: (): LedgerEntry => ({
     kind: LedgerEntry.Kind.POLICY,
     timeMs: 1_700_000_123_456n,
