@@ -2,7 +2,7 @@
 // versioned policy value, so the treasury receives the fee the policy names and entries written
 // under the old rule still recompute exactly. Real nodes on loopback, real LevelDB.
 import assert from 'node:assert/strict'
-import { Fixture } from './helpers.js'
+import { Fixture, waitFor } from './helpers.js'
 import { Book } from '../src/ledger/book.js'
 import { DEFAULT_POLICY, policyToPb, feeOf, type Policy } from '../src/ledger/policy.js'
 import { LedgerEntry } from '../src/wire/pb/ledger.js'
@@ -10,6 +10,7 @@ import { LedgerEntry as LedgerEntryV010 } from './fixtures/wire-v0.1.0/pb/ledger
 import { auditLog, entriesFromJson } from '../src/ledger/log-audit.js'
 import { entryToJson } from '../src/ledger/ledger-view.js'
 import type { JobRecord } from '../src/jobs/types.js'
+import { wallet, walletText } from '../src/ledger/wallet.js'
 
 const COORD = 'coordinator'
 const policyEntry = (p: Policy): LedgerEntry => ({ kind: LedgerEntry.Kind.POLICY, timeMs: 1n, postings: [], policy: policyToPb(p), memo: 'genesis policy' })
@@ -77,6 +78,36 @@ describe('the books: status after settlement, fees by a versioned rounding rule'
     assert.ok(index != null)
     assert.ok(ledger.durableSize > index, `the duplicate was answered with entry ${index} not yet on disk (${ledger.durableSize} entries)`)
     assert.equal(await first, index)
+  })
+
+  it("a user's wallet: own balance, credits held for queued jobs, available; the coordinator's figure, unverified, until a checkpoint is", async () => {
+    // checkpoints only when the test signs one
+    const coord = await fx.coordinator({ checkpointIntervalMs: 600_000 })
+    const ledger = coord.ledger
+    assert.ok(ledger != null)
+    await ledger.checkpoint()
+    const client = await fx.client(coord)
+    const log = coord.peerId.toString()
+    const signal = AbortSignal.timeout(30_000)
+    // from the first second: no job, no replica, yet the coordinator is asked
+    const first = await wallet(client, { signal })
+    assert.equal(first.account, client.peerId.toString())
+    assert.deepEqual(first.logs.map(l => [l.log, l.verified, l.balance, l.held, l.available]), [[log, false, '0', '0', '0']])
+    // a job that waits (no worker): its price is held
+    const price = DEFAULT_POLICY.prices.get('noop') ?? 0n
+    const id = await client.jobs.submit({ executor: 'noop', input: 'held' })
+    const queued = (await wallet(client, { signal })).logs[0]
+    assert.deepEqual([queued.verified, queued.balance, queued.held, queued.heldJobs, queued.available], [false, DEFAULT_POLICY.welcomeGrant.toString(), price.toString(), 1, (DEFAULT_POLICY.welcomeGrant - price).toString()])
+    assert.match(walletText(await wallet(client, { signal })), /UNVERIFIED: the coordinator's figure/)
+    // a checkpoint reaches the replica: the balance is now the verified one
+    await ledger.checkpoint()
+    await waitFor(() => (client.replica?.list().find(l => l.log === log)?.verifiedSize ?? 0) === ledger.checkpointSize, 15_000, 'the replica to verify the checkpoint')
+    const verified = (await wallet(client, { signal })).logs[0]
+    assert.deepEqual([verified.verified, verified.balance, verified.held, verified.available], [true, DEFAULT_POLICY.welcomeGrant.toString(), price.toString(), (DEFAULT_POLICY.welcomeGrant - price).toString()])
+    // cancelled: the hold is released
+    await client.jobs.cancel(id)
+    const after = (await wallet(client, { signal })).logs[0]
+    assert.deepEqual([after.held, after.heldJobs, after.available], ['0', 0, DEFAULT_POLICY.welcomeGrant.toString()])
   })
 
   it('entries written under the old rule (0.1.0: no rule recorded, each fee rounded down) still recompute exactly', () => {

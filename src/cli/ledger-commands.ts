@@ -3,6 +3,7 @@ import { parse, str, int, list } from './args.js'
 import { callDaemon, callDaemonText } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import type { EntryJson } from '../ledger/ledger-view.js'
+import { walletText, type WalletJson } from '../ledger/wallet.js'
 import { auditCheckpoint } from '../ledger/audit.js'
 import { auditLog, entriesFromJson } from '../ledger/log-audit.js'
 import { readFile } from 'node:fs/promises'
@@ -60,9 +61,19 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
   }
   switch (sub) {
     case 'balance': {
-      const { values, positionals } = parse(rest, opts)
-      if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT]')
-      const r = await callDaemon<{ log: string, account?: string, balance?: string, balances?: Record<string, string> }>(dataDirOf(values), 'GET', `/v1/ledger/balance${query({ account: positionals[0], log: str(values.log) })}`)
+      const { values, positionals } = parse(rest, { ...opts, all: { type: 'boolean' } })
+      if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT] [--all]')
+      const dataDir = dataDirOf(values)
+      if (positionals.length === 0 && values.all !== true) {
+        // a worker's or client's own wallet; a coordinator lists every account of its log (--all elsewhere)
+        const { role } = await callDaemon<{ role: string }>(dataDir, 'GET', '/v1/node')
+        if (role !== 'coordinator') {
+          const w = await callDaemon<WalletJson>(dataDir, 'GET', `/v1/ledger/wallet${query({ log: str(values.log) })}`)
+          out(values.json === true, w, walletText(w))
+          return
+        }
+      }
+      const r = await callDaemon<{ log: string, account?: string, balance?: string, balances?: Record<string, string> }>(dataDir, 'GET', `/v1/ledger/balance${query({ account: positionals[0], log: str(values.log) })}`)
       out(values.json === true, r, r.balance != null ? r.balance : Object.entries(r.balances ?? {}).map(([k, v]) => `${v.padStart(12)}  ${k}`).join('\n'))
       return
     }

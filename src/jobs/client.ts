@@ -81,7 +81,7 @@ export class JobClient {
    * Coordinators, waiting a little for the mesh: right after start, connections may still be
    * identifying and the DHT may be empty.
    */
-  private async awaitCoordinators (signal?: AbortSignal, waitMs = 10_000): Promise<PeerId[]> {
+  async awaitCoordinators (signal?: AbortSignal, waitMs = 10_000): Promise<PeerId[]> {
     const deadline = Date.now() + waitMs
     let delay = 50
     for (;;) {

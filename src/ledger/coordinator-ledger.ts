@@ -179,6 +179,13 @@ export class CoordinatorLedger {
 
   get policy (): Policy { return this.book.policy }
 
+  /** credits held for `account`'s queued and running jobs, and how many jobs they are */
+  holds (account: string): { credits: bigint, jobs: number } {
+    let jobs = 0
+    for (const r of this.reserved.values()) if (r.account === account) jobs++
+    return { credits: this.reservedByAccount.get(account) ?? 0n, jobs }
+  }
+
   available (account: string): bigint {
     return this.book.balance(account) - (this.reservedByAccount.get(account) ?? 0n)
   }
