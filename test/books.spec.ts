@@ -110,6 +110,23 @@ describe('the books: status after settlement, fees by a versioned rounding rule'
     assert.deepEqual([after.held, after.heldJobs, after.available], ['0', 0, DEFAULT_POLICY.welcomeGrant.toString()])
   })
 
+  it('jobs.wait() returns the output and tells each state; with timeoutMs it gives up saying where the job is', async () => {
+    const coord = await fx.coordinator()
+    const client = await fx.client(coord)
+    const signal = AbortSignal.timeout(30_000)
+    const early = await client.jobs.submit({ executor: 'noop', input: 'waiting for you' })
+    // no worker yet: the wait gives up, the job stays queued
+    await assert.rejects(client.jobs.wait(early, { signal, timeoutMs: 300 }), (e: Error) => { assert.equal(e.name, 'WaitTimeoutError'); assert.match(e.message, /after 300 ms: it is still queued \(no worker has taken it yet\)/); return true })
+    assert.equal((await client.jobs.status(early)).state, 'queued')
+    const [w] = await fx.workers(1, coord)
+    const lines: string[] = []
+    const done = await client.jobs.wait(early, { signal, onProgress: (_s, line) => { lines.push(line) } })
+    assert.equal(done.state, 'succeeded')
+    assert.equal(new TextDecoder().decode(done.output), 'waiting for you')
+    assert.equal(done.result?.exitCode, 0)
+    assert.deepEqual(lines, ['queued, waiting for a worker (up to 3 attempts)', `assigned to ${w.peerId.toString()} (attempt 1 of 3)`, `running on ${w.peerId.toString()}`, `succeeded on ${w.peerId.toString()}`])
+  })
+
   it('entries written under the old rule (0.1.0: no rule recorded, each fee rounded down) still recompute exactly', () => {
     // a 0.1.0 log, encoded by the 0.1.0 codec: prices 1 and 5, fee 500 bps, every fee 0
     const old: Policy = { ...DEFAULT_POLICY, prices: new Map([['noop', 1n], ['wasm', 5n], ['*', 5n]]), feeRounding: 'floor' }
