@@ -54,8 +54,7 @@ export async function waitAndPrint (dataDir: string, id: string, flags: WaitFlag
     if (isTerminal(j.state)) {
       const r = await callDaemon<JobStatusJson>(dataDir, 'GET', `/v1/jobs/${id}/result`)
       if (r.result != null) say(`result: exit ${r.result.exitCode}${r.result.error !== '' ? `, ${r.result.error}` : ''}, ${r.result.output.length} bytes of output`, Date.now())
-      process.stdout.write((json ? JSON.stringify(r, null, 2) : `${describe(r)}${r.result != null ? `\n--- output ---\n${r.result.output}` : ''}`) + '\n')
-      if (r.state !== 'succeeded') process.exitCode = 1
+      printResult(r, json, describe)
       return
     }
     const waited = Date.now() - started
@@ -80,11 +79,15 @@ async function giveUp (dataDir: string, id: string, j: JobStatusJson, flags: Wai
   } catch (err) {
     // it ended between the last look and the cancel: that is its result
     if ((err as Error).name !== 'InvalidStateError') throw err
-    const r = await callDaemon<JobStatusJson>(dataDir, 'GET', `/v1/jobs/${id}/result`)
-    process.stdout.write((json ? JSON.stringify(r, null, 2) : `${describe(r)}${r.result != null ? `\n--- output ---\n${r.result.output}` : ''}`) + '\n')
-    if (r.state !== 'succeeded') process.exitCode = 1
+    printResult(await callDaemon<JobStatusJson>(dataDir, 'GET', `/v1/jobs/${id}/result`), json, describe)
     return
   }
   if (json) process.stdout.write(JSON.stringify({ ...c, timedOut: true }, null, 2) + '\n')
   throw new WaitTimeoutError(`gave up waiting ${after} and cancelled job ${id} (it was ${whereItIs(j).replace(/^still /, '')}); its held credits are released`)
+}
+
+/** The finished job on stdout (its output after the description); exit 1 unless it succeeded. */
+function printResult (r: JobStatusJson, json: boolean, describe: (j: JobStatusJson) => string): void {
+  process.stdout.write((json ? JSON.stringify(r, null, 2) : `${describe(r)}${r.result != null ? `\n--- output ---\n${r.result.output}` : ''}`) + '\n')
+  if (r.state !== 'succeeded') process.exitCode = 1
 }
