@@ -21,5 +21,6 @@ while (!Object.values(client.admission.standing()).some(s => s.status === 'activ
   await new Promise(resolve => setTimeout(resolve, 100))
 }
 const id = await client.jobs.submit({ executor: 'noop', input: 'hello mesh' })
-console.log((await client.jobs.wait(id, { signal })).state)
+const done = await client.jobs.wait(id, { signal, timeoutMs: 60_000 })   // WaitTimeoutError, saying where the job is
+console.log(done.state, new TextDecoder().decode(done.output))
 await Promise.all([worker.stop(), client.stop()])

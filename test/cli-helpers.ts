@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from './helpers.js'
+import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 
 export const CLI = fileURLToPath(new URL('../../bin/edgecoder-node.js', import.meta.url))
 
@@ -49,7 +50,7 @@ export async function startDaemon (dataDir: string, args: string[], env: NodeJS.
   if (extra.length > 0) {
     // open admission grants nothing by default; these tests submit from the coordinator's own account
     const shown = await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])
-    if (shown.policy.welcomeGrant == null) await cliJson(['policy', 'set', 'welcomeGrant', '1000', '--data-dir', dataDir])
+    if (shown.policy.welcomeGrant == null) await cliJson(['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString(), '--data-dir', dataDir])
   }
   return { child, logs: () => logs, dataDir }
 }

@@ -75,7 +75,7 @@ describe('examples', function () {
     const run = await promisify(execFile)(process.execPath, [script], { cwd: dir, env: { ...process.env, AGENT_REGISTRATION_TOKEN: t1, APP_TOKEN: t2 }, timeout: 45_000 })
     assert.match(run.stdout, /worker at \S+: active/)
     assert.match(run.stdout, /ran [0-9a-f]{12}: exit 0/)
-    assert.equal(run.stdout.trim().split('\n').at(-1), 'succeeded')
+    assert.equal(run.stdout.trim().split('\n').at(-1), 'succeeded hello mesh')
   })
 
   it('importing the package on Node < 22 throws UnsupportedRuntimeError by name, before libp2p fails', async () => {

@@ -125,7 +125,7 @@ const bodies: Record<string, { domain: string, body: fc.Arbitrary<Uint8Array> }>
   },
   [Protocols.ledger]: {
     domain: Domains.ledgerRequest,
-    body: fc.record({ op: fc.constantFrom(LedgerRequest.Op.CHECKPOINT, LedgerRequest.Op.INCLUSION, LedgerRequest.Op.CONSISTENCY, LedgerRequest.Op.EVIDENCE), log: smallStr, index: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), treeSize: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fromSize: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), jobId: smallStr })
+    body: fc.record({ op: fc.constantFrom(LedgerRequest.Op.CHECKPOINT, LedgerRequest.Op.INCLUSION, LedgerRequest.Op.CONSISTENCY, LedgerRequest.Op.EVIDENCE), log: smallStr, index: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), treeSize: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fromSize: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), jobId: smallStr, wallet: fc.boolean() })
       .map(q => LedgerRequest.encode(q))
   },
   [Protocols.ledgerSync]: {

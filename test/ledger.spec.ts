@@ -71,13 +71,13 @@ describe('credit ledger', function () {
   })
 
   it('a job the owner cannot pay for is refused before it is queued', async () => {
-    const { coord } = await mesh(fx, 1, { policy: { ...DEFAULT_POLICY, welcomeGrant: 3n } })
+    const { coord } = await mesh(fx, 1, { policy: { ...DEFAULT_POLICY, welcomeGrant: 60n } })
     const client = await fx.client(coord)
-    // a wasm job costs 5, the grant is 3
+    // a wasm job costs 100, the grant is 60
     await assert.rejects(client.jobs.submit({ executor: 'wasm', module: await wasmUpper(), input: 'b' }), (e: Error) => e.name === 'InsufficientCreditsError')
     // offering less than the price is refused too
     await assert.rejects(client.jobs.submit({ executor: 'noop', input: 'cheap', offeredPrice: 0 }).then(async () => await client.jobs.submit({ executor: 'wasm', module: await wasmUpper(), input: 'x', offeredPrice: 1 })), (e: Error) => e.name === 'PriceTooLowError')
-    // three noop jobs at 1 credit each use the grant up; the fourth is refused
+    // three noop jobs at 20 credits each use the grant up; the fourth is refused
     await client.jobs.submit({ executor: 'noop', input: 'a' })
     await client.jobs.submit({ executor: 'noop', input: 'b' })
     await assert.rejects(client.jobs.submit({ executor: 'noop', input: 'c' }), (e: Error) => e.name === 'InsufficientCreditsError')
@@ -85,7 +85,7 @@ describe('credit ledger', function () {
   })
 
   it('a settlement written while the owner submits again never counts the price twice', async () => {
-    const { coord, key } = await mesh(fx, 0, { policy: { ...DEFAULT_POLICY, welcomeGrant: 2n } })
+    const { coord, key } = await mesh(fx, 0, { policy: { ...DEFAULT_POLICY, welcomeGrant: 40n } })
     const ledger = coord.ledger
     assert.ok(ledger != null)
     // an approved account: only those are granted credits
@@ -93,20 +93,20 @@ describe('credit ledger', function () {
     await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: owner }))
     const worker = 'the-worker'
     // the grant pays for exactly two noop jobs
-    assert.equal(await ledger.reserve('job-1', owner, 'noop', 0n, 0, 1), 1n)
+    assert.equal(await ledger.reserve('job-1', owner, 'noop', 0n, 0, 1), 20n)
     const digest = 'ab'.repeat(32)
     const rec: JobRecord = {
       id: 'job-1', seq: 1, state: 'succeeded', owner, coordinator: coord.peerId.toString(), executor: 'noop', label: '',
-      spec: { payload: '', signature: '' }, timeoutMs: 1000, maxAttempts: 1, offeredPrice: '0', price: '1', cpuMillis: 0, memoryMb: 0,
+      spec: { payload: '', signature: '' }, timeoutMs: 1000, maxAttempts: 1, offeredPrice: '0', price: '20', cpuMillis: 0, memoryMb: 0,
       attempt: 1, attempts: [], timestamps: [], reason: '', createdAt: 0, updatedAt: 0, notBefore: 0, round: 0, lastAnnouncedAt: 0,
       result: { envelope: { payload: '', signature: '' }, assignmentDigest: digest, digest, exitCode: 0, outputDigest: digest, worker, attempt: 1 }
     }
     // job 1 is being settled (its entry not yet on disk) when job 2 arrives
     const settling = ledger.settle(rec)
-    assert.equal(await ledger.reserve('job-2', owner, 'noop', 0n, 0, 1), 1n, 'the second job is affordable')
+    assert.equal(await ledger.reserve('job-2', owner, 'noop', 0n, 0, 1), 20n, 'the second job is affordable')
     await settling
     assert.equal(ledger.available(owner), 0n)
-    assert.equal(ledger.book.balance(owner), 1n)
+    assert.equal(ledger.book.balance(owner), 20n)
     await assert.rejects(ledger.reserve('job-3', owner, 'noop', 0n, 0, 1), { name: 'InsufficientCreditsError' })
   })
 
@@ -171,12 +171,12 @@ describe('credit ledger', function () {
     assert.deepEqual(await w.replica?.evidence(), [])
   })
 
-  it('a worker that runs its own job is settled (owner and worker are one account, the fee rounds to 0)', async () => {
-    const { coord, ws, key } = await mesh(fx, 1)
+  it('a worker that runs its own job is settled (owner and worker are one account, at a zero fee)', async () => {
+    const { coord, ws, key } = await mesh(fx, 1, { policy: { ...DEFAULT_POLICY, feeBps: 0 } })
     const w = ws[0]
     // an approved account, so it is granted credits to pay with
     await coord.admission.submitAction(await signAdminAction(key, MESH, { kind: 'APPROVE', target: w.peerId.toString() }))
-    // noop costs 1 credit and its 5% fee rounds down to 0: the owner's debit and the worker's credit net to 0
+    // no fee: the owner's debit and the worker's credit net to 0
     const ids: string[] = []
     for (let i = 0; i < 5; i++) ids.push(await w.jobs.submit({ executor: 'noop', input: `mine ${i}` }))
     for (const id of ids) assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')

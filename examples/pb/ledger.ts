@@ -577,6 +577,7 @@ export interface PolicyValues {
   issuanceWindowMs: bigint
   issuancePerWindow: bigint
   welcomeGrant: bigint
+  feeRounding: number
 }
 
 export namespace PolicyValues {
@@ -626,6 +627,11 @@ export namespace PolicyValues {
           w.uint64(obj.welcomeGrant)
         }
 
+        if ((obj.feeRounding != null && obj.feeRounding !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.feeRounding)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -637,7 +643,8 @@ export namespace PolicyValues {
           demandCapBps: 0,
           issuanceWindowMs: 0n,
           issuancePerWindow: 0n,
-          welcomeGrant: 0n
+          welcomeGrant: 0n,
+          feeRounding: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -676,6 +683,10 @@ export namespace PolicyValues {
             }
             case 7: {
               obj.welcomeGrant = reader.uint64()
+              break
+            }
+            case 8: {
+              obj.feeRounding = reader.uint32()
               break
             }
             default: {
@@ -754,6 +765,13 @@ export namespace PolicyValues {
               }
               break
             }
+            case 8: {
+              yield {
+                field: `${prefix}.feeRounding`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -802,6 +820,11 @@ export namespace PolicyValues {
     value: bigint
   }
 
+  export interface PolicyValuesFeeRoundingFieldEvent {
+    field: '$.feeRounding'
+    value: number
+  }
+
   export function encode (obj: Partial<PolicyValues>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, PolicyValues.codec())
   }
@@ -810,7 +833,7 @@ export namespace PolicyValues {
     return decodeMessage(buf, PolicyValues.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PolicyValues>): Generator<PolicyValuesPricesFieldEvent | PolicyValuesFeeBpsFieldEvent | PolicyValuesDemandStepBpsFieldEvent | PolicyValuesDemandCapBpsFieldEvent | PolicyValuesIssuanceWindowMsFieldEvent | PolicyValuesIssuancePerWindowFieldEvent | PolicyValuesWelcomeGrantFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<PolicyValues>): Generator<PolicyValuesPricesFieldEvent | PolicyValuesFeeBpsFieldEvent | PolicyValuesDemandStepBpsFieldEvent | PolicyValuesDemandCapBpsFieldEvent | PolicyValuesIssuanceWindowMsFieldEvent | PolicyValuesIssuancePerWindowFieldEvent | PolicyValuesWelcomeGrantFieldEvent | PolicyValuesFeeRoundingFieldEvent> {
     return streamMessage(buf, PolicyValues.codec(), opts)
   }
 }
@@ -1197,6 +1220,11 @@ export namespace LedgerEntry {
     value: bigint
   }
 
+  export interface LedgerEntryPolicyFeeRoundingFieldEvent {
+    field: '$.policy.feeRounding'
+    value: number
+  }
+
   export interface LedgerEntryMemoFieldEvent {
     field: '$.memo'
     value: string
@@ -1210,7 +1238,7 @@ export namespace LedgerEntry {
     return decodeMessage(buf, LedgerEntry.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryMintApprovalFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryMemoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerEntry>): Generator<LedgerEntryKindFieldEvent | LedgerEntryTimeMsFieldEvent | LedgerEntryPostingsAccountFieldEvent | LedgerEntryPostingsDeltaFieldEvent | LedgerEntrySettlementJobIdFieldEvent | LedgerEntrySettlementOwnerFieldEvent | LedgerEntrySettlementWorkerFieldEvent | LedgerEntrySettlementAttemptFieldEvent | LedgerEntrySettlementOutcomeFieldEvent | LedgerEntrySettlementPriceFieldEvent | LedgerEntrySettlementFeeFieldEvent | LedgerEntrySettlementAssignmentDigestFieldEvent | LedgerEntrySettlementResultDigestFieldEvent | LedgerEntrySettlementExecutorFieldEvent | LedgerEntryMintReasonFieldEvent | LedgerEntryMintWindowStartMsFieldEvent | LedgerEntryMintWindowEndMsFieldEvent | LedgerEntryMintApprovalFieldEvent | LedgerEntryAdminActionPayloadFieldEvent | LedgerEntryAdminActionSignatureFieldEvent | LedgerEntryPolicyPricesFieldEvent | LedgerEntryPolicyFeeBpsFieldEvent | LedgerEntryPolicyDemandStepBpsFieldEvent | LedgerEntryPolicyDemandCapBpsFieldEvent | LedgerEntryPolicyIssuanceWindowMsFieldEvent | LedgerEntryPolicyIssuancePerWindowFieldEvent | LedgerEntryPolicyWelcomeGrantFieldEvent | LedgerEntryPolicyFeeRoundingFieldEvent | LedgerEntryMemoFieldEvent> {
     return streamMessage(buf, LedgerEntry.codec(), opts)
   }
 }
@@ -1311,6 +1339,7 @@ export interface LedgerRequest {
   treeSize: bigint
   fromSize: bigint
   jobId: string
+  wallet: boolean
 }
 
 export namespace LedgerRequest {
@@ -1373,6 +1402,11 @@ export namespace LedgerRequest {
           w.string(obj.jobId)
         }
 
+        if ((obj.wallet != null && obj.wallet !== false)) {
+          w.uint32(56)
+          w.bool(obj.wallet)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1383,7 +1417,8 @@ export namespace LedgerRequest {
           index: 0n,
           treeSize: 0n,
           fromSize: 0n,
-          jobId: ''
+          jobId: '',
+          wallet: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1414,6 +1449,10 @@ export namespace LedgerRequest {
             }
             case 6: {
               obj.jobId = reader.string()
+              break
+            }
+            case 7: {
+              obj.wallet = reader.bool()
               break
             }
             default: {
@@ -1473,6 +1512,13 @@ export namespace LedgerRequest {
               }
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.wallet`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1515,6 +1561,11 @@ export namespace LedgerRequest {
     value: string
   }
 
+  export interface LedgerRequestWalletFieldEvent {
+    field: '$.wallet'
+    value: boolean
+  }
+
   export function encode (obj: Partial<LedgerRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LedgerRequest.codec())
   }
@@ -1523,8 +1574,189 @@ export namespace LedgerRequest {
     return decodeMessage(buf, LedgerRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): Generator<LedgerRequestOpFieldEvent | LedgerRequestLogFieldEvent | LedgerRequestIndexFieldEvent | LedgerRequestTreeSizeFieldEvent | LedgerRequestFromSizeFieldEvent | LedgerRequestJobIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): Generator<LedgerRequestOpFieldEvent | LedgerRequestLogFieldEvent | LedgerRequestIndexFieldEvent | LedgerRequestTreeSizeFieldEvent | LedgerRequestFromSizeFieldEvent | LedgerRequestJobIdFieldEvent | LedgerRequestWalletFieldEvent> {
     return streamMessage(buf, LedgerRequest.codec(), opts)
+  }
+}
+
+export interface Wallet {
+  account: string
+  balance: bigint
+  held: bigint
+  heldJobs: number
+  size: bigint
+}
+
+export namespace Wallet {
+  let _codec: Codec<Wallet>
+
+  export const codec = (): Codec<Wallet> => {
+    if (_codec == null) {
+      _codec = message<Wallet>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.account != null && obj.account !== '')) {
+          w.uint32(10)
+          w.string(obj.account)
+        }
+
+        if ((obj.balance != null && obj.balance !== 0n)) {
+          w.uint32(16)
+          w.sint64(obj.balance)
+        }
+
+        if ((obj.held != null && obj.held !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.held)
+        }
+
+        if ((obj.heldJobs != null && obj.heldJobs !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.heldJobs)
+        }
+
+        if ((obj.size != null && obj.size !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.size)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          account: '',
+          balance: 0n,
+          held: 0n,
+          heldJobs: 0,
+          size: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.account = reader.string()
+              break
+            }
+            case 2: {
+              obj.balance = reader.sint64()
+              break
+            }
+            case 3: {
+              obj.held = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.heldJobs = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.size = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.account`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.balance`,
+                value: reader.sint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.held`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.heldJobs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.size`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface WalletAccountFieldEvent {
+    field: '$.account'
+    value: string
+  }
+
+  export interface WalletBalanceFieldEvent {
+    field: '$.balance'
+    value: bigint
+  }
+
+  export interface WalletHeldFieldEvent {
+    field: '$.held'
+    value: bigint
+  }
+
+  export interface WalletHeldJobsFieldEvent {
+    field: '$.heldJobs'
+    value: number
+  }
+
+  export interface WalletSizeFieldEvent {
+    field: '$.size'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<Wallet>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Wallet.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Wallet>): Wallet {
+    return decodeMessage(buf, Wallet.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Wallet>): Generator<WalletAccountFieldEvent | WalletBalanceFieldEvent | WalletHeldFieldEvent | WalletHeldJobsFieldEvent | WalletSizeFieldEvent> {
+    return streamMessage(buf, Wallet.codec(), opts)
   }
 }
 
@@ -1534,6 +1766,7 @@ export interface LedgerResponse {
   treeSize: bigint
   assignment?: SignedEnvelope
   result?: SignedEnvelope
+  wallet?: Wallet
 }
 
 export namespace LedgerResponse {
@@ -1571,6 +1804,11 @@ export namespace LedgerResponse {
         if (obj.result != null) {
           w.uint32(42)
           SignedEnvelope.codec().encode(obj.result, w)
+        }
+
+        if (obj.wallet != null) {
+          w.uint32(50)
+          Wallet.codec().encode(obj.wallet, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1614,6 +1852,12 @@ export namespace LedgerResponse {
             case 5: {
               obj.result = SignedEnvelope.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.result
+              })
+              break
+            }
+            case 6: {
+              obj.wallet = Wallet.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.wallet
               })
               break
             }
@@ -1679,6 +1923,13 @@ export namespace LedgerResponse {
 
               break
             }
+            case 6: {
+              yield * Wallet.codec().stream(reader, reader.uint32(), `${prefix}.wallet`, {
+                limits: opts.limits?.wallet
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1727,6 +1978,31 @@ export namespace LedgerResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface LedgerResponseWalletAccountFieldEvent {
+    field: '$.wallet.account'
+    value: string
+  }
+
+  export interface LedgerResponseWalletBalanceFieldEvent {
+    field: '$.wallet.balance'
+    value: bigint
+  }
+
+  export interface LedgerResponseWalletHeldFieldEvent {
+    field: '$.wallet.held'
+    value: bigint
+  }
+
+  export interface LedgerResponseWalletHeldJobsFieldEvent {
+    field: '$.wallet.heldJobs'
+    value: number
+  }
+
+  export interface LedgerResponseWalletSizeFieldEvent {
+    field: '$.wallet.size'
+    value: bigint
+  }
+
   export function encode (obj: Partial<LedgerResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LedgerResponse.codec())
   }
@@ -1735,7 +2011,7 @@ export namespace LedgerResponse {
     return decodeMessage(buf, LedgerResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): Generator<LedgerResponseNoteFieldEvent | LedgerResponseHashesFieldEvent | LedgerResponseTreeSizeFieldEvent | LedgerResponseAssignmentPayloadFieldEvent | LedgerResponseAssignmentSignatureFieldEvent | LedgerResponseResultPayloadFieldEvent | LedgerResponseResultSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): Generator<LedgerResponseNoteFieldEvent | LedgerResponseHashesFieldEvent | LedgerResponseTreeSizeFieldEvent | LedgerResponseAssignmentPayloadFieldEvent | LedgerResponseAssignmentSignatureFieldEvent | LedgerResponseResultPayloadFieldEvent | LedgerResponseResultSignatureFieldEvent | LedgerResponseWalletAccountFieldEvent | LedgerResponseWalletBalanceFieldEvent | LedgerResponseWalletHeldFieldEvent | LedgerResponseWalletHeldJobsFieldEvent | LedgerResponseWalletSizeFieldEvent> {
     return streamMessage(buf, LedgerResponse.codec(), opts)
   }
 }

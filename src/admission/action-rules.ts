@@ -17,6 +17,10 @@ export const POLICY_KEYS: Record<string, (v: unknown) => boolean> = {
   welcomeGrant: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuancePerWindow: v => Number.isSafeInteger(v) && (v as number) >= 0,
   issuanceWindowMs: v => Number.isSafeInteger(v) && (v as number) >= 1000,
+  demandStepBps: v => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 100_000,
+  demandCapBps: v => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= 1_000_000,
+  // the fee rounding rule (docs/ledger.md): 'carry' for exact fees, 'floor' as logs before it had
+  feeRounding: v => v === 'floor' || v === 'carry',
   prices: v => v != null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length <= 64 && Object.entries(v).every(([k, p]) => (k === '*' || EXECUTOR_NAME.test(k)) && Number.isSafeInteger(p) && (p as number) >= 0)
 }
 

@@ -7,6 +7,7 @@ import { envelopeFromBase64 } from '../admission/admin-actions.js'
 import type { NodeStatus } from '../admission/admission-state.js'
 import type { TokenRecord } from '../admission/tokens.js'
 import { InvalidArgumentError } from '../errors/index.js'
+import { policyShow } from './policy-view.js'
 
 export interface RouteIo {
   send: (res: ServerResponse, code: number, body: unknown) => void
@@ -86,7 +87,7 @@ export async function handleAdmissionRoute (node: EdgecoderNode, req: IncomingMe
       return true
     }
     if (a === 'policy' && method === 'GET') {
-      io.send(res, 200, { adminKeys: state.adminKeys, policy: state.policies() })
+      io.send(res, 200, policyShow(node))
       return true
     }
   }

@@ -9,6 +9,7 @@ import { jobStatusToJson, peerTopology } from './views.js'
 import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { AddressInUseError, ListenError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
+import { wallet } from '../ledger/wallet.js'
 import { handleAdmissionRoute } from './admission-routes.js'
 import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
 
@@ -187,6 +188,10 @@ async function handleLedger (node: EdgecoderNode, req: IncomingMessage, op: stri
     const v = await ledgerView(node, log)
     const r = await (node.replica as NonNullable<EdgecoderNode['replica']>).verify(v.log)
     send(res, 200, { ...r, evidence: (await node.replica?.evidence() ?? []).filter(e => e.log === v.log).length })
+    return
+  }
+  if (method === 'GET' && op === 'wallet') {
+    send(res, 200, await wallet(node, { log, signal }))
     return
   }
   const view = await ledgerView(node, log)

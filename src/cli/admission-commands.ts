@@ -12,6 +12,7 @@ import { signAdminAction, signAuthorityAction, envelopeToBase64, type AdminActio
 import type { CoordinatorView } from '../admission/authority.js'
 import type { AuditRecord, BlacklistEntry, NodeRecord } from '../admission/admission-state.js'
 import type { TokenRecord } from '../admission/tokens.js'
+import { policyShowText, type PolicyShowJson } from '../api/policy-view.js'
 
 export const AuditVerificationError = defineError('AuditVerificationError')
 
@@ -124,8 +125,8 @@ export async function cmdPolicy (argv: string[], dataDirOf: DataDirOf): Promise<
   const [sub, ...rest] = argv
   if (sub === 'show') {
     const { values } = parse(rest, base, false)
-    const r = await callDaemon<{ adminKeys: string[], policy: Record<string, unknown> }>(dataDirOf(values), 'GET', '/v1/admin/policy')
-    out(values.json === true, r, [`admin keys: ${r.adminKeys.join(', ') || '(none)'}`, ...Object.entries(r.policy).map(([k, v]) => `${k} = ${JSON.stringify(v)}`)].join('\n'))
+    const r = await callDaemon<PolicyShowJson>(dataDirOf(values), 'GET', '/v1/admin/policy')
+    out(values.json === true, r, policyShowText(r))
     return
   }
   if (sub === 'set') {

@@ -3,6 +3,7 @@ import { parse, str, int, list } from './args.js'
 import { callDaemon, callDaemonText } from './api-client.js'
 import { InvalidArgumentError, defineError } from '../errors/index.js'
 import type { EntryJson } from '../ledger/ledger-view.js'
+import { walletText, type WalletJson } from '../ledger/wallet.js'
 import { auditCheckpoint } from '../ledger/audit.js'
 import { auditLog, entriesFromJson } from '../ledger/log-audit.js'
 import { readFile } from 'node:fs/promises'
@@ -62,6 +63,21 @@ async function logsToCheck (dataDir: string | null, values: Record<string, unkno
   return [undefined]
 }
 
+/** One entry as a line of `ledger entries`: postings, and what the entry says (policy values, price and fee, mint reason). */
+function entryLine (e: EntryJson): string {
+  const head = `${String(e.index).padStart(6)}  ${e.time}  ${e.kind.padEnd(10)}`
+  const postings = e.postings.map(p => `${p.account.slice(-8)}:${p.delta}`).join(' ')
+  const s = e.settlement
+  if (s != null) return `${head}  ${postings}  job ${s.jobId.slice(0, 12)} ${s.outcome} ${s.executor} price ${s.price} fee ${s.fee}`
+  const p = e.policy
+  if (p != null) {
+    const v = p as { prices: string[], feeBps: number, feeRounding: string, demandStepBps: number, demandCapBps: number, issuanceWindowMs: number, issuancePerWindow: string, welcomeGrant: string, setByAdmin?: boolean }
+    return `${head}  prices ${v.prices.join(' ')}; fee ${v.feeBps} bps (${v.feeRounding}); demand +${v.demandStepBps} bps/job, cap ${v.demandCapBps} bps; issuance ${v.issuancePerWindow} per ${v.issuanceWindowMs} ms; welcome ${v.welcomeGrant}${e.memo != null ? `  (${e.memo})` : ''}`
+  }
+  if (e.mint != null) return `${head}  ${postings}  ${e.mint.reason}${e.mint.approval != null ? ` on approval ${e.mint.approval.slice(0, 12)}…` : ''}`
+  return `${head}  ${postings}${e.memo != null ? `  ${e.memo}` : ''}`
+}
+
 export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, unknown>) => string): Promise<void> {
   const sub = argv[0]
   const rest = argv.slice(1)
@@ -73,16 +89,26 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
   }
   switch (sub) {
     case 'balance': {
-      const { values, positionals } = parse(rest, opts)
-      if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT]')
-      const r = await callDaemon<{ log: string, account?: string, balance?: string, balances?: Record<string, string> }>(dataDirOf(values), 'GET', `/v1/ledger/balance${query({ account: positionals[0], log: str(values.log) })}`)
+      const { values, positionals } = parse(rest, { ...opts, all: { type: 'boolean' } })
+      if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT] [--all]')
+      const dataDir = dataDirOf(values)
+      if (positionals.length === 0 && values.all !== true) {
+        // a worker's or client's own wallet; a coordinator lists every account of its log (--all elsewhere)
+        const { role } = await callDaemon<{ role: string }>(dataDir, 'GET', '/v1/node')
+        if (role !== 'coordinator') {
+          const w = await callDaemon<WalletJson>(dataDir, 'GET', `/v1/ledger/wallet${query({ log: str(values.log) })}`)
+          out(values.json === true, w, walletText(w))
+          return
+        }
+      }
+      const r = await callDaemon<{ log: string, account?: string, balance?: string, balances?: Record<string, string> }>(dataDir, 'GET', `/v1/ledger/balance${query({ account: positionals[0], log: str(values.log) })}`)
       out(values.json === true, r, r.balance != null ? r.balance : Object.entries(r.balances ?? {}).map(([k, v]) => `${v.padStart(12)}  ${k}`).join('\n'))
       return
     }
     case 'entries': {
       const { values } = parse(rest, { ...opts, from: { type: 'string' }, limit: { type: 'string' } }, false)
       const r = await callDaemon<{ treeSize: number, entries: EntryJson[] }>(dataDirOf(values), 'GET', `/v1/ledger/entries${query({ from: int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER), limit: int(values.limit, '--limit', 1, 10_000), log: str(values.log) })}`)
-      out(values.json === true, r, r.entries.map(e => `${String(e.index).padStart(6)}  ${e.time}  ${e.kind.padEnd(10)}  ${e.postings.map(p => `${p.account.slice(-8)}:${p.delta}`).join(' ')}${e.settlement != null ? `  job ${e.settlement.jobId.slice(0, 12)}` : ''}`).join('\n'))
+      out(values.json === true, r, r.entries.length === 0 ? `(no entries from ${int(values.from, '--from', 0, Number.MAX_SAFE_INTEGER) ?? 0}; the checkpointed log has ${r.treeSize})` : r.entries.map(entryLine).join('\n'))
       return
     }
     case 'checkpoint': {

@@ -5,6 +5,7 @@ import { resolve } from 'node:path'
 import { parse, str, list, int } from './args.js'
 import { callDaemon, readApiInfo } from './api-client.js'
 import { cmdLedger } from './ledger-commands.js'
+import { WAIT_OPTIONS, waitAndPrint, waitFlags } from './jobs-wait.js'
 import { cmdToken, cmdNodes, cmdPolicy, cmdAudit, cmdAdmin } from './admission-commands.js'
 import { OPS_USAGE, opsCommands, opsJobsCommand } from './ops-commands.js'
 import { defaultDataDir, defaultConfig, ensureDir, exists, writeConfig, DataDirFiles, ROLES, type Role, readConfig } from '../identity/data-dir.js'
@@ -36,7 +37,8 @@ Usage:
   edgecoder-node id     --data-dir D [--json]
   edgecoder-node jobs submit --data-dir D --executor noop|wasm|process [--input TEXT | --input-file F]
                         [--module F.wasm] [--arg A]... [--timeout-ms N] [--max-attempts N]
-                        [--price N] [--delay-ms N] [--label L] [--coordinator PEER] [--wait] [--json]
+                        [--price N] [--delay-ms N] [--label L] [--coordinator PEER] [--json]
+                        [--wait [--timeout 30s [--cancel-on-timeout]] [--progress]]
   edgecoder-node jobs status ID [--json]      edgecoder-node jobs result ID [--json]
   edgecoder-node jobs list [--state S] [--json]
   edgecoder-node jobs cancel ID [--json]
@@ -194,9 +196,10 @@ async function cmdJobs (argv: string[]): Promise<void> {
       'delay-ms': { type: 'string' },
       label: { type: 'string' },
       coordinator: { type: 'string' },
-      wait: { type: 'boolean' }
+      ...WAIT_OPTIONS
     }, false)
     const dataDir = dataDirOf(values)
+    const wait = waitFlags(values)
     const executor = str(values.executor)
     if (executor == null) throw new InvalidArgumentError('--executor is required (noop, wasm or process)')
     if (values.input != null && values['input-file'] != null) throw new InvalidArgumentError('give --input or --input-file, not both')
@@ -218,17 +221,7 @@ async function cmdJobs (argv: string[]): Promise<void> {
       coordinator: str(values.coordinator)
     }
     const { id } = await callDaemon<{ id: string }>(dataDir, 'POST', '/v1/jobs', body)
-    if (values.wait === true) {
-      for (;;) {
-        const j = await callDaemon<JobStatusJson>(dataDir, 'GET', `/v1/jobs/${id}/result`)
-        if (['succeeded', 'failed', 'cancelled'].includes(j.state)) {
-          out(values.json === true, j, `${describeJob(j)}${j.result != null ? `\n--- output ---\n${j.result.output}` : ''}`)
-          if (j.state !== 'succeeded') process.exitCode = 1
-          return
-        }
-        await new Promise(resolve => setTimeout(resolve, 100))
-      }
-    }
+    if (wait != null) { await waitAndPrint(dataDir, id, wait, values.json === true, describeJob); return }
     out(values.json === true, { id }, id)
     return
   }

@@ -13,6 +13,7 @@ import { coordinatorsCid, type CoordinatorService, type CoordinatorAuthority, to
 import { NotGrantedCoordinatorError } from '../admission/errors.js'
 import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
 import type { JobState } from './types.js'
+import { waitForJob, type JobOutcome, type WaitOptions } from './wait.js'
 
 export interface MeshDialer extends RpcDialer {
   getConnections (peer?: PeerId): Connection[]
@@ -81,7 +82,7 @@ export class JobClient {
    * Coordinators, waiting a little for the mesh: right after start, connections may still be
    * identifying and the DHT may be empty.
    */
-  private async awaitCoordinators (signal?: AbortSignal, waitMs = 10_000): Promise<PeerId[]> {
+  async awaitCoordinators (signal?: AbortSignal, waitMs = 10_000): Promise<PeerId[]> {
     const deadline = Date.now() + waitMs
     let delay = 50
     for (;;) {
@@ -142,7 +143,7 @@ export class JobClient {
   /** Jobs: all of this coordinator's, or the ones this node submitted. */
   async list (opts: { state?: JobState, limit?: number, signal?: AbortSignal } = {}): Promise<JobStatus[]> {
     if (this.deps.coordinator != null) {
-      return (await this.deps.coordinator.store.list({ state: opts.state, limit: opts.limit })).map(r => toJobStatus(r, false))
+      return await this.deps.coordinator.list({ state: opts.state, limit: opts.limit })
     }
     const out: JobStatus[] = []
     for (const id of await this.submittedIds()) {
@@ -154,16 +155,13 @@ export class JobClient {
     return out.slice(-(opts.limit ?? 1000))
   }
 
-  /** Resolves when the job reaches a terminal state. */
-  async wait (jobId: string, opts: { signal?: AbortSignal, pollMs?: number } = {}): Promise<JobStatus> {
-    for (;;) {
-      const s = await this.status(jobId, opts)
-      if (s.state === 'succeeded' || s.state === 'failed' || s.state === 'cancelled') return s
-      await new Promise<void>((resolve, reject) => {
-        const t = setTimeout(resolve, opts.pollMs ?? 100)
-        opts.signal?.addEventListener('abort', () => { clearTimeout(t); reject(opts.signal?.reason) }, { once: true })
-      })
-    }
+  /**
+   * Resolves when the job reaches a terminal state, with its result and `output`. `timeoutMs`:
+   * gives up with WaitTimeoutError saying where the job is (it goes on); `onProgress` hears each
+   * change of state or attempt.
+   */
+  async wait (jobId: string, opts: WaitOptions = {}): Promise<JobOutcome> {
+    return await waitForJob(this, jobId, opts)
   }
 
   private async query (jobId: string, op: JobQuery.Op, signal?: AbortSignal): Promise<JobStatus> {

@@ -496,12 +496,16 @@ export class CoordinatorService implements Startable {
     if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
       // a retry after a lost ack: make sure it is paid (exactly once), then say so
       await this.init.ledger?.settle(existing)
+      this.finishing.delete(existing.id)
       return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.moreWorkFor(remote) })
     }
     const rec = this.liveLease(result.jobId, remote, result.attempt, result.assignmentDigest)
     if (!bytesEqual(sha256(result.output), result.outputDigest)) {
       throw new MalformedMessageError('output_digest does not match output')
     }
+    // readers see the job as it was until its result and its settlement are both durable: a
+    // client that reads the ledger right after status turns terminal finds the charge there
+    this.finishing.set(rec.id, toJobStatus(rec, false))
     const now = Date.now()
     const previous = rec.state
     const attemptInfo = rec.attempts[rec.attempts.length - 1]
@@ -544,6 +548,7 @@ export class CoordinatorService implements Startable {
     await this.store.put(rec, previous)
     // the job's state is durable; pay for it before acking so an ack means "in the log"
     await this.init.ledger?.settle(rec)
+    this.finishing.delete(rec.id)
     this.afterTransition(rec)
     // the claim for the slot this result frees, signed with it: the next job rides on the ack
     const next = result.nextClaim != null ? await this.serveClaim(result.nextClaim, remote, 0, this.abort.signal).catch(() => undefined) : undefined
@@ -679,14 +684,29 @@ export class CoordinatorService implements Startable {
     if (rec == null) throw new JobNotFoundError(`no job ${q.jobId}`)
     if (rec.owner !== remote.toString()) throw new NotSubmitterError('only the job owner may query it')
     if (q.op === JobQuery.Op.CANCEL) return JobStatus.encode(toJobStatus(await this.cancel(q.jobId, remote), false))
-    return JobStatus.encode(toJobStatus(rec, q.op === JobQuery.Op.RESULT))
+    return JobStatus.encode(this.shown(rec, q.op === JobQuery.Op.RESULT))
   }
 
   async status (jobId: string, withResult = false): Promise<JobStatus> {
     const rec = await this.store.get(jobId)
     if (rec == null) throw new JobNotFoundError(`no job ${jobId}`)
-    return toJobStatus(rec, withResult)
+    return this.shown(rec, withResult)
   }
+
+  /** Jobs as owners see them (a job whose settlement is not yet durable shows its previous state). */
+  async list (opts: { state?: JobState, limit?: number } = {}): Promise<JobStatus[]> {
+    const recs = await this.store.list({ limit: opts.state == null ? opts.limit : undefined })
+    const shown = recs.map(r => this.shown(r, false)).filter(s => opts.state == null || s.state === opts.state)
+    return shown.slice(-(opts.limit ?? 1000))
+  }
+
+  /** what a job's owner is shown: never a terminal state ahead of its durable settlement */
+  private shown (rec: JobRecord, withResult: boolean): JobStatus {
+    return this.finishing.get(rec.id) ?? toJobStatus(rec, withResult)
+  }
+
+  /** jobs whose result is accepted but whose record or settlement is not yet durable: their previous status */
+  private readonly finishing = new Map<string, JobStatus>()
 
   queueDepth (): number { return this.queued.size }
 

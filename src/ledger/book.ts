@@ -19,6 +19,10 @@ export class Book {
   totals = { minted: 0n, fees: 0n, paidToWorkers: 0n, charged: 0n }
   /** end of the last issuance window minted */
   lastWindowEnd = 0
+  /** the fee fraction (1/10000ths of a credit) carried to the next settlement ('carry' rule); 0 at each POLICY entry */
+  feeCarry = 0n
+  /** index of the POLICY entry in force (-1: none yet, the defaults) */
+  policyIndex = -1
 
   /** @param owner the coordinator whose log this is (fees go to it) */
   constructor (readonly owner: string) {}
@@ -74,7 +78,9 @@ export class Book {
         const s = e.settlement ?? bad('settlement entry without settlement')
         const earlier = this.settledAt(s.jobId)
         if (earlier != null) bad(`job ${s.jobId} already settled at entry ${earlier}`)
-        if (s.fee !== feeOf(this.policy, s.price)) bad(`fee ${s.fee.toString()} is not the policy fee of price ${s.price.toString()}`)
+        const due = feeOf(this.policy, s.price, this.feeCarry)
+        if (s.fee !== due.fee) bad(`fee ${s.fee.toString()} is not the policy fee of price ${s.price.toString()} (${due.fee.toString()}, ${this.policy.feeRounding} rule)`)
+        this.feeCarry = due.carry
         // per account, what the postings move minus what price, fee and parties say they should:
         // all zero (nets of zero count as absent, e.g. a worker running its own job at a zero fee)
         const diff = new Map<string, bigint>()
@@ -111,6 +117,9 @@ export class Book {
         } catch (err) {
           bad((err as Error).message)
         }
+        // a fee period per POLICY entry: its fees sum to its feeBps of what it charged
+        this.feeCarry = 0n
+        this.policyIndex = index
         break
       }
       case LedgerEntry.Kind.ADJUSTMENT:
@@ -132,6 +141,8 @@ export class BookDraft extends Book {
     this.size = this.baseSize = base.size
     this.totals = { ...base.totals }
     this.lastWindowEnd = base.lastWindowEnd
+    this.feeCarry = base.feeCarry
+    this.policyIndex = base.policyIndex
   }
 
   override balance (account: string): bigint {
@@ -157,5 +168,7 @@ export class BookDraft extends Book {
     b.size = this.size
     b.totals = { ...this.totals }
     b.lastWindowEnd = this.lastWindowEnd
+    b.feeCarry = this.feeCarry
+    b.policyIndex = this.policyIndex
   }
 }

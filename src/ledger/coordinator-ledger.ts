@@ -7,7 +7,7 @@ import { formatCheckpoint, signNote, noteVerifierKey } from './merkle/checkpoint
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { Book, MINT_ACCOUNT } from './book.js'
 import { AppendQueue } from './append-queue.js'
-import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type Policy } from './policy.js'
+import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type FeeRounding, type Policy } from './policy.js'
 import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
@@ -63,8 +63,8 @@ export class CoordinatorLedger {
   /** credits held for queued and running jobs, by job id */
   private readonly reserved = new Map<string, { account: string, price: bigint }>()
   private readonly reservedByAccount = new Map<string, bigint>()
-  /** jobs whose settlement is being appended */
-  private readonly settling = new Set<string>()
+  /** jobs whose settlement is being appended: a second caller waits for the same write */
+  private readonly settling = new Map<string, Promise<number>>()
   /** welcome grants being decided, by account: concurrent first submits share one */
   private readonly granting = new Map<string, Promise<void>>()
   /** per worker: credits earned in the current issuance window (their contribution) */
@@ -143,6 +143,9 @@ export class CoordinatorLedger {
       case 'welcomeGrant': p.welcomeGrant = BigInt(value as number); break
       case 'issuancePerWindow': p.issuancePerWindow = BigInt(value as number); break
       case 'issuanceWindowMs': p.issuanceWindowMs = value as number; break
+      case 'demandStepBps': p.demandStepBps = value as number; break
+      case 'demandCapBps': p.demandCapBps = value as number; break
+      case 'feeRounding': p.feeRounding = value as FeeRounding; break
       // the whole table, as the admin set it (an executor left out falls back to the "*" price)
       case 'prices': p.prices = new Map(Object.entries(value as Record<string, number>).map(([k, v]) => [k, BigInt(v)])); break
       default: return undefined
@@ -175,6 +178,13 @@ export class CoordinatorLedger {
   }
 
   get policy (): Policy { return this.book.policy }
+
+  /** credits held for `account`'s queued and running jobs, and how many jobs they are */
+  holds (account: string): { credits: bigint, jobs: number } {
+    let jobs = 0
+    for (const r of this.reserved.values()) if (r.account === account) jobs++
+    return { credits: this.reservedByAccount.get(account) ?? 0n, jobs }
+  }
 
   available (account: string): bigint {
     return this.book.balance(account) - (this.reservedByAccount.get(account) ?? 0n)
@@ -232,44 +242,57 @@ export class CoordinatorLedger {
   async settle (rec: JobRecord): Promise<number | undefined> {
     const r = rec.result
     if (r == null || r.error != null || (rec.state !== 'succeeded' && rec.state !== 'failed')) return undefined
-    if (this.isSettled(rec.id)) return this.book.settledJobs.get(rec.id)
-    const price = BigInt(rec.price ?? '0')
-    const fee = feeOf(this.policy, price)
-    this.settling.add(rec.id)
+    // a duplicate result while the first is being written: durable only when that write is
+    const pending = this.settling.get(rec.id)
+    if (pending != null) return await pending
+    if (this.book.settledJobs.has(rec.id)) return this.book.settledJobs.get(rec.id)
+    const written = this.writeSettlement(rec, r)
+    this.settling.set(rec.id, written)
     try {
-      const index = await this.appendEntry({
-        kind: LedgerEntry.Kind.SETTLEMENT,
-        timeMs: BigInt(Date.now()),
-        postings: [
-          { account: rec.owner, delta: -price },
-          { account: r.worker, delta: price - fee },
-          { account: this.init.owner, delta: fee }
-        ].filter(p => p.delta !== 0n),
-        settlement: {
-          jobId: rec.id,
-          owner: rec.owner,
-          worker: r.worker,
-          attempt: r.attempt,
-          outcome: rec.state,
-          price,
-          fee,
-          assignmentDigest: hexBytes(r.assignmentDigest ?? ''),
-          resultDigest: hexBytes(r.digest),
-          executor: rec.executor
-        },
-        memo: ''
-      // the owner is debited and the hold dropped in one step: released only after the write, the
-      // price counted twice meanwhile and a concurrent submission by the owner could be refused
-      }, () => { this.release(rec.id) })
-      // an operator paying itself (its own account, or one enrolled under the same token) is not
-      // contribution: issuance would otherwise reward moving credits in a circle
-      const selfDealing = this.init.accounts?.sameOperator(rec.owner, r.worker) ?? rec.owner === r.worker
-      if (!selfDealing) this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
-      return index
+      return await written
     } finally {
       this.settling.delete(rec.id)
     }
   }
+
+  private async writeSettlement (rec: JobRecord, r: NonNullable<JobRecord['result']>): Promise<number> {
+    const price = BigInt(rec.price ?? '0')
+    // computed and applied in one synchronous step (appendEntry applies before it awaits), so the
+    // carried fraction is the book's at this very entry
+    const fee = feeOf(this.policy, price, this.book.feeCarry).fee
+    const index = await this.appendEntry({
+      kind: LedgerEntry.Kind.SETTLEMENT,
+      timeMs: BigInt(Date.now()),
+      postings: [
+        { account: rec.owner, delta: -price },
+        { account: r.worker, delta: price - fee },
+        { account: this.init.owner, delta: fee }
+      ].filter(p => p.delta !== 0n),
+      settlement: {
+        jobId: rec.id,
+        owner: rec.owner,
+        worker: r.worker,
+        attempt: r.attempt,
+        outcome: rec.state,
+        price,
+        fee,
+        assignmentDigest: hexBytes(r.assignmentDigest ?? ''),
+        resultDigest: hexBytes(r.digest),
+        executor: rec.executor
+      },
+      memo: ''
+    // the owner is debited and the hold dropped in one step: released only after the write, the
+    // price counted twice meanwhile and a concurrent submission by the owner could be refused
+    }, () => { this.release(rec.id) })
+    // an operator paying itself (its own account, or one enrolled under the same token) is not
+    // contribution: issuance would otherwise reward moving credits in a circle
+    const selfDealing = this.init.accounts?.sameOperator(rec.owner, r.worker) ?? rec.owner === r.worker
+    if (!selfDealing) this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
+    return index
+  }
+
+  /** entries on disk (the book may be a batch ahead while a group commit is written) */
+  get durableSize (): number { return this.log?.size ?? 0 }
 
   private async tick (): Promise<void> {
     if (this.failed != null) return

@@ -9,7 +9,7 @@ import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } f
 import { RpcServer, rpcCall, rpcStream } from '../rpc/reqresp.js'
 import { Domains, Protocols, checkpointsTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, ownBytes, type Signer } from '../wire/signed.js'
-import { CheckpointAnnouncement, LedgerRequest, LedgerResponse, SyncFrame, SyncRequest } from '../wire/pb/ledger.js'
+import { CheckpointAnnouncement, LedgerRequest, LedgerResponse, SyncFrame, SyncRequest, type Wallet } from '../wire/pb/ledger.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
 import { logOrigin, type CoordinatorLedger } from './coordinator-ledger.js'
@@ -177,7 +177,11 @@ export class LedgerService implements Startable, LedgerFetcher {
     switch (q.op) {
       case LedgerRequest.Op.CHECKPOINT: {
         const note = own != null ? await own.latestCheckpoint() : (replica as { note: string }).note
-        return LedgerResponse.encode({ note, hashes: [], treeSize: BigInt(verifiedSize) })
+        // the signer's own account only: holds say what someone is running
+        const account = remote.toString()
+        const held = q.wallet && own != null ? own.holds(account) : undefined
+        const wallet = held != null && own != null ? { account, balance: own.book.balance(account), held: held.credits, heldJobs: held.jobs, size: BigInt(own.size) } : undefined
+        return LedgerResponse.encode({ note, hashes: [], treeSize: BigInt(verifiedSize), wallet })
       }
       case LedgerRequest.Op.INCLUSION: {
         const treeSize = size(q.treeSize, 'tree size')
@@ -240,9 +244,17 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   private async request (peer: PeerId, q: Partial<LedgerRequest>, signal: AbortSignal): Promise<LedgerResponse> {
-    const body = LedgerRequest.encode({ op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', ...q })
+    const body = LedgerRequest.encode({ op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', wallet: false, ...q })
     const env = await this.init.signer.sign(Domains.ledgerRequest, body, 60_000)
     return LedgerResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.ledger, env, { signal, timeoutMs: 30_000 }))
+  }
+
+  /**
+   * This node's account as coordinator `log` has it (unverified figures; undefined from a
+   * coordinator that predates wallets).
+   */
+  async walletAt (log: string, signal: AbortSignal): Promise<Wallet | undefined> {
+    return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CHECKPOINT, log, wallet: true }, signal)).wallet
   }
 
   // ---- LedgerFetcher: the replica's view of the network ----

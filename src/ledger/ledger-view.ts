@@ -5,6 +5,7 @@ import { LedgerEntry } from '../wire/pb/ledger.js'
 import { InvalidArgumentError } from '../errors/index.js'
 import { UnknownLogError } from './errors.js'
 import { toHex } from '../wire/signed.js'
+import { FEE_ROUNDING_RULES } from './policy.js'
 
 export interface LedgerView {
   log: string
@@ -86,7 +87,8 @@ export function entryToJson (index: number, bytes: Uint8Array): EntryJson {
   }
   if (e.mint != null) j.mint = { reason: e.mint.reason, ...(e.mint.windowEndMs > 0n ? { windowStart: new Date(Number(e.mint.windowStartMs)).toISOString(), windowEnd: new Date(Number(e.mint.windowEndMs)).toISOString() } : {}), ...(e.mint.approval.length > 0 ? { approval: toHex(e.mint.approval) } : {}) }
   if (e.policy != null) {
-    j.policy = { prices: e.policy.prices, feeBps: e.policy.feeBps, demandStepBps: e.policy.demandStepBps, demandCapBps: e.policy.demandCapBps, issuanceWindowMs: Number(e.policy.issuanceWindowMs), issuancePerWindow: e.policy.issuancePerWindow.toString(), welcomeGrant: e.policy.welcomeGrant.toString() }
+    j.policy = { prices: e.policy.prices, feeBps: e.policy.feeBps, feeRounding: FEE_ROUNDING_RULES[e.policy.feeRounding] ?? `rule ${e.policy.feeRounding}`, demandStepBps: e.policy.demandStepBps, demandCapBps: e.policy.demandCapBps, issuanceWindowMs: Number(e.policy.issuanceWindowMs), issuancePerWindow: e.policy.issuancePerWindow.toString(), welcomeGrant: e.policy.welcomeGrant.toString() }
+    if (e.adminAction != null) j.policy.setByAdmin = true
   }
   return j
 }

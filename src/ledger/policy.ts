@@ -16,16 +16,30 @@ export interface Policy {
   issuancePerWindow: bigint
   /** credits minted to an account the first time it submits (0: none) */
   welcomeGrant: bigint
+  /**
+   * how a fee's fraction of a credit is rounded (a versioned rule, recorded in every POLICY entry):
+   * 'floor' (rule 0, every log written before the rule was recorded): each fee rounded down on its
+   * own, so fractions are lost; 'carry' (rule 1): the fraction is carried to the next settlement,
+   * so the fees since the POLICY entry add up to feeBps of what was charged, rounded down once
+   */
+  feeRounding: FeeRounding
 }
 
+export type FeeRounding = 'floor' | 'carry'
+/** the rule's number in PolicyValues.fee_rounding; a new rule gets a new number, never a changed one */
+export const FEE_ROUNDING_RULES: readonly FeeRounding[] = ['floor', 'carry']
+
+// Prices are large enough that the default fee is a whole credit at the base price (5% of 20 and
+// of 100); the carry rule makes the treasury's share exact at demand-adjusted prices too.
 export const DEFAULT_POLICY: Policy = {
-  prices: new Map([['noop', 1n], ['wasm', 5n], ['process', 5n], ['*', 5n]]),
+  prices: new Map([['noop', 20n], ['wasm', 100n], ['process', 100n], ['*', 100n]]),
   feeBps: 500,
   demandStepBps: 100,
   demandCapBps: 20_000,
   issuanceWindowMs: 60_000,
-  issuancePerWindow: 1_000n,
-  welcomeGrant: 1_000n
+  issuancePerWindow: 20_000n,
+  welcomeGrant: 20_000n,
+  feeRounding: 'carry'
 }
 
 export function basePrice (p: Policy, executor: string): bigint {
@@ -40,9 +54,17 @@ export function quote (p: Policy, executor: string, queued: number, activeWorker
   return base + (base * surchargeBps) / 10_000n
 }
 
-/** The coordinator's fee out of a price (rounded down: the worker never loses a fraction). */
-export function feeOf (p: Policy, price: bigint): bigint {
-  return (price * BigInt(p.feeBps)) / 10_000n
+/**
+ * The coordinator's fee out of a price. `carried`: the fraction of a credit (in 1/10000ths) left
+ * over from earlier settlements under this POLICY entry, which the 'carry' rule adds in; 'floor'
+ * ignores it. Returns the fee and what is carried on. Coordinators and replicas call this with the
+ * same book state, so every fee recomputes exactly under the rule of the entry it was written under.
+ */
+export function feeOf (p: Policy, price: bigint, carried = 0n): { fee: bigint, carry: bigint } {
+  const due = price * BigInt(p.feeBps)
+  if (p.feeRounding === 'floor') return { fee: due / 10_000n, carry: 0n }
+  const total = carried + due
+  return { fee: total / 10_000n, carry: total % 10_000n }
 }
 
 /**
@@ -71,6 +93,8 @@ export function splitByContribution (amount: bigint, weights: Map<string, bigint
 }
 
 export function policyToPb (p: Policy): PolicyValues {
+  const rule = FEE_ROUNDING_RULES.indexOf(p.feeRounding)
+  if (rule < 0) throw new InvalidConfigError(`policy feeRounding must be one of ${FEE_ROUNDING_RULES.join(', ')}`)
   return {
     prices: [...p.prices].map(([k, v]) => `${k}=${v.toString()}`),
     feeBps: p.feeBps,
@@ -78,7 +102,8 @@ export function policyToPb (p: Policy): PolicyValues {
     demandCapBps: p.demandCapBps,
     issuanceWindowMs: BigInt(p.issuanceWindowMs),
     issuancePerWindow: p.issuancePerWindow,
-    welcomeGrant: p.welcomeGrant
+    welcomeGrant: p.welcomeGrant,
+    feeRounding: rule
   }
 }
 
@@ -90,6 +115,9 @@ export function policyFromPb (v: PolicyValues): Policy {
     prices.set(m[1], BigInt(m[2]))
   }
   if (v.feeBps > 10_000) throw new InvalidConfigError('policy feeBps must be at most 10000')
+  // absent in entries written before the rule was recorded: 0, the floor rule they were written under
+  const feeRounding = FEE_ROUNDING_RULES[v.feeRounding ?? 0]
+  if (feeRounding == null) throw new InvalidConfigError(`policy feeRounding ${v.feeRounding ?? 0} is not a rule this version knows (upgrade edgecoder-node)`)
   return {
     prices,
     feeBps: v.feeBps,
@@ -97,6 +125,32 @@ export function policyFromPb (v: PolicyValues): Policy {
     demandCapBps: v.demandCapBps,
     issuanceWindowMs: Number(v.issuanceWindowMs),
     issuancePerWindow: v.issuancePerWindow,
-    welcomeGrant: v.welcomeGrant
+    welcomeGrant: v.welcomeGrant,
+    feeRounding
+  }
+}
+
+/** The policy as JSON (amounts as decimal strings: credits may exceed 2^53). */
+export interface PolicyJson {
+  prices: Record<string, string>
+  feeBps: number
+  feeRounding: FeeRounding
+  demandStepBps: number
+  demandCapBps: number
+  issuanceWindowMs: number
+  issuancePerWindow: string
+  welcomeGrant: string
+}
+
+export function policyToJson (p: Policy): PolicyJson {
+  return {
+    prices: Object.fromEntries([...p.prices].map(([k, v]) => [k, v.toString()])),
+    feeBps: p.feeBps,
+    feeRounding: p.feeRounding,
+    demandStepBps: p.demandStepBps,
+    demandCapBps: p.demandCapBps,
+    issuanceWindowMs: p.issuanceWindowMs,
+    issuancePerWindow: p.issuancePerWindow.toString(),
+    welcomeGrant: p.welcomeGrant.toString()
   }
 }

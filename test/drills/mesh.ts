@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { CLI, type RunResult } from '../cli-helpers.js'
 import { waitFor } from '../helpers.js'
 import { LoopbackTopology, NetnsTopology, type Host, type Topology } from './topology.js'
+import { DEFAULT_POLICY } from '../../src/ledger/policy.js'
 
 export type Role = 'coordinator' | 'worker' | 'client'
 
@@ -153,7 +154,7 @@ export class DrillMesh {
     if (node.role === 'coordinator') {
       // an open mesh grants nothing by default; drills submit from the coordinator's own account
       const shown = await this.cliJson<{ policy: Record<string, unknown> }>(node, ['policy', 'show'])
-      if (shown.policy.welcomeGrant == null) await this.cliJson(node, ['policy', 'set', 'welcomeGrant', '1000'])
+      if (shown.policy.welcomeGrant == null) await this.cliJson(node, ['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString()])
     }
   }
 

@@ -10,7 +10,7 @@
 import type { EnrollRequest } from '../../src/wire/pb/admission.js'
 import type { SignedEnvelope } from '../../src/wire/pb/envelope.js'
 import type { JobAnnouncement, ResourceNeeds } from '../../src/wire/pb/jobs.js'
-import { LedgerEntry, type Mint, type PolicyValues, type Posting, type Settlement } from '../../src/wire/pb/ledger.js'
+import { LedgerEntry, LedgerRequest, type LedgerResponse, type Mint, type PolicyValues, type Posting, type Settlement } from '../../src/wire/pb/ledger.js'
 
 const bytes = (n: number, seed: number): Uint8Array<ArrayBuffer> => Uint8Array.from({ length: n }, (_, i) => (seed + i * 7) & 0xff)
 // above 2^53 and near the top of the range, so a codec that narrowed to number would show it
@@ -40,7 +40,9 @@ const policy = (): PolicyValues => ({
   demandCapBps: 5000,
   issuanceWindowMs: 600_000n,
   issuancePerWindow: 1000n,
-  welcomeGrant: 100n
+  welcomeGrant: 100n,
+  // the fee rounding rule (new since 0.1.0): 1 = carry
+  feeRounding: 1
 })
 
 export const SAMPLES: Readonly<Record<string, () => object>> = {
@@ -62,6 +64,17 @@ export const SAMPLES: Readonly<Record<string, () => object>> = {
   }),
   // a welcome grant names the approval it rests on (Mint.approval, new since 0.1.0)
   Mint: mint,
+  PolicyValues: policy,
+  // a user's wallet at the coordinator (LedgerRequest.wallet, LedgerResponse.wallet: new since 0.1.0)
+  LedgerRequest: (): LedgerRequest => ({ op: LedgerRequest.Op.INCLUSION, log: '12D3KooWCoordinator', index: 7n, treeSize: BIG_U64, fromSize: 3n, jobId: 'b'.repeat(64), wallet: true }),
+  LedgerResponse: (): LedgerResponse => ({
+    note: 'edgecoder/m/12D3KooWCoordinator\n12\nroot\n\n— sig\n',
+    hashes: [bytes(32, 12), bytes(32, 13)],
+    treeSize: 12n,
+    assignment: envelope(5),
+    result: envelope(6),
+    wallet: { account: '12D3KooWOwner', balance: -(2n ** 62n), held: BIG_U64, heldJobs: 4, size: 12n }
+  }),
   LedgerEntry: (): LedgerEntry => ({
     kind: LedgerEntry.Kind.POLICY,
     timeMs: 1_700_000_123_456n,
