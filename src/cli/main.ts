@@ -39,6 +39,7 @@ Usage:
                         | proof --index N [--tree-size T] | consistency --from M [--to N]
                         | verify | reconcile | evidence | receipts   [--log PEER] [--json]
                         | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
+                        | accept-restore   (a restored coordinator: resume appends when no peer holds its log)
   edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...
                         [--entries FILE]... [--approver PEER_ID]... [--json]
                         (offline: no daemon; checks the signed note, proofs and, with --entries
