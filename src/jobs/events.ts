@@ -13,7 +13,7 @@ export interface JobEvents extends Record<string, unknown> {
   'ledger:alert': { log: string, kind: string, detail: string, evidenceId: string }
   'ledger:checkpoint': { log: string, size: number }
   /** a restored coordinator's ledger: appends held, caught up, resumed (src/ledger/restore-guard.ts) */
-  'ledger:restore': { level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> }
+  'ledger:restore': { level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> }
   /** worker side */
   'work:heard': { jobId: string, coordinator: string }
   'work:assigned': { jobId: string, coordinator: string, attempt: number, executor: string }

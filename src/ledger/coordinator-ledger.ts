@@ -383,7 +383,7 @@ export class CoordinatorLedger {
       if (cp.size > base) await this.merkle.truncate(base)
       throw new CheckpointMismatchError(`our log at size ${cp.size} does not have the root of the checkpoint we signed: it forked from it`)
     }
-    for await (const run of this.merkle.entryBatches(base, cp.size)) this.book.applyRun(run.index, run.entries)
+    if (cp.size > base) for await (const run of this.merkle.entryBatches(base, cp.size)) this.book.applyRun(run.index, run.entries)
     if (cp.size > this.latestNoteSize) {
       await this.notes.put(pad(cp.size), note)
       this.latestNote = note

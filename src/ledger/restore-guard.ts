@@ -31,7 +31,7 @@ export interface RestoreGuardInit {
   self: string
   network?: RestoreGuardNetwork
   /** loud lines for the operator (the daemon's logger) */
-  log: (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
+  log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void
   /** called once appends resume, with how many entries were taken in */
   onCaughtUp?: (added: number) => Promise<void>
   /** how often peers are asked while held (default 2 s) */
@@ -98,8 +98,9 @@ export class RestoreGuard {
         const note = await net.checkpointFrom(peer, this.init.self, signal)
         const cp = parseCheckpoint(openNote(note, [ledger.noteKey]).text)
         if (cp.origin === ledger.origin) answers.push({ peer, note, size: cp.size })
-      } catch {
+      } catch (err) {
         // holds no replica of our log, or sent something not signed by us: not an answer
+        this.init.log('debug', 'peer gave no checkpoint of our log', { peerId: peer.toString(), error: (err as Error).message, errorName: (err as Error).name })
       }
     }))
     if (answers.length === 0) return
