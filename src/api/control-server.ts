@@ -157,6 +157,13 @@ async function handleLedger (node: EdgecoderNode, req: IncomingMessage, op: stri
     send(res, 200, { logs: node.ledger != null ? [{ log: node.peerId.toString(), size: node.ledger.size, verifiedSize: node.ledger.checkpointSize, own: true }] : node.replica?.list() ?? [] })
     return
   }
+  if (method === 'POST' && op === 'accept-restore') {
+    if (node.restoreGuard == null) throw new InvalidArgumentError('accept-restore applies to a coordinator\'s own log')
+    const was = node.restoreGuard.held
+    await node.restoreGuard.accept()
+    send(res, 200, { held: was != null, resumed: was != null, size: node.ledger?.size })
+    return
+  }
   if (method === 'POST' && op === 'reconcile') {
     if (node.replica == null) {
       // a coordinator reconciles by checkpointing and re-verifying its own log

@@ -117,6 +117,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   ev.on('work:refused', d => { log.warn('result refused', { jobId: d.jobId, peerId: d.coordinator, attempt: d.attempt, error: d.error, reason: d.reason }) })
   ev.on('work:aborted', d => { log.info('job aborted', { jobId: d.jobId, reason: d.reason }) })
   // evidence against a coordinator is loud: an error line an operator's log alerting will catch
+  ev.on('ledger:restore', d => { log[d.level](d.msg, d.fields) })
   ev.on('ledger:alert', d => { log.error('LEDGER EVIDENCE: a coordinator log does not add up', { peerId: d.log, kind: d.kind, detail: d.detail, evidenceId: d.evidenceId }) })
   for (const l of node.replica?.list() ?? []) {
     if (l.damaged != null) log.error('ledger replica damaged', { peerId: l.log, detail: l.damaged })
@@ -124,6 +125,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   }
   node.libp2p.addEventListener('peer:connect', e => { log.debug('peer connected', { peerId: e.detail.toString() }) })
 
+  if (node.ledger?.appendsHeld != null) log.error('LEDGER APPENDS HELD: restored from a backup, catching up from replicas before the first append', { reason: node.ledger.appendsHeld, ledgerSize: node.ledger.size })
   log.info('node started', { peerId: node.peerId.toString(), meshId: node.meshId, multiaddrs: addrs, api: api.url })
   logAuthority(node, log)
 

@@ -88,6 +88,13 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
     return s === '' ? '' : `?${s}`
   }
   switch (sub) {
+    case 'accept-restore': {
+      // the operator vouches that no checkpoint newer than the backup exists (no peer holds the log)
+      const { values } = parse(rest, opts, false)
+      const r = await callDaemon<{ held: boolean, size?: number }>(dataDirOf(values), 'POST', '/v1/ledger/accept-restore', {})
+      out(values.json === true, r, r.held ? `ledger appends resumed at size ${String(r.size)}, on your word that this key signed no checkpoint past it` : 'ledger appends were not held')
+      return
+    }
     case 'balance': {
       const { values, positionals } = parse(rest, { ...opts, all: { type: 'boolean' } })
       if (positionals.length > 1) throw new InvalidArgumentError('usage: edgecoder-node ledger balance [ACCOUNT] [--all]')
@@ -197,5 +204,5 @@ export async function cmdLedger (argv: string[], dataDirOf: (v: Record<string, u
       return
     }
   }
-  throw new InvalidArgumentError('usage: edgecoder-node ledger audit|submit-checkpoint|balance|entries|checkpoint|proof|consistency|verify|reconcile|evidence|receipts ...')
+  throw new InvalidArgumentError('usage: edgecoder-node ledger audit|submit-checkpoint|accept-restore|balance|entries|checkpoint|proof|consistency|verify|reconcile|evidence|receipts ...')
 }

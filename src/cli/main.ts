@@ -48,6 +48,7 @@ Usage:
                         | verify [--all] | reconcile [--all] | evidence | receipts   [--log PEER] [--json]
                         | submit-checkpoint FILE|-   (a checkpoint seen elsewhere, checked by the daemon)
                         (--all: every log this node holds, e.g. a worker following several coordinators)
+                        | accept-restore   (a restored coordinator: resume appends when no peer holds its log)
   edgecoder-node ledger audit --checkpoint FILE --key NOTE_KEY [--proof FILE]...
                         [--entries FILE]... [--approver PEER_ID]... [--json]
                         (offline: no daemon; checks the signed note, proofs and, with --entries

@@ -9,6 +9,7 @@ import { callDaemon, readApiInfo } from './api-client.js'
 import { DaemonNotRunningError, InvalidArgumentError, errorFromName } from '../errors/index.js'
 import { explanationText, type Explanation } from '../ops/explain.js'
 import { restoreBackup, verifyBackup } from '../ops/backup.js'
+import { encryptChunks, readPassphrase } from '../ops/backup-crypto.js'
 import type { HistoryEntry } from '../ops/operator-state.js'
 import { actionLine, adminAction, ADMIN_USAGE, NODES_USAGE } from './admission-commands.js'
 
@@ -25,8 +26,13 @@ Operations:
   edgecoder-node nodes drain|isolate|return PEER [--for DURATION] [--reason R]
   edgecoder-node jobs explain ID [--json]            why a job is where it is
   edgecoder-node jobs dead-letters [--limit N] [--json]
-  edgecoder-node backup FILE                         consistent snapshot of the running node
-  edgecoder-node restore FILE --data-dir D           into a new, empty data dir`
+  edgecoder-node backup FILE [--passphrase-file F]   one consistent snapshot of every store of the
+                                                     running node; it holds the identity key: encrypted
+                                                     (age, scrypt) with the first line of F or with
+                                                     EDGECODER_BACKUP_PASSPHRASE when set (--no-encrypt: never)
+  edgecoder-node restore FILE --data-dir D [--passphrase-file F]
+                                                     into a new, empty data dir (an encrypted FILE needs
+                                                     F or EDGECODER_BACKUP_PASSPHRASE)`
 
 const common = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const
 
@@ -99,10 +105,12 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
       throw new InvalidArgumentError(NODES_USAGE)
     },
     async backup (argv) {
-      const { values, positionals } = parse(argv, common)
-      if (positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node backup FILE [--data-dir D]')
+      const { values, positionals } = parse(argv, { ...common, 'passphrase-file': { type: 'string' }, 'no-encrypt': { type: 'boolean' } })
+      if (positionals.length !== 1) throw new InvalidArgumentError('usage: edgecoder-node backup FILE [--passphrase-file F | --no-encrypt] [--data-dir D]')
       const file = resolve(positionals[0])
       if (await stat(file).then(() => true, () => false)) throw new InvalidArgumentError(`${file} exists; choose a new file name`)
+      if (values['no-encrypt'] === true && values['passphrase-file'] != null) throw new InvalidArgumentError('--no-encrypt and --passphrase-file exclude each other')
+      const passphrase = values['no-encrypt'] === true ? undefined : await readPassphrase(str(values['passphrase-file']))
       const dataDir = dataDirOf(values)
       const api = await readApiInfo(dataDir)
       let res: Response
@@ -118,14 +126,26 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
       const tmp = `${file}.partial`
       const w = createWriteStream(tmp, { mode: 0o600 })
       try {
-        for await (const chunk of res.body) if (!w.write(chunk)) await new Promise<void>(resolve => w.once('drain', resolve))
+        // the passphrase stays in this process: the daemon sends plaintext over loopback
+        const body = res.body as AsyncIterable<Uint8Array>
+        const chunks = passphrase != null ? await encryptChunks(body, passphrase) : body
+        for await (const chunk of chunks) if (!w.write(chunk)) await new Promise<void>(resolve => w.once('drain', resolve))
         w.end()
         await finished(w)
-        // check what arrived before calling it a backup
-        const h = await verifyBackup(tmp)
+        // check what arrived (decrypting it) before calling it a backup
+        const h = await verifyBackup(tmp, { passphrase })
         await rename(tmp, file)
         const size = (await stat(file)).size
-        out(values.json === true, { file, bytes: size, ...h }, `backup of ${h.role} ${h.peerId} written to ${file} (${size} bytes, ${h.lines} records${h.ledger != null ? `, ledger size ${h.ledger.size}` : ''})\nit holds the node's identity key: keep it as secret as the key itself`)
+        const leftOut = h.leftOut ?? []
+        const text = [
+          `backup of ${h.role} ${h.peerId} written to ${file} (${size} bytes, ${h.lines} records${h.ledger != null ? `, ledger size ${h.ledger.size}` : ''})`,
+          `stores: ${(h.stores ?? []).join(', ')}`,
+          ...(leftOut.length > 0 ? [`warning: not in the backup (no registered store): ${leftOut.join(', ')}`] : []),
+          passphrase != null
+            ? 'it holds the node\'s identity key, encrypted with your passphrase (age): without the passphrase it cannot be restored'
+            : 'it holds the node\'s identity key UNENCRYPTED: keep it as secret as the key itself, or back up with --passphrase-file F'
+        ]
+        out(values.json === true, { file, bytes: size, encrypted: passphrase != null, holdsIdentityKey: true, ...h }, text.join('\n'))
       } catch (err) {
         w.destroy()
         await rm(tmp, { force: true })
@@ -133,10 +153,12 @@ export function opsCommands (dataDirOf: DataDirOf): Record<string, (argv: string
       }
     },
     async restore (argv) {
-      const { values, positionals } = parse(argv, common)
-      if (positionals.length !== 1 || str(values['data-dir']) == null) throw new InvalidArgumentError('usage: edgecoder-node restore FILE --data-dir D (a new or empty directory)')
-      const r = await restoreBackup(resolve(positionals[0]), dataDirOf(values))
-      out(values.json === true, r, `restored ${r.role} ${r.peerId} (backup of ${r.createdAt}) into ${dataDirOf(values)}: ${Object.entries(r.records).map(([k, v]) => `${k} ${v} records`).join(', ')}; identity key restored with mode 0600`)
+      const { values, positionals } = parse(argv, { ...common, 'passphrase-file': { type: 'string' } })
+      if (positionals.length !== 1 || str(values['data-dir']) == null) throw new InvalidArgumentError('usage: edgecoder-node restore FILE --data-dir D (a new or empty directory) [--passphrase-file F]')
+      const passphrase = await readPassphrase(str(values['passphrase-file']))
+      const r = await restoreBackup(resolve(positionals[0]), dataDirOf(values), { passphrase })
+      const coordinator = r.ledger != null ? `\nat start it appends nothing to its ledger until it has caught up from a replica to the newest checkpoint it signed (ledger accept-restore: an operator says there is none newer than the backup)` : ''
+      out(values.json === true, r, `restored ${r.role} ${r.peerId} (backup of ${r.createdAt}) into ${dataDirOf(values)}: ${Object.entries(r.records).map(([k, v]) => `${k} ${v} records`).join(', ')}; identity key restored with mode 0600${coordinator}`)
     }
   }
 }

@@ -26,6 +26,7 @@ import { TERMINAL_STATES, type JobRecord, type JobState } from './types.js'
 import type { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from './events.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
+import type { GroupedWrites } from '../node/store-registry.js'
 import type { AdmissionCheck } from '../admission/admission-state.js'
 import { NotAdmittedError, NotGrantedCoordinatorError } from '../admission/errors.js'
 import type { PeerGuard } from '../rpc/peer-guard.js'
@@ -56,6 +57,8 @@ export interface CoordinatorInit {
   dispatch?: DispatchGate
   /** the mesh's coordinator grants (src/admission/authority.ts); absent: no grant is needed */
   authority?: CoordinatorAuthority
+  /** a job's result and its settlement are written as one group, so a backup never splits them */
+  writes?: GroupedWrites
 }
 
 /** What the job services ask of the mesh's authority (MeshAuthority implements it). */
@@ -119,17 +122,55 @@ export class CoordinatorService implements Startable {
 
   get store (): JobStore { return this.init.store }
 
+  private async settleFinished (): Promise<void> {
+    const ledger = this.init.ledger
+    if (ledger == null) return
+    for (const id of this.store.finishedWithResult) {
+      if (ledger.isSettled(id)) continue
+      const rec = await this.store.get(id)
+      if (rec != null) await this.together(async () => await ledger.settle(rec))
+    }
+  }
+
+  /**
+   * After a restored ledger caught up from a replica: a job the log shows settled (it finished after
+   * the backup) but that the restored store still has open is closed with the settled outcome (its
+   * output is not in the backup), so it neither runs nor is paid twice; then finished jobs not yet
+   * settled are settled.
+   */
+  async reconcileLedger (): Promise<number> {
+    const ledger = this.init.ledger
+    if (ledger == null) return 0
+    const now = Date.now()
+    const changes: Array<{ rec: JobRecord, previous: JobState }> = []
+    for (const rec of this.store.live.values()) {
+      const settled = await ledger.settlementOf(rec.id)
+      if (settled == null) continue
+      const previous = rec.state
+      rec.lease = undefined
+      rec.reason = `settled (${settled.outcome}, worker ${settled.worker}, attempt ${settled.attempt}) after the backup this coordinator was restored from; its output is not in the backup`
+      this.enter(rec, settled.outcome === 'succeeded' ? 'succeeded' : 'failed', now)
+      this.queued.delete(rec.id)
+      changes.push({ rec, previous })
+    }
+    if (changes.length > 0) await this.together(async () => { await this.store.putMany(changes) })
+    for (const c of changes) { this.init.ledger?.release(c.rec.id); this.afterTransition(c.rec) }
+    await this.settleFinished()
+    return changes.length
+  }
+
+  private async together<T> (fn: () => Promise<T>): Promise<T> {
+    return this.init.writes != null ? await this.init.writes.together(fn) : await fn()
+  }
+
   async start (): Promise<void> {
     for (const rec of this.store.live.values()) {
       if (rec.state === 'queued') this.queued.add(rec.id)
       if (rec.price != null) this.init.ledger?.hold(rec.id, rec.owner, BigInt(rec.price))
     }
-    // a crash between accepting a result and settling it: settle now (settle is exactly-once)
-    for (const id of this.store.finishedWithResult) {
-      if (this.init.ledger == null || this.init.ledger.isSettled(id)) continue
-      const rec = await this.store.get(id)
-      if (rec != null) await this.init.ledger.settle(rec)
-    }
+    // a crash between accepting a result and settling it: settle now (settle is exactly-once);
+    // a restored ledger holding its appends does it once it has caught up (reconcileLedger)
+    if (this.init.ledger?.appendsHeld == null) await this.settleFinished()
     // a worker's claims, lease renewals and results also travel on its session stream (rpc/session.ts)
     await this.rpc.register({ protocol: Protocols.claim, session: true, handle: async (req, ctx) => await this.handleClaim(req, ctx) })
     await this.rpc.register({ protocol: Protocols.lease, session: true, handle: async (req, ctx) => await this.handleLease(req, ctx.remotePeer) })
@@ -489,13 +530,15 @@ export class CoordinatorService implements Startable {
 
   private async handleResult (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
     const v = await verifyEnvelope(req, { domain: Domains.result, meshId: this.init.meshId, expectedSigner: remote })
+    // a result is stored only when it can be settled with it: the worker retries it later
+    this.init.ledger?.assertAppendable()
     const result = decode(JobResult, v.payload.body, 'job result')
     // a node rejected or blacklisted since its assignment is not paid for what it sends
     this.init.admission?.checkAssignable(remote.toString())
     const existing = await this.store.get(result.jobId)
     if (existing?.result != null && existing.result.digest === toHex(v.digest)) {
       // a retry after a lost ack: make sure it is paid (exactly once), then say so
-      await this.init.ledger?.settle(existing)
+      await this.together(async () => await this.init.ledger?.settle(existing))
       this.finishing.delete(existing.id)
       return ResultAck.encode({ status: ResultAck.Status.DUPLICATE, moreWork: this.moreWorkFor(remote) })
     }
@@ -545,9 +588,11 @@ export class CoordinatorService implements Startable {
       rec.reason = `exit status ${result.exitCode}`
       this.enter(rec, 'failed', now)
     }
-    await this.store.put(rec, previous)
-    // the job's state is durable; pay for it before acking so an ack means "in the log"
-    await this.init.ledger?.settle(rec)
+    await this.together(async () => {
+      await this.store.put(rec, previous)
+      // the job's state is durable; pay for it before acking so an ack means "in the log"
+      await this.init.ledger?.settle(rec)
+    })
     this.finishing.delete(rec.id)
     this.afterTransition(rec)
     // the claim for the slot this result frees, signed with it: the next job rides on the ack

@@ -26,3 +26,17 @@ export interface DispatchGate {
    */
   reserve (worker: string): () => void
 }
+
+/**
+ * No work while a restored ledger holds its appends: a result could not be settled (and a job the
+ * original finished after the backup would run again), so the claim waits, with the ledger's reason.
+ */
+export function heldLedgerGate (gate: DispatchGate, ledger?: { readonly appendsHeld: string | undefined }): DispatchGate {
+  if (ledger == null) return gate
+  return {
+    admit: (w, c) => ledger.appendsHeld != null ? `ledger appends held: ${ledger.appendsHeld}` : gate.admit(w, c),
+    refuses: w => ledger.appendsHeld != null || gate.refuses(w),
+    allows: (w, r) => gate.allows(w, r),
+    reserve: w => gate.reserve(w)
+  }
+}

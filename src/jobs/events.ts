@@ -12,6 +12,8 @@ export interface JobEvents extends Record<string, unknown> {
   /** a replica found a coordinator's log lying: stored as evidence */
   'ledger:alert': { log: string, kind: string, detail: string, evidenceId: string }
   'ledger:checkpoint': { log: string, size: number }
+  /** a restored coordinator's ledger: appends held, caught up, resumed (src/ledger/restore-guard.ts) */
+  'ledger:restore': { level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> }
   /** worker side */
   'work:heard': { jobId: string, coordinator: string }
   'work:assigned': { jobId: string, coordinator: string, attempt: number, executor: string }

@@ -3,12 +3,12 @@
 import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
 import { MerkleLog, type LogOptions } from './merkle/merkle-log.js'
-import { formatCheckpoint, signNote, noteVerifierKey } from './merkle/checkpoint.js'
+import { formatCheckpoint, signNote, noteVerifierKey, openNote, parseCheckpoint } from './merkle/checkpoint.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { Book, MINT_ACCOUNT } from './book.js'
 import { AppendQueue } from './append-queue.js'
 import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type FeeRounding, type Policy } from './policy.js'
-import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError } from './errors.js'
+import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError, LedgerAppendsHeldError, CheckpointMismatchError } from './errors.js'
 import { DataDirError, DataDirLockedError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
@@ -75,6 +75,8 @@ export class CoordinatorLedger {
   private timer?: ReturnType<typeof setInterval>
   private failed?: Error
   private checkpointing?: Promise<string>
+  /** why appends are held (a restore not yet caught up); undefined: appends go ahead */
+  private held?: string
 
   constructor (private readonly init: CoordinatorLedgerInit) {
     this.origin = logOrigin(init.meshId, init.owner)
@@ -159,6 +161,7 @@ export class CoordinatorLedger {
    */
   private async appendEntry (e: LedgerEntry, applied?: () => void): Promise<number> {
     if (this.failed != null) throw new DataDirError(`ledger stopped after a write failure: ${this.failed.message}`)
+    this.assertAppendable()
     const bytes = LedgerEntry.encode(e)
     const expected = this.book.size
     // the first entry past the latest checkpoint starts its interval
@@ -196,6 +199,7 @@ export class CoordinatorLedger {
    * grant gets it first, once, backed by its signed approval.
    */
   async reserve (jobId: string, owner: string, executor: string, offered: bigint, queued: number, workers: number): Promise<bigint> {
+    this.assertAppendable()
     if (this.reserved.has(jobId)) return (this.reserved.get(jobId) as { price: bigint }).price
     const price = quote(this.policy, executor, queued, workers)
     if (offered > 0n && offered < price) throw new PriceTooLowError(`offered ${offered.toString()} credits, the price of a ${executor} job is now ${price.toString()}`)
@@ -232,6 +236,14 @@ export class CoordinatorLedger {
     if (r == null) return
     this.reserved.delete(jobId)
     this.reservedByAccount.set(r.account, (this.reservedByAccount.get(r.account) ?? 0n) - r.price)
+  }
+
+  /** The settlement entry of a job, if the log has one. */
+  async settlementOf (jobId: string): Promise<{ outcome: string, worker: string, attempt: number } | undefined> {
+    const index = this.book.settledJobs.get(jobId)
+    if (index == null) return undefined
+    const s = LedgerEntry.decode(await this.merkle.entry(index)).settlement
+    return s != null ? { outcome: s.outcome, worker: s.worker, attempt: s.attempt } : undefined
   }
 
   isSettled (jobId: string): boolean {
@@ -295,7 +307,7 @@ export class CoordinatorLedger {
   get durableSize (): number { return this.log?.size ?? 0 }
 
   private async tick (): Promise<void> {
-    if (this.failed != null) return
+    if (this.failed != null || this.held != null) return
     const now = Date.now()
     try {
       if (now - this.windowStart >= this.policy.issuanceWindowMs) await this.mintWindow(now)
@@ -352,6 +364,55 @@ export class CoordinatorLedger {
 
   async noteAt (size: number): Promise<string | undefined> {
     return await this.notes.get(pad(size))
+  }
+
+  /** Holds every append (submits, settlements, grants, policy, issuance) with this reason. */
+  holdAppends (reason: string): void { this.held = reason }
+  releaseAppends (): void { this.held = undefined }
+  get appendsHeld (): string | undefined { return this.held }
+
+  /** Throws LedgerAppendsHeldError while appends are held. */
+  assertAppendable (): void {
+    if (this.held != null) throw new LedgerAppendsHeldError(this.held)
+  }
+
+  /**
+   * Takes in entries of our own log that another node holds, up to a checkpoint we signed (a
+   * coordinator restored from an older backup): appended only while appends are held, and kept
+   * only if the tree then has that checkpoint's root; otherwise the log is cut back and this throws.
+   */
+  async catchUp (note: string, runs: AsyncIterable<{ index: number, entries: Uint8Array[] }>): Promise<number> {
+    if (this.held == null) throw new LedgerInvariantError('catching up is only done while appends are held')
+    await this.queue?.flushed()
+    const cp = parseCheckpoint(openNote(note, [this.noteKey]).text)
+    if (cp.origin !== this.origin) throw new CheckpointMismatchError(`checkpoint of ${cp.origin}, not of this log`)
+    const base = this.merkle.size
+    if (cp.size > base) {
+      try {
+        for await (const run of runs) {
+          if (run.index !== this.merkle.size) throw new CheckpointMismatchError(`entries from ${run.index}, expected ${this.merkle.size}`)
+          const take = run.entries.slice(0, cp.size - this.merkle.size)
+          if (take.length > 0) await this.merkle.append(take)
+          if (this.merkle.size >= cp.size) break
+        }
+        if (this.merkle.size !== cp.size) throw new CheckpointMismatchError(`got ${this.merkle.size - base} of the ${cp.size - base} entries`)
+      } catch (err) {
+        await this.merkle.truncate(base)
+        throw err
+      }
+    }
+    const root = await this.merkle.root(cp.size)
+    if (Buffer.compare(Buffer.from(root), Buffer.from(cp.rootHash)) !== 0) {
+      if (cp.size > base) await this.merkle.truncate(base)
+      throw new CheckpointMismatchError(`our log at size ${cp.size} does not have the root of the checkpoint we signed: it forked from it`)
+    }
+    if (cp.size > base) for await (const run of this.merkle.entryBatches(base, cp.size)) this.book.applyRun(run.index, run.entries)
+    if (cp.size > this.latestNoteSize) {
+      await this.notes.put(pad(cp.size), note)
+      this.latestNote = note
+      this.latestNoteSize = cp.size
+    }
+    return cp.size - Math.min(base, cp.size)
   }
 
   async entry (index: number): Promise<Uint8Array> { return await this.merkle.entry(index) }

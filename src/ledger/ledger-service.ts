@@ -257,6 +257,16 @@ export class LedgerService implements Startable, LedgerFetcher {
     return (await this.request(peerIdFromString(log), { op: LedgerRequest.Op.CHECKPOINT, log, wallet: true }, signal)).wallet
   }
 
+  /** The newest checkpoint of `log` that `peer` holds (its own, or its replica's verified one). */
+  async checkpointFrom (peer: PeerId, log: string, signal: AbortSignal): Promise<string> {
+    return (await this.request(peer, { op: LedgerRequest.Op.CHECKPOINT, log }, signal)).note
+  }
+
+  /** Entries [from, to) of `log` from one peer (a restored coordinator catching up on its own log). */
+  entriesFrom (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entries: Uint8Array[] }> {
+    return this.syncFrom(peer, log, from, to, signal)
+  }
+
   // ---- LedgerFetcher: the replica's view of the network ----
 
   async latestCheckpoint (log: string, signal: AbortSignal): Promise<string> {

@@ -37,6 +37,9 @@ import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
 import { OpsService, opsService } from '../ops/ops-service.js'
 import { parseAction } from '../ops/http.js'
 import type { LimitsInput } from '../rpc/limits.js'
+import { STORES, StoreRegistry } from './store-registry.js'
+import { RestoreGuard } from '../ledger/restore-guard.js'
+import { heldLedgerGate } from '../jobs/dispatch-gate.js'
 
 export interface CreateNodeOptions {
   role: Role
@@ -137,6 +140,10 @@ export interface EdgecoderNode {
   readonly signer: Signer
   /** operator state, self-healing, metrics, status */
   readonly ops: NodeOps
+  /** every store of the data dir this node opened: what a backup holds (src/ops/backup.ts) */
+  readonly stores: StoreRegistry
+  /** coordinators: holds ledger appends after a restore until the log caught up */
+  readonly restoreGuard?: RestoreGuard
   multiaddrs (): Multiaddr[]
   /** A bootstrap config pointing at this node, carrying the mesh's admin keys (never this node's own unless it is an admin). */
   bootstrapConfig (): { meshId: string, peers: string[], adminKeys: string[] }
@@ -176,9 +183,13 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   let admissionState: AdmissionState
   let newMesh = false
   let libp2pRef: Libp2p | undefined
+  let guard: RestoreGuard | undefined
+  // every store is opened through the registry, so a backup holds them all
+  const stores = new StoreRegistry(dataDir)
   try {
     const admissionDb = new AdmissionDb(join(dataDir, DataDirFiles.admissionDb))
     await admissionDb.open()
+    stores.database(STORES.admissionDb, admissionDb.level)
     closers.push(async () => { await admissionDb.close() })
     const self = peerIdFromPrivateKey(privateKey).toString()
     const pinned = [...new Set([...(opts.adminKeys ?? []), ...(boot?.adminKeys ?? [])])]
@@ -230,7 +241,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       await admissionState.applyAction(await signAuthorityAction(privateKey, meshId, { kind: 'coordinator-grant', target: self, label: 'created the mesh' }))
     }
     if (opts.role === 'coordinator') {
-      store = new JobStore(join(dataDir, DataDirFiles.jobsDb))
+      store = stores.database(STORES.jobsDb, new JobStore(join(dataDir, DataDirFiles.jobsDb)))
       await store.open()
       const st = store
       closers.push(async () => { await st.close() })
@@ -249,9 +260,18 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
           void ledgerService?.publish(note)
         }
       })
-      await ledger.open()
+      await stores.database(STORES.ledgerDb, ledger).open()
       const l = ledger
       closers.push(async () => { await l.close() })
+      // restored from a backup: nothing is appended until the log caught up (restore-guard.ts)
+      guard = new RestoreGuard({
+        ledger: l,
+        dataDir,
+        self: peer,
+        log: (level, msg, fields) => { events.emit('ledger:restore', { level, msg, fields: fields ?? {} }) },
+        onCaughtUp: async () => { await (libp2pRef?.services.coordinator as CoordinatorService | undefined)?.reconcileLedger() }
+      })
+      await guard.open()
     } else {
       replica = new LedgerReplica({
         path: join(dataDir, DataDirFiles.replicaDb),
@@ -261,7 +281,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         receiptGraceMs: opts.receiptGraceMs,
         onAlert: e => { events.emit('ledger:alert', { log: e.log, kind: e.kind, detail: e.detail, evidenceId: e.id }) }
       })
-      await replica.open()
+      await stores.database(STORES.replicaDb, replica).open()
       const r = replica
       closers.push(async () => { await r.close() })
     }
@@ -280,7 +300,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: ops.gate, authority })
+    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
   }
   if (opts.role === 'worker') {
     services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
@@ -349,6 +369,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   })
   try {
     await jobs.open()
+    if (jobs.database != null) stores.database(STORES.clientDb, jobs.database)
   } catch (err) {
     // another process holds this data dir: leave nothing running behind the error
     await libp2p.stop()
@@ -365,6 +386,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   })
   const dialer = new BootstrapDialer(libp2p, boot?.peers ?? [])
   dialer.start()
+  const ls = ledgerService
+  guard?.attach({
+    peers: () => [...new Map(libp2p.getConnections().map(c => [c.remotePeer.toString(), c.remotePeer])).values()],
+    checkpointFrom: async (peer, log, signal) => await ls.checkpointFrom(peer, log, signal),
+    syncFrom: (peer, log, from, to, signal) => ls.entriesFrom(peer, log, from, to, signal)
+  })
   ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
 
   let stopped = false
@@ -384,12 +411,15 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     admission,
     signer,
     ops,
+    stores,
+    restoreGuard: guard,
     multiaddrs: () => libp2p.getMultiaddrs(),
     bootstrapConfig: () => ({ meshId, peers: libp2p.getMultiaddrs().map(m => m.toString()), adminKeys: authority.adminKeys }),
     async stop () {
       if (stopped) return
       stopped = true
       offAuthority()
+      guard?.stop()
       ops.stop()
       dialer.stop()
       await libp2p.stop()

@@ -1,33 +1,35 @@
 // Backup of a running node and restore into an empty data dir.
 //
-// The running daemon takes the snapshot (its LevelDB databases are locked to it): one iterator per
-// database, all created in the same synchronous step, and classic-level iterators read from a
-// snapshot taken when they are created. The ledger's is created before the job store's: a
-// settlement is appended only after its job's result is on disk, so every settlement in the backup
-// has its finished job in the backup too (the reverse gap, a finished job not yet settled, is
-// settled again exactly once when the restored coordinator starts). Checkpoints live in the
-// ledger's own database, so log and checkpoints come from the same instant.
+// Every store comes from the node's StoreRegistry (src/node/store-registry.ts): each LevelDB the
+// node opened (admission, ledger, jobs, replica, client index) and the catalogue's files (identity
+// key, config, operator state, restore marker). The running daemon takes the snapshot (its
+// databases are locked to it): it waits until no grouped write is half done (a job's result and
+// its settlement land together) and then creates one iterator per database in one synchronous
+// step; classic-level iterators read from a snapshot taken when they are created. So the backup is
+// one instant across stores: no finished job without its settlement, no settlement without its job,
+// no welcome grant without its approval. Entries of the data dir the registry does not know are
+// named in the header (`leftOut`) and by the CLI, never dropped silently.
 //
-// File format: JSON lines. A header, the data dir's files (identity key included), one line per
-// LevelDB key/value (base64), and a trailer with the line count and the SHA-256 of every byte
-// before it.
+// File format: JSON lines. A header, the data dir's files, one line per LevelDB key/value (base64),
+// and a trailer with the line count and the SHA-256 of every byte before it. `backup --passphrase-file`
+// wraps the whole in age encryption (backup-crypto.ts).
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { chmod, mkdir, readdir, readFile } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Level } from 'level'
 import type { EdgecoderNode } from '../node/create-node.js'
-import { DataDirFiles, writeFileAtomic } from '../identity/data-dir.js'
+import { writeFileAtomic } from '../identity/data-dir.js'
+import { STORES, fileSpec, isDatabaseName } from '../node/store-registry.js'
 import { BackupCorruptError, RestoreTargetNotEmptyError } from './errors.js'
 import { DataDirError } from '../errors/index.js'
+import { openPlaintext } from './backup-crypto.js'
 
 export const BACKUP_FORMAT = 'edgecoder-backup'
-export const BACKUP_VERSION = 1
-
-/** data-dir files a backup carries (never anything else: restore writes only these names) */
-const FILES: Record<string, number> = { [DataDirFiles.key]: 0o600, [DataDirFiles.config]: 0o600, 'ops-state.json': 0o600 }
-const DATABASES = new Set<string>([DataDirFiles.ledgerDb, DataDirFiles.jobsDb, DataDirFiles.replicaDb, DataDirFiles.clientDb])
+/** 2: every registered store (admission-db included) and the restore marker; 1 is still read */
+export const BACKUP_VERSION = 2
+const READABLE_VERSIONS = new Set([1, 2])
 
 export interface BackupHeader {
   format: string
@@ -38,6 +40,10 @@ export interface BackupHeader {
   meshId: string
   ledger?: { size: number, checkpointSize: number }
   jobs?: Record<string, number>
+  /** the stores in the file */
+  stores?: string[]
+  /** data-dir entries that are no registered store: not in the backup */
+  leftOut?: string[]
 }
 
 interface FileLine { file: string, mode: number, data: string }
@@ -45,27 +51,30 @@ interface DbLine { db: string, k: string, v: string }
 interface Trailer { end: true, lines: number, sha256: string }
 
 /** The backup of a running node, as chunks to write out in order. */
-export async function * createBackup (node: EdgecoderNode, dataDir: string, signal?: AbortSignal): AsyncGenerator<string> {
-  const sources: Array<[string, Level<string, string> | undefined]> = [
-    [DataDirFiles.ledgerDb, node.ledger?.database],
-    [DataDirFiles.jobsDb, node.coordinator?.store.database],
-    [DataDirFiles.replicaDb, node.replica?.database],
-    [DataDirFiles.clientDb, node.jobs.database]
-  ]
+export async function * createBackup (node: EdgecoderNode, signal?: AbortSignal): AsyncGenerator<string> {
+  const registry = node.stores
+  // every snapshot in one synchronous step, when no grouped write is half done (see above)
+  const snap = await registry.snapshot(() => ({
+    at: Date.now(),
+    ledger: node.ledger != null ? { size: node.ledger.size, checkpointSize: node.ledger.checkpointSize } : undefined,
+    jobs: node.coordinator?.store.countsByState(),
+    iterators: registry.databases()
+      .filter(([, db]) => db.status === 'open')
+      .map(([name, db]) => [name, db.iterator<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })] as const)
+  }), signal)
+  const files: FileLine[] = []
   const header: BackupHeader = {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
-    createdAt: new Date().toISOString(),
+    createdAt: new Date(snap.at).toISOString(),
     peerId: node.peerId.toString(),
     role: node.role,
     meshId: node.meshId,
-    ...(node.ledger != null ? { ledger: { size: node.ledger.size, checkpointSize: node.ledger.checkpointSize } } : {}),
-    ...(node.coordinator != null ? { jobs: node.coordinator.store.countsByState() } : {})
+    ...(snap.ledger != null ? { ledger: snap.ledger } : {}),
+    ...(snap.jobs != null ? { jobs: snap.jobs } : {}),
+    stores: [],
+    leftOut: []
   }
-  // every snapshot in one synchronous step, ledger first (see above)
-  const iterators = sources
-    .filter((s): s is [string, Level<string, string>] => s[1] != null && s[1].status === 'open')
-    .map(([name, db]) => [name, db.iterator<Uint8Array, Uint8Array>({ keyEncoding: 'view', valueEncoding: 'view' })] as const)
   const hash = createHash('sha256')
   let lines = 0
   const line = (o: unknown): string => {
@@ -75,13 +84,16 @@ export async function * createBackup (node: EdgecoderNode, dataDir: string, sign
     return text
   }
   try {
-    yield line(header)
-    for (const [file, mode] of Object.entries(FILES)) {
+    for (const spec of registry.files()) {
       let data: Buffer
-      try { data = await readFile(join(dataDir, file)) } catch { continue }
-      yield line({ file, mode, data: data.toString('base64') } satisfies FileLine)
+      try { data = await readFile(join(registry.dataDir, spec.name)) } catch { continue }
+      files.push({ file: spec.name, mode: spec.mode, data: data.toString('base64') })
     }
-    for (const [db, it] of iterators) {
+    header.stores = [...files.map(f => f.file), ...snap.iterators.map(([name]) => name)]
+    header.leftOut = await registry.unregistered()
+    yield line(header)
+    for (const f of files) yield line(f)
+    for (const [db, it] of snap.iterators) {
       for (;;) {
         signal?.throwIfAborted()
         const batch = await it.nextv(1000)
@@ -92,17 +104,23 @@ export async function * createBackup (node: EdgecoderNode, dataDir: string, sign
       }
     }
   } finally {
-    for (const [, it] of iterators) await it.close().catch(() => {})
+    for (const [, it] of snap.iterators) await it.close().catch(() => {})
   }
   const trailer: Trailer = { end: true, lines, sha256: hash.digest('hex') }
   yield JSON.stringify(trailer) + '\n'
 }
 
-/** Reads a backup file line by line. */
-async function * readLines (file: string): AsyncGenerator<string> {
-  let stream
+export interface BackupReadOptions {
+  /** the passphrase of an encrypted backup */
+  passphrase?: string
+}
+
+/** Reads a backup file (decrypting it when it is encrypted) line by line. */
+async function * readLines (file: string, opts: BackupReadOptions): AsyncGenerator<string> {
+  let stream: Readable | undefined
   try {
-    stream = createReadStream(file, { encoding: 'utf8' })
+    stream = await openPlaintext(file, opts.passphrase)
+    stream.setEncoding('utf8')
     yield * createInterface({ input: stream, crlfDelay: Infinity })
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
@@ -114,12 +132,12 @@ async function * readLines (file: string): AsyncGenerator<string> {
 }
 
 /** Checks a backup file end to end; returns its header. Writes nothing. */
-export async function verifyBackup (file: string): Promise<BackupHeader & { lines: number }> {
+export async function verifyBackup (file: string, opts: BackupReadOptions = {}): Promise<BackupHeader & { lines: number }> {
   const hash = createHash('sha256')
   let header: BackupHeader | undefined
   let lines = 0
   let trailer: Trailer | undefined
-  for await (const l of readLines(file)) {
+  for await (const l of readLines(file, opts)) {
     if (trailer != null) throw new BackupCorruptError(`backup ${file} is damaged: data after the trailer`)
     let o: Record<string, unknown>
     try { o = JSON.parse(l) as Record<string, unknown> } catch { throw new BackupCorruptError(`backup ${file} is damaged: line ${lines + 1} is not JSON`) }
@@ -127,7 +145,7 @@ export async function verifyBackup (file: string): Promise<BackupHeader & { line
     hash.update(l + '\n')
     if (lines === 0) {
       if (o.format !== BACKUP_FORMAT) throw new BackupCorruptError(`${file} is not an edgecoder backup`)
-      if (o.version !== BACKUP_VERSION) throw new BackupCorruptError(`backup ${file} has format version ${String(o.version)}; this build reads ${BACKUP_VERSION}`)
+      if (!READABLE_VERSIONS.has(o.version as number)) throw new BackupCorruptError(`backup ${file} has format version ${String(o.version)}; this build reads ${[...READABLE_VERSIONS].join(' and ')}`)
       header = o as unknown as BackupHeader
     }
     lines++
@@ -138,14 +156,25 @@ export async function verifyBackup (file: string): Promise<BackupHeader & { line
   return { ...header, lines }
 }
 
-/** Restores a verified backup into an empty (or absent) data dir. */
-export async function restoreBackup (file: string, dataDir: string): Promise<BackupHeader & { records: Record<string, number> }> {
-  let existing: string[] = []
+/** What restore leaves in a coordinator's data dir: read at start by src/ledger/restore-guard.ts. */
+export interface RestoreMarker {
+  restoredAt: string
+  backupCreatedAt: string
+  /** the log's size and newest checkpoint in the backup */
+  ledger?: { size: number, checkpointSize: number }
+}
+
+/**
+ * Restores a verified backup into an empty (or absent) data dir. A failure part way leaves the
+ * target as it was (empty): what was written is removed.
+ */
+export async function restoreBackup (file: string, dataDir: string, opts: BackupReadOptions = {}): Promise<BackupHeader & { records: Record<string, number> }> {
+  let existing: string[] | undefined
   try { existing = await readdir(dataDir) } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataDirError(`cannot read ${dataDir}: ${(err as NodeJS.ErrnoException).code ?? ''}`)
   }
-  if (existing.length > 0) throw new RestoreTargetNotEmptyError(`restore target ${dataDir} is not empty; restore only into a new or empty data dir`)
-  const header = await verifyBackup(file)
+  if (existing != null && existing.length > 0) throw new RestoreTargetNotEmptyError(`restore target ${dataDir} is not empty; restore only into a new or empty data dir`)
+  const header = await verifyBackup(file, opts)
   await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const dbs = new Map<string, Level<Uint8Array, Uint8Array>>()
   const pending = new Map<string, Array<{ type: 'put', key: Uint8Array, value: Uint8Array }>>()
@@ -156,20 +185,22 @@ export async function restoreBackup (file: string, dataDir: string): Promise<Bac
     pending.set(name, [])
     await (dbs.get(name) as Level<Uint8Array, Uint8Array>).batch(ops)
   }
+  let ok = false
   try {
     let n = 0
-    for await (const l of readLines(file)) {
+    for await (const l of readLines(file, opts)) {
       if (n++ === 0) continue
       const o = JSON.parse(l) as Partial<FileLine & DbLine & Trailer>
       if (o.end === true) break
       if (o.file != null) {
-        const mode = FILES[o.file]
-        if (mode == null) throw new BackupCorruptError(`backup names an unexpected file "${o.file}"`)
-        await writeFileAtomic(join(dataDir, o.file), Buffer.from(o.data ?? '', 'base64'), mode)
-        await chmod(join(dataDir, o.file), mode)
+        const spec = fileSpec(o.file)
+        if (spec == null) throw new BackupCorruptError(`backup names an unexpected file "${o.file}"`)
+        await writeFileAtomic(join(dataDir, spec.name), Buffer.from(o.data ?? '', 'base64'), spec.mode)
+        await chmod(join(dataDir, spec.name), spec.mode)
+        records[spec.name] = 1
         continue
       }
-      if (o.db == null || !DATABASES.has(o.db) || o.k == null || o.v == null) throw new BackupCorruptError(`backup line ${n} is not a file or a database record`)
+      if (o.db == null || !isDatabaseName(o.db) || o.k == null || o.v == null) throw new BackupCorruptError(`backup line ${n} is not a file or a database record`)
       let db = dbs.get(o.db)
       if (db == null) {
         db = new Level<Uint8Array, Uint8Array>(join(dataDir, o.db), { keyEncoding: 'view', valueEncoding: 'view' })
@@ -183,8 +214,16 @@ export async function restoreBackup (file: string, dataDir: string): Promise<Bac
       if (ops.length >= 1000) await flush(o.db)
     }
     for (const name of dbs.keys()) await flush(name)
+    if (header.ledger != null) {
+      // the original may have signed checkpoints after this backup: the restored coordinator
+      // appends nothing until it has caught up to them (or an operator says there are none)
+      const marker: RestoreMarker = { restoredAt: new Date().toISOString(), backupCreatedAt: header.createdAt, ledger: header.ledger }
+      await writeFileAtomic(join(dataDir, STORES.restoreMarker.name), JSON.stringify(marker, null, 2) + '\n', STORES.restoreMarker.mode)
+    }
+    ok = true
   } finally {
     for (const db of dbs.values()) await db.close().catch(() => {})
+    if (!ok) for (const name of await readdir(dataDir).catch(() => [] as string[])) await rm(join(dataDir, name), { recursive: true, force: true }).catch(() => {})
   }
   return { ...header, records }
 }

@@ -9,3 +9,5 @@ export const NotCoordinatorError = defineError('NotCoordinatorError')
 export const BackupCorruptError = defineError('BackupCorruptError')
 /** restore into a data dir that already holds something */
 export const RestoreTargetNotEmptyError = defineError('RestoreTargetNotEmptyError')
+/** an encrypted backup without its passphrase, or with a wrong one */
+export const BackupPassphraseError = defineError('BackupPassphraseError')

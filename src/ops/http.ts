@@ -105,7 +105,7 @@ export async function handleOpsApi (node: EdgecoderNode, req: IncomingMessage, r
 async function streamBackup (node: EdgecoderNode, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const abort = new AbortController()
   req.on('close', () => { if (!res.writableFinished) abort.abort() })
-  const chunks = createBackup(node, node.ops.dataDir, abort.signal)
+  const chunks = createBackup(node, abort.signal)
   // the first chunk takes the snapshot; only then are headers sent
   const first = await chunks.next()
   res.writeHead(200, { 'content-type': 'application/x-ndjson' })

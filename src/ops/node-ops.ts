@@ -25,6 +25,7 @@ import type { JobRecord, JobState } from '../jobs/types.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { TypedEmitter } from '../util/typed-emitter.js'
 import { writeFileAtomic } from '../identity/data-dir.js'
+import { STORES } from '../node/store-registry.js'
 import { JobNotFoundError } from '../errors/index.js'
 import type { Role } from '../identity/data-dir.js'
 
@@ -80,7 +81,7 @@ export interface AuthorityView {
 }
 
 const STATE_META_KEY = 'ops-state'
-const STATE_FILE = 'ops-state.json'
+const STATE_FILE = STORES.opsState.name
 const DECISIONS_PER_JOB = 20
 const NOTICE_RETRY_MS = 10_000
 
@@ -596,7 +597,7 @@ export class NodeOps {
         workers: { active, pending, awaitingApproval: a.awaitingApproval?.() ?? [] },
         assignmentRatePerSec: round(this.assignedAt.length / Math.min(60, Math.max(1, (now - this.startedAt) / 1000))),
         failureRates: { overall: ended > 0 ? round(failedN / ended) : null, byWorker },
-        ledger: this.ledgerView() != null ? { ...this.ledgerView(), lastCheckpointAgeSec: this.ledgerView()?.checkpointAgeSec ?? null } : null,
+        ledger: this.ledgerView() != null ? { ...this.ledgerView(), lastCheckpointAgeSec: this.ledgerView()?.checkpointAgeSec ?? null, appendsHeld: a.ledger?.appendsHeld ?? null } : null,
         operator: {
           draining: Object.entries(this.state.peers).filter(([, p]) => p.drain != null).map(([k, p]) => ({ peer: k, drained: p.drain?.drainedAt != null })),
           isolated: Object.entries(this.state.peers).filter(([, p]) => p.isolate != null).map(([k, p]) => ({ peer: k, until: new Date(p.isolate?.until ?? 0).toISOString() })),
@@ -640,6 +641,7 @@ export class NodeOps {
       const at = Object.entries(a.enrollment())
       if (!at.some(([, e]) => e.status === 'active')) reasons.push(`not admitted by any coordinator${at.length > 0 ? `: ${at.map(([c, e]) => `${c} ${e.status}${e.reason !== '' ? ` (${e.reason})` : ''}`).join('; ')}` : ' yet'}`)
     }
+    if (a.ledger?.appendsHeld != null) reasons.push(`ledger appends held: ${a.ledger.appendsHeld}`)
     if (a.coordinator != null && a.authority != null && !a.coordinator.isGranted) reasons.push(`not a granted coordinator: ${a.authority.standing(a.libp2p.peerId.toString()).why}`)
     return { ready: reasons.length === 0, reasons }
   }
