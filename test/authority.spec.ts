@@ -7,7 +7,7 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { Fixture, waitFor, MESH } from './helpers.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
-import { signAuthorityAction, type AuthorityActionInput } from '../src/admission/admin-actions.js'
+import { signAdminAction, signAuthorityAction, type AuthorityActionInput } from '../src/admission/admin-actions.js'
 import { coordinatorsCid } from '../src/jobs/coordinator.js'
 import { createSigner, concat, ownBytes, SIG_PREFIX } from '../src/wire/signed.js'
 import { Domains, Protocols, jobsTopic, checkpointsTopic } from '../src/wire/domains.js'
@@ -198,5 +198,22 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
     await waitFor(() => w.worker?.coordinators.size === 2, 10_000, 'late worker serves both')
     const v = await c2.admission.state.verifyAudit()
     assert.equal(v.ok, true, v.problem)
+  })
+
+  it('a node that pins only the new admin key reads past a long log of the old key\'s actions to the grants that count', async () => {
+    const k1 = await generateKeyPair('Ed25519')
+    const k2 = await generateKeyPair('Ed25519')
+    const c1 = await fx.coordinator({ privateKey: k1 })
+    // more than five sync pages of the old key's approvals before the rotation
+    for (let i = 0; i < 1_100; i++) {
+      const target = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+      await c1.admission.state.applyAction(await signAdminAction(k1, MESH, { kind: 'APPROVE', target }))
+    }
+    await act(c1, k1, { kind: 'admin-add', target: peerIdFromPrivateKey(k2).toString() })
+    await act(c1, k2, { kind: 'coordinator-grant', target: c1.peerId.toString(), label: 're-granted' })
+    await act(c1, k2, { kind: 'admin-remove', target: c1.peerId.toString(), reason: 'rotated' })
+    assert.equal(c1.coordinator?.isGranted, true)
+    const w = await fx.node({ role: 'worker', bootstrap: { meshId: MESH, peers: c1.multiaddrs().map(String), adminKeys: [peerIdFromPrivateKey(k2).toString()] } })
+    await waitFor(() => w.worker?.coordinators.has(c1.peerId.toString()) === true, 30_000, 'the worker to learn c1\'s grant by the new key')
   })
 })

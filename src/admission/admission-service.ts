@@ -9,7 +9,7 @@ import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } f
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
 import { Domains, Protocols, policyTopic, authorityTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, claimedSigner, type Signer } from '../wire/signed.js'
-import { SignedEnvelope } from '../wire/pb/envelope.js'
+import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
 import { AdminActionAnnouncement, AdminSyncRequest, AdminSyncResponse, AuthorityAction, AuthorityAnnouncement, EnrollRequest, EnrollResponse } from '../wire/pb/admission.js'
 import { validateAction, envelopeDomain, type AdmissionState, type NodeRecord } from './admission-state.js'
 import { validateAuthorityAction, AUTHORITY_KINDS } from './authority.js'
@@ -47,6 +47,9 @@ export interface AdmissionServiceComponents {
 }
 
 const SYNC_PAGE = 200
+/** actions of a not-yet-known admin key kept for the end of one sync (a rotated log's old key) */
+const MAX_DEFERRED = 10_000
+const SYNC_EVERY_MS = 30_000
 const ACTION_TTL_MS = 7 * 24 * 3600_000 - 60_000
 
 export class AdmissionService implements Startable {
@@ -68,6 +71,8 @@ export class AdmissionService implements Startable {
   private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
     const key = evt.detail.toString()
     this.synced.delete(key)
+    this.enrollPeers.delete(key)
+    this.position.delete(key)
     clearTimeout(this.retryTimers.get(key))
     this.retryTimers.delete(key)
   }
@@ -99,10 +104,12 @@ export class AdmissionService implements Startable {
       this.components.pubsub.subscribe(topic)
     }
     this.components.pubsub.addEventListener('message', this.onMessage)
+    this.scheduleResync()
   }
 
   async stop (): Promise<void> {
     this.abort.abort()
+    clearTimeout(this.resyncTimer)
     for (const t of this.retryTimers.values()) clearTimeout(t)
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
@@ -280,7 +287,9 @@ export class AdmissionService implements Startable {
       else validateAction(AdminAction.decode(v.payload.body))
     } catch (err) {
       const name = (err as Error).name
-      return name === 'MessageExpiredError' || name === 'WrongMeshError' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+      // what a newer release may send validly (a domain version, a policy key, an operator action)
+      // and what depends on clocks: not the relay's fault
+      return ['MessageExpiredError', 'WrongMeshError', 'WrongDomainError', 'InvalidArgumentError'].includes(name) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
     }
     return (await this.init.state.seen(env)) ? TopicValidatorResult.Ignore : TopicValidatorResult.Accept
   }
@@ -313,7 +322,8 @@ export class AdmissionService implements Startable {
 
   /** Applies every admin action `peer` holds that we lack (expired ones too: they were valid when issued). */
   async syncFrom (peer: PeerId, signal: AbortSignal = this.abort.signal): Promise<number> {
-    let from = 0n
+    // resume where the last sync from this peer ended: its audit log only grows
+    let from = this.position.get(peer.toString()) ?? 0n
     let applied = 0
     let fruitless = 0
     // signed by a key we do not hold as admin (yet): an admin key may be added later in the same
@@ -327,7 +337,14 @@ export class AdmissionService implements Startable {
         // only admin keys' actions are ours to apply: skip the rest before any signature check
         let signer: string
         try { signer = claimedSigner(a) } catch { continue }
-        if (!this.init.state.isAdmin(signer)) { if (later.length < SYNC_PAGE) later.push(a); continue }
+        if (!this.init.state.isAdmin(signer)) {
+          // an action of this mesh by a key we may learn is an admin's: the page is not junk
+          if (isMeshAction(a, this.init.meshId)) {
+            ours++
+            if (later.length < MAX_DEFERRED) later.push(a)
+          }
+          continue
+        }
         ours++
         if (await this.init.state.seen(a)) continue
         try {
@@ -341,6 +358,7 @@ export class AdmissionService implements Startable {
       // a server that does not advance by what it sent is not to be followed
       if (res.actions.length === 0 || res.next !== from + BigInt(res.actions.length)) break
       from = res.next
+      this.position.set(peer.toString(), from)
       // pages with nothing signed by our admins (junk, or another mesh's) end the sync after a few
       fruitless = ours > 0 ? 0 : fruitless + 1
     }
@@ -349,7 +367,42 @@ export class AdmissionService implements Startable {
       try { await this.init.state.applyAction(a, { allowExpired: true }); applied++ } catch {}
     }
     if (applied > 0) this.log('admin sync: applied %d actions from %p', applied, peer)
+    this.init.state.authority.synced = true
     return applied
+  }
+
+  /** where each peer's audit log was read up to (admin-sync resumes there) */
+  private readonly position = new Map<string, bigint>()
+
+  /**
+   * Every SYNC_EVERY_MS, resume admin-sync with each connected peer that serves it: an action
+   * missed on gossip (a grant that arrived before the admin-add it depends on was ignored there,
+   * and gossipsub does not deliver it twice) is picked up within that bound.
+   */
+  private scheduleResync (): void {
+    if (this.abort.signal.aborted || this.init.state.adminKeys.length === 0) return
+    this.resyncTimer = setTimeout(() => {
+      void (async () => {
+        for (const conn of this.components.connectionManager.getConnections()) {
+          const peer = conn.remotePeer
+          if (this.abort.signal.aborted || !this.synced.has(peer.toString())) continue
+          await this.syncFrom(peer).catch(err => { this.log('admin re-sync from %p: %s', peer, (err as Error).message) })
+        }
+      })().finally(() => { this.scheduleResync() })
+    }, SYNC_EVERY_MS)
+    this.resyncTimer.unref?.()
+  }
+
+  private resyncTimer?: ReturnType<typeof setTimeout>
+}
+
+/** An admin or authority action of this mesh, by its claimed domain and mesh (no signature check). */
+function isMeshAction (env: SignedEnvelope, meshId: string): boolean {
+  try {
+    const p = SignedPayload.decode(env.payload)
+    return p.meshId === meshId && (p.domain === Domains.adminAction || p.domain === Domains.authority)
+  } catch {
+    return false
   }
 }
 

@@ -55,6 +55,11 @@ export class MeshAuthority {
   private readonly entries = new Map<string, AuthorityEntry>()
   private readonly listeners = new Set<() => void>()
   private expiryTimer?: ReturnType<typeof setTimeout>
+  /**
+   * true once this node has read a peer's audit log (or holds an admin key itself): only then does
+   * a publisher it knows no grant for count as ungranted rather than not heard of yet
+   */
+  synced = false
 
   constructor (private readonly db: AdmissionDb, pinnedAdminKeys: string[]) {
     for (const k of pinnedAdminKeys) {
@@ -111,6 +116,15 @@ export class MeshAuthority {
   }
 
   hasGrantRecord (peer: string): boolean { return this.entries.has(keyOf('coordinator', peer)) }
+
+  /**
+   * Whether an ungranted direct publisher may be charged in the peer guard: never one we hold a
+   * grant record for (removed or lapsed: it may not have heard yet), nor before this node knows
+   * the mesh's grants (a fresh node mid-sync would charge honest coordinators).
+   */
+  mayCharge (peer: string, self: string): boolean {
+    return !this.hasGrantRecord(peer) && (this.synced || this.isAdmin(self))
+  }
 
   coordinators (now = Date.now()): CoordinatorView[] {
     return [...this.entries].filter(([k]) => k.startsWith('coordinator/')).map(([, e]) => e)

@@ -10,6 +10,7 @@ import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { AddressInUseError, ListenError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
 import { wallet } from '../ledger/wallet.js'
+import { NotGrantedCoordinatorError } from '../admission/errors.js'
 import { handleAdmissionRoute } from './admission-routes.js'
 import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
 
@@ -171,7 +172,10 @@ async function handleLedger (node: EdgecoderNode, req: IncomingMessage, op: stri
       send(res, 200, { outcomes: [{ log: node.peerId.toString(), size: node.ledger?.size ?? 0, verified: true, root: root != null ? b64(root) : '' }] })
       return
     }
-    const logs = log != null ? [log] : [...new Set([...node.replica.list().map(l => l.log), ...node.ledgerService.tracked])]
+    const authority = node.admission.state.authority
+    // only granted coordinators' logs are the mesh's ledger: a stranger's is neither fetched nor stored
+    if (log != null && !authority.isGranted(log)) throw new NotGrantedCoordinatorError(`log ${log} is not a granted coordinator's: ${authority.standing(log).why}`)
+    const logs = log != null ? [log] : [...new Set([...node.replica.list().map(l => l.log), ...node.ledgerService.tracked])].filter(l => authority.isGranted(l))
     const outcomes = []
     for (const l of logs) outcomes.push(await node.replica.reconcile(l, signal))
     send(res, 200, { outcomes })
@@ -260,7 +264,7 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
 function statusFor (err: Error): number {
   if (err instanceof JobNotFoundError || err.name === 'JobNotFoundError') return 404
   if (['InvalidArgumentError', 'InvalidJobSpecError', 'InvalidStateError', 'NotSubmitterError', 'InsufficientCreditsError', 'PriceTooLowError', 'UnknownLogError', 'InvalidTokenError', 'DuplicateActionError', 'MessageExpiredError', 'InvalidSignatureError', 'WrongMeshError', 'WrongDomainError'].includes(err.name)) return 400
-  if (['UnauthorizedAdminError', 'NotAdmittedError'].includes(err.name)) return 403
+  if (['UnauthorizedAdminError', 'NotAdmittedError', 'NotGrantedCoordinatorError'].includes(err.name)) return 403
   if (['NoCoordinatorError', 'RpcTimeoutError'].includes(err.name)) return 503
   return 500
 }

@@ -65,6 +65,8 @@ export interface CoordinatorInit {
 export interface CoordinatorAuthority {
   isGranted: (peer: string) => boolean
   standing: (peer: string) => { granted: boolean, why: string }
+  /** whether an ungranted direct publisher may be charged (see MeshAuthority.mayCharge) */
+  mayCharge?: (peer: string, self: string) => boolean
 }
 
 export interface CoordinatorComponents {
@@ -187,7 +189,7 @@ export class CoordinatorService implements Startable {
   afterStart (): void {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard }))
+    this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard, mayCharge: p => this.init.authority?.mayCharge?.(p, this.components.peerId.toString()) ?? true }))
     this.components.pubsub.subscribe(topic)
     this.wasGranted = this.isGranted
     if (!this.wasGranted) this.log('no coordinator grant: giving no work until a mesh admin grants this node')
@@ -848,6 +850,8 @@ export interface AnnouncementChecks {
   authority?: Pick<CoordinatorAuthority, 'isGranted'>
   /** charges a direct publisher that holds no grant */
   guard?: () => PeerGuard
+  /** whether that charge applies to this publisher now (default: yes) */
+  mayCharge?: (peer: string) => boolean
 }
 
 /**
@@ -863,7 +867,7 @@ export function announcementValidator (meshId: string, checks: AnnouncementCheck
     // Reject: the relay may not have learned of the blacklist yet and must not be penalised
     if (checks.admission?.isDenied(msg.from.toString()) === true) return TopicValidatorResult.Ignore
     if (checks.authority != null && !checks.authority.isGranted(msg.from.toString())) {
-      if (peer.equals(msg.from)) checks.guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
+      if (peer.equals(msg.from) && (checks.mayCharge?.(peer.toString()) ?? true)) checks.guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
       return TopicValidatorResult.Ignore
     }
     try {

@@ -128,7 +128,7 @@ export class WorkerService implements Startable {
     // pubsub starts alongside us: subscribe only once every service is up
     const topic = jobsTopic(this.init.meshId)
     if (!this.components.pubsub.topicValidators.has(topic)) {
-      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard }))
+      this.components.pubsub.topicValidators.set(topic, announcementValidator(this.init.meshId, { admission: this.init.admission, authority: this.init.authority, guard: () => this.rpc.guard, mayCharge: p => this.init.authority?.mayCharge?.(p, this.components.peerId.toString()) ?? true }))
     }
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)

@@ -35,6 +35,8 @@ export interface LedgerServiceInit {
   isDenied?: (peer: string) => boolean
   /** the mesh's coordinator grants: only granted coordinators' logs are followed; absent: any */
   isGranted?: (peer: string) => boolean
+  /** whether an ungranted direct publisher of a checkpoint may be charged now (default: yes) */
+  mayCharge?: (peer: string) => boolean
   /**
    * a replica waits a random time up to this before fetching a checkpoint heard on gossip, so the
    * coordinator is not asked by every replica in the same instant (default 300 ms)
@@ -81,7 +83,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   afterStart (): void {
     const topic = checkpointsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied, this.init.isGranted, () => this.rpc.guard))
+    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied, this.init.isGranted, () => this.rpc.guard, this.init.mayCharge))
     this.components.pubsub.addEventListener('message', this.onMessage)
     this.components.pubsub.subscribe(topic)
   }
@@ -325,14 +327,14 @@ export class LedgerService implements Startable, LedgerFetcher {
 }
 
 /** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */
-export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean, isGranted?: (peer: string) => boolean, guard?: () => PeerGuard) {
+export function checkpointValidator (meshId: string, isDenied?: (peer: string) => boolean, isGranted?: (peer: string) => boolean, guard?: () => PeerGuard, mayCharge?: (peer: string) => boolean) {
   return (peer: PeerId, msg: GossipMessage): TopicValidatorResult => {
     if (msg.type !== 'signed') return TopicValidatorResult.Reject
     if (isDenied?.(msg.from.toString()) === true) return TopicValidatorResult.Ignore
     // a checkpoint of an ungranted log is noise, not evidence: Ignore (relays may not know of the
     // grant yet), and charge an ungranted author that handed it to us itself
     if (isGranted != null && !isGranted(msg.from.toString())) {
-      if (peer.equals(msg.from)) guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
+      if (peer.equals(msg.from) && (mayCharge?.(peer.toString()) ?? true)) guard?.().reject(peer, msg.topic, 'NotGrantedCoordinatorError')
       return TopicValidatorResult.Ignore
     }
     try {

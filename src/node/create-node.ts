@@ -161,6 +161,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   }
   const privateKey = opts.privateKey ?? await generateKeyPair('Ed25519')
   const signer = createSigner(privateKey, meshId)
+  const selfId = peerIdFromPrivateKey(privateKey).toString()
   const events = new TypedEmitter<JobEvents>()
   let tempDir: string | undefined
   const dataDir = opts.dataDir ?? (tempDir = await mkdtemp(join(tmpdir(), 'edgecoder-node-')))
@@ -306,7 +307,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
   }
   services.ops = opsService({ meshId, signer })
-  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p) })
+  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) })
   services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
     meshId,
     signer,
