@@ -28,11 +28,12 @@ describe('README: the commands run as written', function () {
     assert.equal(blocks.length, 2, 'the mesh block and the ledger block')
     const root = await fx.dir('edgecoder-readme-')
     const [p1, p2] = [await freePort(), await freePort()]
+    // /tmp/ first: the repository itself may live under /tmp (CI's clone does)
     const script = blocks.join('\n')
+      .replaceAll('/tmp/', `${root}/`)
       .replace(/^npm run build.*$/m, ': built by the test command already')
       .replaceAll('"$PWD/bin/edgecoder-node.js"', `"${REPO}/bin/edgecoder-node.js"`)
       .replaceAll('examples/wasm/', `${REPO}/examples/wasm/`)
-      .replaceAll('/tmp/', `${root}/`)
       .replaceAll('/tcp/4001', `/tcp/${p1}`)
       .replaceAll('/tcp/4002', `/tcp/${p2}`)
     const wrapped = `set -euo pipefail\ncd ${JSON.stringify(root)}\ntrap 'kill $(jobs -p) 2>/dev/null || true; wait' EXIT\n${script}\necho README-OK\n`
