@@ -6,6 +6,7 @@
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore, type IdentifyResult, type Libp2pEvents, type TypedEventTarget } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
 import { Domains, Protocols, policyTopic, authorityTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, claimedSigner, type Signer } from '../wire/signed.js'
@@ -76,11 +77,20 @@ export class AdmissionService implements Startable {
     clearTimeout(this.retryTimers.get(key))
     this.retryTimers.delete(key)
   }
-  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleAnnouncement(evt.detail) }
+  /** admin actions and authority actions each have a topic; both are applied the same way */
+  private readonly policyTopic: GossipTopic
+  private readonly authorityTopic: GossipTopic
 
   constructor (private readonly components: AdmissionServiceComponents, private readonly init: AdmissionServiceInit) {
     this.log = components.logger.forComponent('edgecoder:admission')
     this.rpc = new RpcServer(components, 'admission')
+    const join = (topic: string): GossipTopic => gossipTopic(components.pubsub, {
+      topic,
+      validate: async (_peer, msg) => await this.validateAnnouncement(msg),
+      onMessage: msg => { void this.handleAnnouncement(msg) }
+    })
+    this.policyTopic = join(policyTopic(init.meshId))
+    this.authorityTopic = join(authorityTopic(init.meshId))
   }
 
   get state (): AdmissionState { return this.init.state }
@@ -95,15 +105,10 @@ export class AdmissionService implements Startable {
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
   }
 
-  /** admin actions and authority actions each have a topic; both are applied the same way */
-  private get topics (): string[] { return [policyTopic(this.init.meshId), authorityTopic(this.init.meshId)] }
 
   afterStart (): void {
-    for (const topic of this.topics) {
-      this.components.pubsub.topicValidators.set(topic, async (_peer, msg) => await this.validateAnnouncement(msg))
-      this.components.pubsub.subscribe(topic)
-    }
-    this.components.pubsub.addEventListener('message', this.onMessage)
+    this.policyTopic.join()
+    this.authorityTopic.join()
     this.scheduleResync()
   }
 
@@ -113,11 +118,8 @@ export class AdmissionService implements Startable {
     for (const t of this.retryTimers.values()) clearTimeout(t)
     this.components.events.removeEventListener('peer:identify', this.onIdentify)
     this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
-    this.components.pubsub.removeEventListener('message', this.onMessage)
-    for (const topic of this.topics) {
-      try { this.components.pubsub.unsubscribe(topic) } catch {}
-      this.components.pubsub.topicValidators.delete(topic)
-    }
+    this.policyTopic.leave()
+    this.authorityTopic.leave()
     await this.rpc.unregisterAll()
   }
 
@@ -134,8 +136,8 @@ export class AdmissionService implements Startable {
   /** Publishes an applied action so every node applies it too (an approval on enrollment, say). */
   async publish (envelope: SignedEnvelope): Promise<void> {
     try {
-      if (envelopeDomain(envelope) === Domains.authority) await this.components.pubsub.publish(authorityTopic(this.init.meshId), AuthorityAnnouncement.encode({ action: envelope }))
-      else await this.components.pubsub.publish(policyTopic(this.init.meshId), AdminActionAnnouncement.encode({ action: envelope }))
+      if (envelopeDomain(envelope) === Domains.authority) await this.authorityTopic.publish(AuthorityAnnouncement.encode({ action: envelope }))
+      else await this.policyTopic.publish(AdminActionAnnouncement.encode({ action: envelope }))
     } catch (err) {
       // no peer on the topic yet: others catch up over admin-sync when they meet us
       this.log('publishing admin action: %s', (err as Error).message)
@@ -295,7 +297,6 @@ export class AdmissionService implements Startable {
   }
 
   private async handleAnnouncement (msg: GossipMessage): Promise<void> {
-    if (!this.topics.includes(msg.topic)) return
     try {
       const env = (msg.topic === policyTopic(this.init.meshId) ? AdminActionAnnouncement : AuthorityAnnouncement).decode(msg.data).action
       if (env == null) return

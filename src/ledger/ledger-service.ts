@@ -5,6 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer, rpcCall, rpcStream } from '../rpc/reqresp.js'
 import { Domains, Protocols, checkpointsTopic } from '../wire/domains.js'
@@ -69,11 +70,16 @@ export class LedgerService implements Startable, LedgerFetcher {
   private readonly replay = new ReplayGuard()
   /** logs this node follows (it worked or submitted there) */
   readonly tracked = new Set<string>()
-  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleCheckpointMessage(evt.detail) }
+  private readonly checkpoints: GossipTopic
 
   constructor (private readonly components: LedgerServiceComponents, private readonly init: LedgerServiceInit) {
     this.log = components.logger.forComponent('edgecoder:ledger')
     this.rpc = new RpcServer(components, 'ledger')
+    this.checkpoints = gossipTopic(components.pubsub, {
+      topic: checkpointsTopic(init.meshId),
+      validate: checkpointValidator(init.meshId, init.isDenied, init.isGranted, () => this.rpc.guard, init.mayCharge),
+      onMessage: msg => { void this.handleCheckpointMessage(msg) }
+    })
   }
 
   async start (): Promise<void> {
@@ -82,23 +88,18 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   afterStart (): void {
-    const topic = checkpointsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied, this.init.isGranted, () => this.rpc.guard, this.init.mayCharge))
-    this.components.pubsub.addEventListener('message', this.onMessage)
-    this.components.pubsub.subscribe(topic)
+    this.checkpoints.join()
   }
 
   async stop (): Promise<void> {
-    this.components.pubsub.removeEventListener('message', this.onMessage)
-    try { this.components.pubsub.unsubscribe(checkpointsTopic(this.init.meshId)) } catch {}
-    this.components.pubsub.topicValidators.delete(checkpointsTopic(this.init.meshId))
+    this.checkpoints.leave()
     await this.rpc.unregisterAll()
   }
 
   /** Publishes a checkpoint of our own log. */
   async publish (note: string): Promise<void> {
     try {
-      await this.components.pubsub.publish(checkpointsTopic(this.init.meshId), CheckpointAnnouncement.encode({ note }))
+      await this.checkpoints.publish(CheckpointAnnouncement.encode({ note }))
     } catch (err) {
       this.log('publishing checkpoint failed: %s', (err as Error).message)
     }
@@ -144,7 +145,7 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   private async handleCheckpointMessage (msg: GossipMessage): Promise<void> {
-    if (msg.topic !== checkpointsTopic(this.init.meshId) || msg.type !== 'signed') return
+    if (msg.type !== 'signed') return
     const log = msg.from.toString()
     const replica = this.init.replica
     if (replica == null || !(this.tracked.has(log) || replica.has(log)) || !this.granted(log)) return
