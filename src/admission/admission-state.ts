@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import type { AdmissionDb } from './db.js'
 import { TokenStore, type TokenRecord } from './tokens.js'
-import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
+import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from '../errors/index.js'
 import { verifyEnvelope, toHex } from '../wire/signed.js'
 import { Domains } from '../wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'

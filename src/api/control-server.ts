@@ -10,7 +10,7 @@ import { InvalidArgumentError, JobNotFoundError } from '../errors/index.js'
 import { AddressInUseError, ListenError } from '../errors/index.js'
 import { ledgerView, entryToJson } from '../ledger/ledger-view.js'
 import { wallet } from '../ledger/wallet.js'
-import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import { NotGrantedCoordinatorError } from '../errors/index.js'
 import { handleAdmissionRoute } from './admission-routes.js'
 import { handleOpsApi, handleOpsPublic } from '../ops/http.js'
 

@@ -9,7 +9,7 @@ import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
 import { isTokenShaped, TOKEN_SHAPE } from '../admission/tokens.js'
-import { InvalidTokenError } from '../admission/errors.js'
+import { InvalidTokenError } from '../errors/index.js'
 import { logOpsEvents, opsOptionsFromEnv } from '../ops/daemon-ops.js'
 import { checkListenAddrs, controlApiFailure, listenFailure } from './listen-errors.js'
 

@@ -4,7 +4,8 @@
 import { callDaemon } from './api-client.js'
 import { parseDuration, str } from './args.js'
 import { InvalidArgumentError } from '../errors/index.js'
-import { WaitTimeoutError, isTerminal, progressLines, whereItIs } from '../jobs/wait.js'
+import { isTerminal, progressLines, whereItIs } from '../jobs/wait.js'
+import { WaitTimeoutError } from '../errors/index.js'
 import type { JobStatusJson } from '../api/views.js'
 
 export const WAIT_OPTIONS = {

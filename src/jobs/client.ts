@@ -1,5 +1,6 @@
 // The application user's side: submit signed jobs and follow them, on the local coordinator when
 // this node is one, otherwise over the mesh to a coordinator found in the DHT or among connected peers.
+import { openLevel } from '../util/open-level.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, ContentRouting, PeerStore } from '@libp2p/interface'
 import type { Connection } from '@libp2p/interface'
@@ -10,7 +11,7 @@ import type { Signer } from '../wire/signed.js'
 import { JobQuery, JobStatus } from '../wire/pb/jobs.js'
 import { buildJobSpec, signJobSpec, type JobSpecInput } from './job-spec.js'
 import { coordinatorsCid, type CoordinatorService, type CoordinatorAuthority, toJobStatus } from './coordinator.js'
-import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import { NotGrantedCoordinatorError } from '../errors/index.js'
 import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
 import type { JobState } from './types.js'
 import { waitForJob, type JobOutcome, type WaitOptions } from './wait.js'
@@ -44,7 +45,7 @@ export class JobClient {
     if (deps.indexPath != null) this.index = new Level<string, string>(deps.indexPath, { valueEncoding: 'utf8' })
   }
 
-  async open (): Promise<void> { await this.index?.open() }
+  async open (): Promise<void> { if (this.index != null) await openLevel(this.index, `submitted-jobs index ${this.index.location}`) }
   /** the submitted-jobs index, for consistent snapshots (src/ops/backup.ts) */
   get database (): Level<string, string> | undefined { return this.index }
   async close (): Promise<void> { await this.index?.close() }

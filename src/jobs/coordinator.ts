@@ -28,7 +28,7 @@ import type { JobEvents } from './events.js'
 import type { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import type { GroupedWrites } from '../node/store-registry.js'
 import type { AdmissionCheck } from '../admission/admission-state.js'
-import { NotAdmittedError, NotGrantedCoordinatorError } from '../admission/errors.js'
+import { NotAdmittedError, NotGrantedCoordinatorError } from '../errors/index.js'
 import type { PeerGuard } from '../rpc/peer-guard.js'
 import type { DispatchGate } from './dispatch-gate.js'
 import {

@@ -1,5 +1,6 @@
 // A coordinator's credit ledger: its append-only log (RFC 6962 tree in LevelDB), balances derived
 // from it, exactly-once settlement of jobs, issuance windows, and signed C2SP checkpoints.
+import { openLevel } from '../util/open-level.js'
 import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
 import { MerkleLog, type LogOptions } from './merkle/merkle-log.js'
@@ -8,8 +9,8 @@ import { LedgerEntry } from '../wire/pb/ledger.js'
 import { Book, MINT_ACCOUNT } from './book.js'
 import { AppendQueue } from './append-queue.js'
 import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type FeeRounding, type Policy } from './policy.js'
-import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError, LedgerAppendsHeldError, CheckpointMismatchError } from './errors.js'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError, LedgerAppendsHeldError, CheckpointMismatchError } from '../errors/index.js'
+import { DataDirError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { welcomeGrantEntry, type LedgerAccounts } from './grants.js'
@@ -97,13 +98,7 @@ export class CoordinatorLedger {
   get checkpointSize (): number { return this.latestNoteSize }
 
   async open (): Promise<void> {
-    try {
-      await this.db.open()
-    } catch (err) {
-      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger ${this.init.path} is in use by another process`)
-      throw new DataDirError(`cannot open ledger ${this.init.path}: ${msg}`)
-    }
+    await openLevel(this.db, `ledger ${this.init.path}`)
     this.log = await MerkleLog.open(this.db.sublevel<string, string>('log', { valueEncoding: 'utf8' }))
     this.queue = new AppendQueue(this.log)
     for await (const run of this.log.entryBatches(0, this.log.size)) this.book.applyRun(run.index, run.entries)

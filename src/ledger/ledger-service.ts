@@ -15,11 +15,11 @@ import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
 import { logOrigin, type CoordinatorLedger } from './coordinator-ledger.js'
 import type { LedgerFetcher, LedgerReplica } from './replica.js'
-import { UnknownLogError } from './errors.js'
+import { UnknownLogError } from '../errors/index.js'
 import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
 import type { JobStore } from '../jobs/job-store.js'
 import { loadEnvelope } from '../jobs/envelopes.js'
-import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import { NotGrantedCoordinatorError } from '../errors/index.js'
 import type { PeerGuard } from '../rpc/peer-guard.js'
 
 export interface LedgerServiceInit {

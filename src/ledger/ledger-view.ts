@@ -3,7 +3,7 @@
 import type { EdgecoderNode } from '../node/create-node.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { InvalidArgumentError } from '../errors/index.js'
-import { UnknownLogError } from './errors.js'
+import { UnknownLogError } from '../errors/index.js'
 import { toHex } from '../wire/signed.js'
 import { FEE_ROUNDING_RULES } from './policy.js'
 

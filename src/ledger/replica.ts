@@ -3,6 +3,7 @@
 // with the checkpoint it held before, and proves that its receipts (results it was paid for) are in
 // the log. Anything that cannot be true becomes stored, exportable evidence and a loud alert — the
 // replica never repairs itself silently.
+import { openLevel } from '../util/open-level.js'
 import { Level, type BatchOperation } from 'level'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MerkleLog } from './merkle/merkle-log.js'
@@ -11,8 +12,7 @@ import { leafHash, verifyInclusion } from './merkle/hash.js'
 import { Book } from './book.js'
 import { logOrigin } from './coordinator-ledger.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
-import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from './errors.js'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from '../errors/index.js'
 import { bytesEqual, toHex } from '../wire/signed.js'
 import { TypedEmitter } from '../util/typed-emitter.js'
 
@@ -113,13 +113,7 @@ export class LedgerReplica {
   get database (): Level<string, string> { return this.db }
 
   async open (): Promise<void> {
-    try {
-      await this.db.open()
-    } catch (err) {
-      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger replica ${this.init.path} is in use by another process`)
-      throw new DataDirError(`cannot open ledger replica ${this.init.path}: ${msg}`)
-    }
+    await openLevel(this.db, `ledger replica ${this.init.path}`)
     await this.indexOpenReceipts()
     for await (const log of this.stateDb.keys()) await this.load(log)
   }

@@ -375,8 +375,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     // another process holds this data dir: leave nothing running behind the error
     await libp2p.stop()
     await closeAll()
-    const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-    throw /lock/i.test(msg) ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`) : err
+    throw err instanceof DataDirLockedError ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`, { cause: err }) : err
   }
   // a grant given, removed or lapsed reaches every service at once (within the 5 s the docs promise)
   const offAuthority = authority.onChange(() => {

@@ -22,7 +22,7 @@ import { Level } from 'level'
 import type { EdgecoderNode } from '../node/create-node.js'
 import { writeFileAtomic } from '../identity/data-dir.js'
 import { STORES, fileSpec, isDatabaseName } from '../node/store-registry.js'
-import { BackupCorruptError, RestoreTargetNotEmptyError } from './errors.js'
+import { BackupCorruptError, RestoreTargetNotEmptyError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { openPlaintext } from './backup-crypto.js'
 

@@ -8,7 +8,7 @@ import type { OperatorAction } from './operator-state.js'
 import { createBackup } from './backup.js'
 import { InvalidArgumentError } from '../errors/index.js'
 import { AdminAction } from '../wire/pb/admission.js'
-import { NotCoordinatorError } from './errors.js'
+import { NotCoordinatorError } from '../errors/index.js'
 
 const PUBLIC = new Set(['/health', '/ready', '/status', '/metrics'])
 
