@@ -1,5 +1,7 @@
 // The application user's side: submit signed jobs and follow them, on the local coordinator when
 // this node is one, otherwise over the mesh to a coordinator found in the DHT or among connected peers.
+import { CustomProgressEvent } from 'progress-events'
+import type { SubmitProgressOptions } from './progress.js'
 import { openLevel } from '../util/open-level.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, ContentRouting, PeerStore } from '@libp2p/interface'
@@ -35,7 +37,7 @@ export interface JobClientDeps {
   authority?: CoordinatorAuthority
 }
 
-export interface SubmitOptions { signal?: AbortSignal, coordinator?: string }
+export interface SubmitOptions extends SubmitProgressOptions { signal?: AbortSignal, coordinator?: string }
 
 export class JobClient {
   private readonly index?: Level<string, string>
@@ -57,22 +59,29 @@ export class JobClient {
     const target = opts.coordinator ?? input.coordinator
     const spec = buildJobSpec({ ...input, coordinator: target ?? (local != null ? this.deps.signer.peerId.toString() : '') })
     const env = await signJobSpec(this.deps.signer, spec)
+    opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:signed', { executor: spec.executor }))
     if (local != null && (spec.coordinator === '' || spec.coordinator === this.deps.signer.peerId.toString())) {
+      const self = this.deps.signer.peerId.toString()
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:sending', { coordinator: self }))
       const id = await local.submit(env)
-      await this.remember(id, this.deps.signer.peerId.toString())
+      await this.remember(id, self)
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:accepted', { jobId: id, coordinator: self }))
       return id
     }
     if (spec.coordinator !== '') this.checkGranted(spec.coordinator, `--coordinator ${spec.coordinator} is not a coordinator of this mesh`)
     const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.awaitCoordinators(opts.signal)
     let lastErr: Error | undefined
     for (const c of candidates) {
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:sending', { coordinator: c.toString() }))
       try {
         const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal, timeoutMs: 15_000 })
         const id = new TextDecoder().decode(body)
         await this.remember(id, c.toString())
+        opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:accepted', { jobId: id, coordinator: c.toString() }))
         return id
       } catch (err) {
         lastErr = err as Error
+        opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:refused', { coordinator: c.toString(), error: lastErr.name }))
         if (lastErr.name === 'InvalidJobSpecError') throw lastErr
       }
     }

@@ -115,6 +115,7 @@ export interface CreateNodeOptions {
   prometheus?: boolean
   /** abuse limits: req/resp sizes, rates, streams, timeouts, peer penalties, gossip scoring (docs/protocols.md) */
   limits?: LimitsInput
+  /** aborts the start (the node started so far is stopped); stop a started node with `stop()` */
   signal?: AbortSignal
   /** counters for benchmarks and ops (libp2p metrics, gossipsub metrics register) */
   instrumentation?: MeshInstrumentation
@@ -237,6 +238,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     })
     await admissionState.open()
     closers.push(async () => { admissionState.authority.close() })
+    opts.signal?.throwIfAborted()
     if (newMesh && !admissionState.authority.hasGrantRecord(self)) {
       // the mesh's creator grants itself, once, like any admin grants a coordinator (audited)
       await admissionState.applyAction(await signAuthorityAction(privateKey, meshId, { kind: 'coordinator-grant', target: self, label: 'created the mesh' }))
@@ -325,6 +327,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   })
   let libp2p: Libp2p<MeshServices & Record<string, unknown>>
   try {
+    opts.signal?.throwIfAborted()
     libp2p = await createMeshLibp2p({
       privateKey,
       meshId,
@@ -428,7 +431,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
     }
   }
-  opts.signal?.addEventListener('abort', () => { void node.stop() }, { once: true })
+  // `signal` aborts the start, as AbortSignal does everywhere: aborted before we got here, the node
+  // started so far is stopped and the start fails with the signal's reason
+  if (opts.signal?.aborted === true) {
+    await node.stop()
+    opts.signal.throwIfAborted()
+  }
   return node
 }
 
