@@ -5,7 +5,6 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -18,10 +17,7 @@ import { authorityTopic, checkpointsTopic, dhtProtocol, jobsTopic, policyTopic }
 import { denyPeerGater, type DenyPeer } from './deny-gater.js'
 import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
 import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
-import { installYamuxWindowThreshold } from './yamux-window.js'
-
-// before any stream exists: yamux window updates once per half window, not once per frame
-installYamuxWindowThreshold()
+import { edgecoderYamux } from './yamux-window.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
@@ -84,7 +80,9 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     addresses: { listen: opts.listen },
     transports: [tcp(), ...(webrtcListen.length > 0 || process.env.EDGECODER_WEBRTC !== '0' ? [webRTCDirect()] : [])],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxEarlyStreams: 256 } as Parameters<typeof yamux>[0])],
+    // yamux whose streams send a window update per half window, not per frame (on this node's
+    // connections only: nothing else in the process is changed)
+    streamMuxers: [edgecoderYamux({ maxEarlyStreams: 256 } as Parameters<typeof edgecoderYamux>[0])],
     ...(opts.instrumentation?.metrics != null ? { metrics: opts.instrumentation.metrics } : {}),
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
