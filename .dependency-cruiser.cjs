@@ -18,6 +18,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(wire|util|errors)/' }
     },
     {
+      name: 'util-and-errors-are-the-bottom',
+      severity: 'error',
+      comment: 'helpers and error classes import nothing of the runtime but each other',
+      from: { path: '^src/(util|errors)/' },
+      to: { path: '^src/', pathNot: '^src/(util|errors)/' }
+    },
+    {
       name: 'rpc-below-services',
       severity: 'error',
       comment: 'req/resp and sessions know the wire, not the services that use them',
