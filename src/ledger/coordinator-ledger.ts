@@ -45,8 +45,8 @@ const pad = (n: number): string => n.toString().padStart(16, '0')
 const DEFAULT_CHECKPOINT_EVERY = 1_000
 /**
  * the longest an entry waits for a checkpoint. Each checkpoint goes to every subscriber and every
- * replica fetches it, so this is per-second traffic per worker at the coordinator; 1 s made it the
- * larger part of the messages per job with 50 workers (docs/benchmarks.md, fix 14). A worker's
+ * replica fetches it, so this is per-second traffic per worker at the coordinator; a short interval
+ * makes checkpoints most of the coordinator's messages per job (docs/benchmarks.md). A worker's
  * receipt has 30 s (receiptGraceMs) to show up in a checkpoint.
  */
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000

@@ -118,8 +118,8 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         ...gossipScoring(meshTopics(opts.meshId), limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024,
         // a leaf's peers are coordinators, which hold every message it could advertise (they sent
-        // it). Lazy gossip (IHAVE to non-mesh peers, each message id for three heartbeats) from 100
-        // leaves was 2 control items per job at the coordinator; leaves still forward on their
+        // it), so lazy gossip (IHAVE to non-mesh peers) from leaves is control traffic the
+        // coordinator pays for and never needs (docs/benchmarks.md); leaves still forward on their
         // mesh and still answer IWANT
         ...(opts.leaf === true ? { Dlazy: 0, gossipFactor: 0 } : {}),
         ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})
