@@ -3,9 +3,9 @@
 import type { EdgecoderNode } from '../node/create-node.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { InvalidArgumentError } from '../errors/index.js'
-import { UnknownLogError } from './errors.js'
+import { UnknownLogError } from '../ledger/errors.js'
 import { toHex } from '../wire/signed.js'
-import { FEE_ROUNDING_RULES } from './policy.js'
+import { FEE_ROUNDING_RULES } from '../ledger/policy.js'
 
 export interface LedgerView {
   log: string
