@@ -16,8 +16,6 @@ import { admissionRoutes } from './routes/admission-routes.js'
 import { ledgerRoutes } from './routes/ledger-routes.js'
 import { jobRoutes } from './routes/job-routes.js'
 
-export type { SubmitBody } from './routes/job-routes.js'
-
 export interface ControlServer {
   url: string
   token: string

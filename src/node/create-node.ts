@@ -109,7 +109,7 @@ export interface CreateNodeOptions {
   token?: string
   /** worker or client: a label shown to coordinator admins */
   label?: string
-  /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
+  /** self-healing thresholds and the metrics registry (src/ops/node-ops/) */
   ops?: OpsOptions
   /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
   prometheus?: boolean

@@ -1,6 +1,6 @@
 // The /edgecoder/ops/1.0.0 protocol: a coordinator tells a worker to drain or to come back, and
 // the worker reports back once it has drained. Transport only: what a notice means is decided by
-// the handler the node wires in (src/ops/node-ops.ts).
+// the handler the node wires in (src/ops/node-ops/operator-effects.ts).
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
