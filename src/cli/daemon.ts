@@ -87,7 +87,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const enrollment = (d: { coordinator: string, status: string, reason: string }): void => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) }
   node.events.on('admission:status', enrollment)
   for (const [coordinator, e] of Object.entries(node.admission.standing())) enrollment({ coordinator, ...e })
-  logOpsEvents(node, log)
+  logOpsEvents(node.ops, log)
   let api: ControlServer | undefined
   try {
     api = await startControlServer(node, host, port)

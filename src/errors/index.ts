@@ -8,6 +8,7 @@ import * as executors from './executors.js'
 import * as admission from './admission.js'
 import * as ledger from './ledger.js'
 import * as ops from './ops.js'
+import * as api from './api.js'
 
 export { EdgecoderError } from './base.js'
 export * from './config.js'
@@ -18,6 +19,7 @@ export * from './executors.js'
 export * from './admission.js'
 export * from './ledger.js'
 export * from './ops.js'
+export * from './api.js'
 
 export type EdgecoderErrorClass = new (message?: string, options?: ErrorOptions) => EdgecoderError
 
@@ -27,7 +29,7 @@ function isErrorClass (v: unknown): v is EdgecoderErrorClass {
 
 /** Every error class by name, so the RPC layer can rebuild a remote error as its own class. */
 export const errorClasses: Readonly<Record<string, EdgecoderErrorClass>> = Object.fromEntries(
-  [config, wire, rpc, jobs, executors, admission, ledger, ops]
+  [config, wire, rpc, jobs, executors, admission, ledger, ops, api]
     .flatMap(m => Object.values(m))
     .filter(isErrorClass)
     .map(c => [c.name, c])

@@ -33,9 +33,9 @@ import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
 import { signAuthorityAction } from '../admission/admin-actions.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
-import { OpsService, opsService } from '../ops/ops-service.js'
-import { parseAction } from '../ops/http.js'
+import { NodeOps, type OpsOptions } from '../ops/node-ops/index.js'
+import { opsService, type OpsService } from '../ops/ops-service.js'
+import { parseAction } from '../ops/operator-action.js'
 import type { LimitsInput } from '../rpc/limits.js'
 import { STORES, StoreRegistry } from './store-registry.js'
 import { RestoreGuard } from '../ledger/restore-guard.js'
@@ -109,7 +109,7 @@ export interface CreateNodeOptions {
   token?: string
   /** worker or client: a label shown to coordinator admins */
   label?: string
-  /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
+  /** self-healing thresholds and the metrics registry (src/ops/node-ops/) */
   ops?: OpsOptions
   /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
   prometheus?: boolean

@@ -5,7 +5,7 @@
 //  3. every replica's recomputed root equals the signed checkpoint it holds, that checkpoint is a
 //     prefix of the coordinator's log (consistency proof), and no replica stored evidence.
 import assert from 'node:assert/strict'
-import type { EntryJson } from '../../src/ledger/ledger-view.js'
+import type { EntryJson } from '../../src/api/ledger-view.js'
 import { verifyConsistency } from '../../src/ledger/merkle/hash.js'
 import { waitFor } from '../helpers.js'
 import type { DrillMesh, DrillNode, JobJson } from './mesh.js'

@@ -5,7 +5,7 @@ import { LedgerEntry } from '../wire/pb/ledger.js'
 import { InvalidArgumentError } from '../errors/index.js'
 import { UnknownLogError } from '../errors/index.js'
 import { toHex } from '../wire/signed.js'
-import { FEE_ROUNDING_RULES } from './policy.js'
+import { FEE_ROUNDING_RULES } from '../ledger/policy.js'
 
 export interface LedgerView {
   log: string
