@@ -37,7 +37,7 @@ import { NodeOps, type OpsOptions } from '../ops/node-ops/index.js'
 import { opsService, type OpsService } from '../ops/ops-service.js'
 import { parseAction } from '../ops/operator-action.js'
 import type { LimitsInput } from '../rpc/limits.js'
-import { STORES, StoreRegistry } from './store-registry.js'
+import { STORES, StoreRegistry } from '../identity/store-registry.js'
 import { RestoreGuard } from '../ledger/restore-guard.js'
 import { heldLedgerGate } from '../jobs/dispatch-gate.js'
 

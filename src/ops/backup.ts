@@ -1,6 +1,6 @@
 // Backup of a running node and restore into an empty data dir.
 //
-// Every store comes from the node's StoreRegistry (src/node/store-registry.ts): each LevelDB the
+// Every store comes from the node's StoreRegistry (src/identity/store-registry.ts): each LevelDB the
 // node opened (admission, ledger, jobs, replica, client index) and the catalogue's files (identity
 // key, config, operator state, restore marker). The running daemon takes the snapshot (its
 // databases are locked to it): it waits until no grouped write is half done (a job's result and
@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline'
 import { Level } from 'level'
 import type { PeerId } from '@libp2p/interface'
 import { writeFileAtomic } from '../identity/data-dir.js'
-import { STORES, fileSpec, isDatabaseName, type StoreRegistry } from '../node/store-registry.js'
+import { STORES, fileSpec, isDatabaseName, type StoreRegistry } from '../identity/store-registry.js'
 import { BackupCorruptError, RestoreTargetNotEmptyError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { openPlaintext } from './backup-crypto.js'

@@ -4,7 +4,7 @@
 // reported as left out (and fails the backup test), never silently dropped.
 import { readdir } from 'node:fs/promises'
 import type { Level } from 'level'
-import { DataDirFiles } from '../identity/data-dir.js'
+import { DataDirFiles } from './data-dir.js'
 
 /** a LevelDB of a node (a backup reads it raw, as bytes) */
 export type StoreDatabase = Level<string, string>
