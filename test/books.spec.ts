@@ -10,7 +10,7 @@ import { LedgerEntry as LedgerEntryV010 } from './fixtures/wire-v0.1.0/pb/ledger
 import { auditLog, entriesFromJson } from '../src/ledger/log-audit.js'
 import { entryToJson } from '../src/api/ledger-view.js'
 import type { JobRecord } from '../src/jobs/types.js'
-import { wallet, walletText } from '../src/api/wallet.js'
+import { wallet, walletText } from '../src/ledger/wallet.js'
 
 const COORD = 'coordinator'
 const policyEntry = (p: Policy): LedgerEntry => ({ kind: LedgerEntry.Kind.POLICY, timeMs: 1n, postings: [], policy: policyToPb(p), memo: 'genesis policy' })

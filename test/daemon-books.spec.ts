@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { Fixture, freePort, waitFor } from './helpers.js'
 import { cli, cliJson, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
 import type { PolicyShowJson } from '../src/api/policy-view.js'
-import type { WalletJson } from '../src/api/wallet.js'
+import type { WalletJson } from '../src/ledger/wallet.js'
 
 describe('the books from the CLI: policy show, entries, submit --wait, the wallet', function () {
   this.timeout(240_000)

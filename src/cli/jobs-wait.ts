@@ -6,7 +6,7 @@ import { parseDuration, str } from './args.js'
 import { InvalidArgumentError } from '../errors/index.js'
 import { isTerminal, progressLines, whereItIs } from '../jobs/wait.js'
 import { WaitTimeoutError } from '../errors/index.js'
-import type { JobStatusJson } from '../api/views.js'
+import type { JobStatusJson } from '../jobs/status-json.js'
 
 export const WAIT_OPTIONS = {
   wait: { type: 'boolean' },

@@ -16,8 +16,8 @@ import type { AdmissionMode } from '../admission/admission-state.js'
 import type { Policy } from '../ledger/policy.js'
 import type { OpsOptions } from '../ops/node-ops/index.js'
 import type { LimitsInput } from '../rpc/limits.js'
-import { jobStatusToJson, type JobStatusJson } from '../api/views.js'
-import { wallet, type WalletJson } from '../api/wallet.js'
+import { jobStatusToJson, type JobStatusJson } from '../jobs/status-json.js'
+import { wallet, type WalletJson } from '../ledger/wallet.js'
 
 export type BootstrapInput = BootstrapConfig | { meshId: string, peers: Array<string | Multiaddr>, adminKeys?: string[] } | string | string[]
 

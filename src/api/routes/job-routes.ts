@@ -2,7 +2,7 @@
 import { JOB_STATES, type JobState } from '../../jobs/types.js'
 import { InvalidArgumentError } from '../../errors/index.js'
 import { NotFoundError } from '../../errors/index.js'
-import { jobStatusToJson } from '../views.js'
+import { jobStatusToJson } from '../../jobs/status-json.js'
 import { json, type Route } from '../route.js'
 
 /** The body of POST /v1/jobs (what `jobs submit` sends). */

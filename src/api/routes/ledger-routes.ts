@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../../errors/index.js'
 import { NotGrantedCoordinatorError } from '../../errors/index.js'
 import { UnknownLogError } from '../../errors/index.js'
 import { ledgerView, entryToJson, type LedgerView } from '../ledger-view.js'
-import { wallet } from '../wallet.js'
+import { wallet } from '../../ledger/wallet.js'
 import { json, text, type RequestContext, type Reply, type Route } from '../route.js'
 
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64')
