@@ -7,7 +7,7 @@ import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gos
 import { Fixture, waitFor, MESH } from './helpers.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import { signAdminAction } from '../src/admission/admin-actions.js'
-import { announcementValidator } from '../src/jobs/coordinator.js'
+import { announcementValidator } from '../src/jobs/announcement-validator.js'
 import { createSigner } from '../src/wire/signed.js'
 import { Domains, Protocols } from '../src/wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'

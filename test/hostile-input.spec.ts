@@ -29,7 +29,7 @@ import { ClaimRequest, CancelNotice, JobAnnouncement, JobQuery, JobResult, JobSp
 import { CheckpointAnnouncement, LedgerRequest, SyncRequest } from '../src/wire/pb/ledger.js'
 import { errorClasses } from '../src/errors/index.js'
 import { verifyJobSpec } from '../src/jobs/job-spec.js'
-import { announcementValidator } from '../src/jobs/coordinator.js'
+import { announcementValidator } from '../src/jobs/announcement-validator.js'
 import { checkpointValidator } from '../src/ledger/ledger-service.js'
 import { formatCheckpoint, openNote, parseCheckpoint, parseVerifierKey, signNote, noteVerifierKey } from '../src/ledger/merkle/checkpoint.js'
 import { logOrigin } from '../src/ledger/coordinator-ledger.js'

@@ -17,6 +17,8 @@ describe('mesh: job lifecycle end to end', function () {
     for (let i = 0; i < 100; i++) ids.push(await coord.jobs.submit({ executor: 'noop', input: `job-${i}`, delayMs: i % 10 }))
     assert.equal(new Set(ids).size, 100, 'every submission gets its own id')
     await waitFor(() => coord.coordinator?.store.countsByState().succeeded === 100, 60_000, '100 jobs to succeed')
+    // an owner sees a job succeeded only once its settlement is durable in the ledger (a moment later under load)
+    await waitFor(async () => (await Promise.all(ids.map(async id => await coord.jobs.status(id)))).every(s => s.state === 'succeeded'), 30_000, 'owners to see all 100 succeeded')
     const byWorker = new Map<string, number>()
     for (const [i, id] of ids.entries()) {
       const s = await coord.jobs.result(id)

@@ -10,16 +10,29 @@ import { Level } from 'level'
 import { rpcCall, type RpcDialer } from '../rpc/reqresp.js'
 import { Protocols, Domains } from '../wire/domains.js'
 import type { Signer } from '../wire/signed.js'
+import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { JobQuery, JobStatus } from '../wire/pb/jobs.js'
 import { buildJobSpec, signJobSpec, type JobSpecInput } from './job-spec.js'
-import { coordinatorsCid, type CoordinatorService, type CoordinatorAuthority, toJobStatus } from './coordinator.js'
+import { coordinatorsCid } from './coordinators-cid.js'
+import type { CoordinatorAuthority } from './authority.js'
+import { toJobStatus } from './status.js'
+import type { JobStore } from './job-store.js'
 import { NotGrantedCoordinatorError } from '../errors/index.js'
 import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
-import type { JobState } from './types.js'
+import type { JobRecord, JobState } from './types.js'
 import { waitForJob, type JobOutcome, type WaitOptions } from './wait.js'
 
 export interface MeshDialer extends RpcDialer {
   getConnections (peer?: PeerId): Connection[]
+}
+
+/** What the client asks of a coordinator running on this node (the coordinator service is one). */
+export interface LocalCoordinator {
+  readonly store: Pick<JobStore, 'get'>
+  submit: (env: SignedEnvelope) => Promise<string>
+  status: (jobId: string, withResult?: boolean) => Promise<JobStatus>
+  list: (opts?: { state?: JobState, limit?: number }) => Promise<JobStatus[]>
+  cancel: (jobId: string) => Promise<JobRecord>
 }
 
 export interface JobClientDeps {
@@ -28,7 +41,7 @@ export interface JobClientDeps {
   dialer: MeshDialer
   contentRouting: ContentRouting
   peerStore: PeerStore
-  coordinator?: CoordinatorService
+  coordinator?: LocalCoordinator
   /** where submitted job ids are remembered; memory when absent */
   indexPath?: string
   /** told of each coordinator a job went to (its log is one this node now follows) */

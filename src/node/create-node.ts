@@ -9,8 +9,8 @@ import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation 
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
 import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
 import { createSigner, type Signer } from '../wire/signed.js'
-import { CoordinatorService, type CoordinatorComponents } from '../jobs/coordinator.js'
-import { WorkerService, type WorkerComponents } from '../jobs/worker.js'
+import { coordinatorService, type CoordinatorService } from '../jobs/coordinator/index.js'
+import { workerService, type WorkerService } from '../jobs/worker/index.js'
 import { JobClient, type MeshDialer } from '../jobs/client.js'
 import { JobStore } from '../jobs/job-store.js'
 import { TypedEmitter } from '../util/typed-emitter.js'
@@ -303,10 +303,10 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
   if (opts.role === 'coordinator' && store != null) {
     const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
+    services.coordinator = coordinatorService({ meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
   }
   if (opts.role === 'worker') {
-    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
+    services.worker = workerService({ meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
   }
   services.ops = opsService({ meshId, signer })
   services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) })

@@ -3,7 +3,7 @@
 // isolations, paces announcements during a staged ramp, runs quarantine probes and the stuck-job
 // detector, which acts and records what it did.
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { CoordinatorService } from '../../jobs/coordinator.js'
+import type { CoordinatorService } from '../../jobs/coordinator/index.js'
 import type { JobStore } from '../../jobs/job-store.js'
 import type { JobRecord, JobState } from '../../jobs/types.js'
 import type { AttemptEnd } from '../worker-health.js'
