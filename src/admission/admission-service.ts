@@ -7,7 +7,9 @@ import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, 
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
-import { RpcServer, rpcCall } from '../rpc/reqresp.js'
+import { RpcServer } from '../rpc/reqresp.js'
+import { RpcClient } from '../rpc/client.js'
+import { ADMIN_SYNC_PAGE, ProtocolTable } from '../rpc/protocol-table.js'
 import { Domains, Protocols, policyTopic, authorityTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, claimedSigner, type Signer } from '../wire/signed.js'
 import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
@@ -47,7 +49,6 @@ export interface AdmissionServiceComponents {
   events: TypedEventTarget<Libp2pEvents>
 }
 
-const SYNC_PAGE = 200
 /** actions of a not-yet-known admin key kept for the end of one sync (a rotated log's old key) */
 const MAX_DEFERRED = 10_000
 const SYNC_EVERY_MS = 30_000
@@ -60,6 +61,7 @@ export class AdmissionService implements Startable {
 
   private readonly log: Logger
   private readonly rpc: RpcServer
+  private readonly calls: RpcClient
   private readonly replay = new ReplayGuard()
   /** our status at each coordinator (workers) */
   readonly statusAt = new Map<string, { status: EnrollResponse.Status, reason: string }>()
@@ -84,6 +86,7 @@ export class AdmissionService implements Startable {
   constructor (private readonly components: AdmissionServiceComponents, private readonly init: AdmissionServiceInit) {
     this.log = components.logger.forComponent('edgecoder:admission')
     this.rpc = new RpcServer(components, 'admission')
+    this.calls = new RpcClient(components.connectionManager, { signer: init.signer })
     const join = (topic: string): GossipTopic => gossipTopic(components.pubsub, {
       topic,
       validate: async (_peer, msg) => await this.validateAnnouncement(msg),
@@ -97,10 +100,9 @@ export class AdmissionService implements Startable {
 
   async start (): Promise<void> {
     if (this.init.serveEnrollment) {
-      // enrollment is cheap to ask for and spends tokens: a tight per-peer rate
-      await this.rpc.register({ protocol: Protocols.enroll, limits: { ratePoints: 10, maxRequestBytes: 8 * 1024 }, handle: async (req, ctx) => await this.handleEnroll(req, ctx.remotePeer) })
+      await this.rpc.register({ protocol: Protocols.enroll, handle: async (req, ctx) => await this.handleEnroll(req, ctx.remotePeer) })
     }
-    await this.rpc.register({ protocol: Protocols.adminSync, limits: { ratePoints: 50, maxRequestBytes: 4 * 1024 }, handle: async (req, ctx) => await this.handleSync(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: Protocols.adminSync, handle: async (req, ctx) => await this.handleSync(req, ctx.remotePeer) })
     this.components.events.addEventListener('peer:identify', this.onIdentify)
     this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
   }
@@ -221,9 +223,8 @@ export class AdmissionService implements Startable {
     this.retryTimers.delete(key)
     const ours = this.init.token != null && tokenCoordinatorTag(this.init.token) === coordinatorTag(key)
     try {
-      const body = EnrollRequest.encode({ token: ours ? this.init.token ?? '' : '', label: this.init.label ?? '', executors: this.init.role === 'client' ? [] : this.init.executors?.() ?? [], role: this.init.role ?? 'worker' })
-      const env = await this.init.signer.sign(Domains.enroll, body, 30_000)
-      const res = EnrollResponse.decode(await rpcCall(this.components.connectionManager, coordinator, Protocols.enroll, env, { signal: this.abort.signal, timeoutMs: 10_000 }))
+      const request: EnrollRequest = { token: ours ? this.init.token ?? '' : '', label: this.init.label ?? '', executors: this.init.role === 'client' ? [] : this.init.executors?.() ?? [], role: this.init.role ?? 'worker' }
+      const res = await this.calls.call(ProtocolTable.enroll, coordinator, request, { signal: this.abort.signal })
       const before = this.statusAt.get(key)
       this.statusAt.set(key, { status: res.status, reason: res.reason })
       if (before?.status !== res.status) this.init.onStatus?.(coordinator, res.status, res.reason)
@@ -314,7 +315,7 @@ export class AdmissionService implements Startable {
     let q: AdminSyncRequest
     try { q = AdminSyncRequest.decode(v.payload.body) } catch (err) { throw new MalformedMessageError(`admin sync request does not decode: ${(err as Error).message}`) }
     const from = Number(q.from)
-    const records = await this.init.state.audit(from, SYNC_PAGE)
+    const records = await this.init.state.audit(from, ADMIN_SYNC_PAGE)
     return AdminSyncResponse.encode({
       actions: records.map(r => SignedEnvelope.decode(Buffer.from(r.envelope, 'base64'))),
       next: BigInt(from + records.length)
@@ -332,8 +333,7 @@ export class AdmissionService implements Startable {
     const later: SignedEnvelope[] = []
     for (let page = 0; page < 10_000 && fruitless < 5; page++) {
       let ours = 0
-      const env = await this.init.signer.sign(Domains.adminSync, AdminSyncRequest.encode({ from }), 30_000)
-      const res = AdminSyncResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.adminSync, env, { signal, timeoutMs: 10_000 }), { limits: { actions: SYNC_PAGE } })
+      const res = await this.calls.call(ProtocolTable.adminSync, peer, { from }, { signal })
       for (const a of res.actions) {
         // only admin keys' actions are ours to apply: skip the rest before any signature check
         let signer: string

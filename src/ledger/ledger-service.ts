@@ -7,7 +7,9 @@ import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, 
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
-import { RpcServer, rpcCall, rpcStream } from '../rpc/reqresp.js'
+import { RpcServer } from '../rpc/reqresp.js'
+import { RpcClient } from '../rpc/client.js'
+import { ProtocolTable } from '../rpc/protocol-table.js'
 import { Domains, Protocols, checkpointsTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, ownBytes, type Signer } from '../wire/signed.js'
 import { CheckpointAnnouncement, LedgerRequest, LedgerResponse, SyncFrame, SyncRequest, type Wallet } from '../wire/pb/ledger.js'
@@ -67,6 +69,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   private readonly log: Logger
   private readonly rpc: RpcServer
+  private readonly calls: RpcClient
   private readonly replay = new ReplayGuard()
   /** logs this node follows (it worked or submitted there) */
   readonly tracked = new Set<string>()
@@ -75,6 +78,7 @@ export class LedgerService implements Startable, LedgerFetcher {
   constructor (private readonly components: LedgerServiceComponents, private readonly init: LedgerServiceInit) {
     this.log = components.logger.forComponent('edgecoder:ledger')
     this.rpc = new RpcServer(components, 'ledger')
+    this.calls = new RpcClient(components.connectionManager, { signer: init.signer })
     this.checkpoints = gossipTopic(components.pubsub, {
       topic: checkpointsTopic(init.meshId),
       validate: checkpointValidator(init.meshId, init.isDenied, init.isGranted, () => this.rpc.guard, init.mayCharge),
@@ -84,7 +88,7 @@ export class LedgerService implements Startable, LedgerFetcher {
 
   async start (): Promise<void> {
     await this.rpc.register({ protocol: Protocols.ledger, handle: async (req, ctx) => await this.handleRequest(req, ctx.remotePeer) })
-    await this.rpc.register({ protocol: Protocols.ledgerSync, limits: { ratePoints: 50 }, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
+    await this.rpc.register({ protocol: Protocols.ledgerSync, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
   }
 
   afterStart (): void {
@@ -247,9 +251,8 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   private async request (peer: PeerId, q: Partial<LedgerRequest>, signal: AbortSignal): Promise<LedgerResponse> {
-    const body = LedgerRequest.encode({ op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', wallet: false, ...q })
-    const env = await this.init.signer.sign(Domains.ledgerRequest, body, 60_000)
-    return LedgerResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.ledger, env, { signal, timeoutMs: 30_000 }))
+    const request: LedgerRequest = { op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', wallet: false, ...q }
+    return await this.calls.call(ProtocolTable.ledger, peer, request, { signal })
   }
 
   /**
@@ -308,13 +311,10 @@ export class LedgerService implements Startable, LedgerFetcher {
     let next = from
     while (next < to) {
       const end = Math.min(to, next + SYNC_REQUEST_ENTRIES)
-      const env = await this.init.signer.sign(Domains.ledgerSync, SyncRequest.encode({ log, from: BigInt(next), to: BigInt(end) }), 60_000)
       let got = 0
       let done = false
-      for await (const bytes of rpcStream(this.components.connectionManager, peer, Protocols.ledgerSync, env, { signal, timeoutMs: 120_000 })) {
+      for await (const f of this.calls.stream(ProtocolTable.ledgerSync, peer, { log, from: BigInt(next), to: BigInt(end) }, { signal })) {
         if (done) throw new MalformedMessageError('sync frame after the last one')
-        let f: SyncFrame
-        try { f = SyncFrame.decode(bytes) } catch (err) { throw new MalformedMessageError(`sync frame: ${(err as Error).message}`) }
         // after the last frame, read on to the end of the stream so that it closes cleanly
         if (f.done) { done = true; continue }
         if (f.entries.length === 0) continue

@@ -8,9 +8,10 @@ import { ReplayGuard, verifyEnvelope, type Signer } from '../wire/signed.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { OpsNotice, OpsNoticeAck } from '../wire/pb/ops.js'
 import { MalformedMessageError } from '../errors/index.js'
+import { Domains, Protocols } from '../wire/domains.js'
 
-export const OPS_PROTOCOL = '/edgecoder/ops/1.0.0'
-export const OPS_NOTICE_DOMAIN = '/edgecoder/ops-notice/1.0.0'
+export const OPS_PROTOCOL = Protocols.ops
+export const OPS_NOTICE_DOMAIN = Domains.opsNotice
 
 export interface OpsNoticeHandler {
   (kind: OpsNotice.Kind, from: PeerId, reason: string): Promise<OpsNoticeAck>
