@@ -87,7 +87,7 @@ export class JobClient {
     for (const c of candidates) {
       opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:sending', { coordinator: c.toString() }))
       try {
-        const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal, timeoutMs: 15_000 })
+        const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal })
         const id = new TextDecoder().decode(body)
         await this.remember(id, c.toString())
         opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:accepted', { jobId: id, coordinator: c.toString() }))
@@ -196,12 +196,12 @@ export class JobClient {
     const coord = await this.coordinatorOf(jobId)
     if (coord == null) throw new JobNotFoundError(`no job ${jobId} known to this node`)
     const env = await this.deps.signer.sign(Domains.jobQuery, JobQuery.encode({ op, jobId }), 30_000)
-    if (this.granted(coord)) return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+    if (this.granted(coord)) return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal }))
     // its grant is gone: what it says is shown (a cancel frees the credits it holds), marked as such
     const revoked = `coordinator revoked (${this.deps.authority?.standing(coord).why ?? ''}); resubmit the job elsewhere`
     let s: JobStatus
     try {
-      s = JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+      s = JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal }))
     } catch (err) {
       throw new NotGrantedCoordinatorError(`job ${jobId}: ${revoked}`, { cause: err })
     }

@@ -55,7 +55,7 @@ class DefaultOpsService implements OpsService, Startable {
   }
 
   async start (): Promise<void> {
-    await this.rpc.register({ protocol: OPS_PROTOCOL, limits: { ratePoints: 20 }, handle: async (req, ctx) => await this.handle(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: OPS_PROTOCOL, handle: async (req, ctx) => await this.handle(req, ctx.remotePeer) })
   }
 
   async stop (): Promise<void> {
@@ -66,7 +66,7 @@ class DefaultOpsService implements OpsService, Startable {
   async send (peer: PeerId, kind: OpsNotice.Kind, reason = '', signal?: AbortSignal): Promise<OpsNoticeAck> {
     const env = await this.init.signer.sign(OPS_NOTICE_DOMAIN, OpsNotice.encode({ kind, reason }), 60_000)
     const s = signal != null ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal
-    return OpsNoticeAck.decode(await rpcCall(this.components.connectionManager, peer, OPS_PROTOCOL, env, { signal: s, timeoutMs: 5_000 }))
+    return OpsNoticeAck.decode(await rpcCall(this.components.connectionManager, peer, OPS_PROTOCOL, env, { signal: s }))
   }
 
   private async handle (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {

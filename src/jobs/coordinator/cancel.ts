@@ -39,7 +39,7 @@ export class Cancellation {
     const ctx = this.ctx
     try {
       const env = await ctx.init.signer.sign(Domains.cancelNotice, CancelNotice.encode({ jobId, attempt }), 30_000)
-      await rpcCall(ctx.components.connectionManager, peerIdFromString(worker), Protocols.cancel, env, { timeoutMs: 5_000, signal: ctx.abort.signal })
+      await rpcCall(ctx.components.connectionManager, peerIdFromString(worker), Protocols.cancel, env, { signal: ctx.abort.signal })
     } catch (err) {
       ctx.log('cancel notice to %s failed: %s', worker, (err as Error).message)
     }

@@ -90,7 +90,7 @@ async function sendResult (ctx: WorkerContext, coordinator: PeerId, env: SignedE
       return undefined
     }
     try {
-      return ResultAck.decode(await ctx.calls.call(coordinator, Protocols.result, env, { signal, timeoutMs: 10_000 }))
+      return ResultAck.decode(await ctx.calls.call(coordinator, Protocols.result, env, { signal }))
     } catch (err) {
       const e = err as Error
       if (FINAL_REFUSALS.has(e.name)) {
