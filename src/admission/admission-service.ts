@@ -54,7 +54,32 @@ const MAX_DEFERRED = 10_000
 const SYNC_EVERY_MS = 30_000
 const ACTION_TTL_MS = 7 * 24 * 3600_000 - 60_000
 
-export class AdmissionService implements Startable {
+/** A node's standing at each coordinator it enrolled with. */
+export type Standing = Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }>
+
+/** Admission on the mesh: enrollment, signed admin and authority actions on their topics, admin-sync. */
+export interface AdmissionService {
+  readonly state: AdmissionState
+  /** the enrollment answer of each coordinator, by peer id */
+  readonly statusAt: ReadonlyMap<string, { status: EnrollResponse.Status, reason: string }>
+  /** Applies an admin or authority action signed here or by the CLI, then publishes it. */
+  submitAction: (envelope: SignedEnvelope) => Promise<Awaited<ReturnType<AdmissionState['applyAction']>>>
+  /** Publishes an applied action so every node applies it too. */
+  publish: (envelope: SignedEnvelope) => Promise<void>
+  /** Signs an admin action with this node's own key (it must be one of the admin keys). */
+  signAction: (body: Uint8Array) => Promise<SignedEnvelope>
+  /** this node's enrollment at each coordinator it met (workers and clients) */
+  standing: () => Standing
+  /** our approval or rejection changed: ask every granted coordinator again */
+  standingChanged: () => void
+  /** the mesh's grants changed: enroll with coordinators granted since */
+  authorityChanged: () => void
+  enroll: (coordinator: PeerId) => Promise<EnrollResponse>
+  /** Catches up on admin and authority actions from `peer`; returns how many were applied. */
+  syncFrom: (peer: PeerId, signal?: AbortSignal) => Promise<number>
+}
+
+class DefaultAdmissionService implements Startable, AdmissionService {
   readonly [Symbol.toStringTag] = 'edgecoder/admission'
   readonly [serviceCapabilities] = ['@edgecoder/admission']
   readonly [serviceDependencies] = ['@libp2p/identify']
@@ -177,7 +202,7 @@ export class AdmissionService implements Startable {
   }
 
   /** Our enrollment state at each granted coordinator, in words (status, /status, the console). */
-  standing (): Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }> {
+  standing (): Standing {
     const out: Record<string, { status: 'pending' | 'active' | 'rejected', reason: string }> = {}
     for (const [k, v] of this.statusAt) out[k] = { status: statusName(v.status), reason: v.reason }
     return out
@@ -395,6 +420,11 @@ export class AdmissionService implements Startable {
   }
 
   private resyncTimer?: ReturnType<typeof setTimeout>
+}
+
+/** The admission service of a node (js-libp2p service factory). */
+export function admissionService (init: AdmissionServiceInit): (components: AdmissionServiceComponents) => AdmissionService {
+  return (components) => new DefaultAdmissionService(components, init)
 }
 
 /** An admin or authority action of this mesh, by its claimed domain and mesh (no signature check). */

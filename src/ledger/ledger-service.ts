@@ -62,7 +62,27 @@ const SYNC_REQUEST_ENTRIES = 32_768
 const FRAME_BYTES = 256 * 1024
 const FRAME_ENTRIES = 4096
 
-export class LedgerService implements Startable, LedgerFetcher {
+/** A checkpoint checked as it came from outside gossip (the CLI's `ledger verify --checkpoint`). */
+export interface OutsideCheckpointResult { log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }
+
+/** The ledger protocols of a node: checkpoint gossip, proofs, streamed entries, and the logs it follows. */
+export interface LedgerService extends LedgerFetcher {
+  /** logs this node follows (it worked or submitted there) */
+  readonly tracked: ReadonlySet<string>
+  /** Publishes a checkpoint of this coordinator's own log. */
+  publish: (note: string) => Promise<void>
+  /** Follows a granted coordinator's log (a stranger's is refused). */
+  track: (log: string) => void
+  checkOutsideCheckpoint: (note: string, signal: AbortSignal) => Promise<OutsideCheckpointResult>
+  /** this node's account as the coordinator `log` has it, unverified */
+  walletAt: (log: string, signal: AbortSignal) => Promise<Wallet | undefined>
+  /** the newest checkpoint of `log` that `peer` holds */
+  checkpointFrom: (peer: PeerId, log: string, signal: AbortSignal) => Promise<string>
+  /** entries [from, to) of `log` as `peer` holds them */
+  entriesFrom: (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal) => AsyncIterable<{ index: number, entries: Uint8Array[] }>
+}
+
+class DefaultLedgerService implements Startable, LedgerService {
   readonly [Symbol.toStringTag] = 'edgecoder/ledger'
   readonly [serviceCapabilities] = ['@edgecoder/ledger']
   readonly [serviceDependencies] = ['@libp2p/identify']
@@ -123,7 +143,7 @@ export class LedgerService implements Startable, LedgerFetcher {
    * replica processes it exactly as one from gossip (signature, consistency, fork evidence); the
    * coordinator checks it against its own log. A bad signature throws (it proves nothing).
    */
-  async checkOutsideCheckpoint (note: string, signal: AbortSignal): Promise<{ log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }> {
+  async checkOutsideCheckpoint (note: string, signal: AbortSignal): Promise<OutsideCheckpointResult> {
     const origin = note.slice(0, note.indexOf('\n'))
     const prefix = logOrigin(this.init.meshId, '')
     if (!origin.startsWith(prefix)) throw new UnknownLogError(`checkpoint origin "${origin.slice(0, 120)}" is not a log of mesh ${this.init.meshId}`)
@@ -325,6 +345,11 @@ export class LedgerService implements Startable, LedgerFetcher {
       if (got === 0) break
     }
   }
+}
+
+/** The ledger service of a node (js-libp2p service factory). */
+export function ledgerService (init: LedgerServiceInit): (components: LedgerServiceComponents) => LedgerService {
+  return (components) => new DefaultLedgerService(components, init)
 }
 
 /** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */

@@ -28,6 +28,13 @@ export interface MeshServices extends ServiceMap {
   rpcGuard: PeerGuard
 }
 
+/**
+ * A factory per service, js-libp2p style. Each service states the components it needs; libp2p's own
+ * Components type is internal, so a factory's parameter is typed `never` here (any components type
+ * is accepted) and libp2p hands it the full set at start.
+ */
+export type ServiceFactories<S extends ServiceMap> = { [K in keyof S]: (components: never) => S[K] }
+
 export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   privateKey: PrivateKey
   meshId: string
@@ -46,7 +53,7 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
    */
   leaf?: boolean
   /** role services keyed by name */
-  services: { [K in keyof S]: (components: any) => S[K] }
+  services: ServiceFactories<S>
   connectionGater?: ConnectionGater
   /** peers refused at every gate (operator isolation) */
   denyPeer?: DenyPeer

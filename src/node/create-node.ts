@@ -1,11 +1,11 @@
-// The embedding API: one call starts a coordinator, worker or client inside any app.
+// The composition root: builds the stores and services a role runs and wires them into one libp2p node. Apps use src/node/node.ts (the package's createNode), which wraps this.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, PrivateKey, PeerId } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, PeerId, ServiceMap } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation } from '../mesh/create-libp2p.js'
+import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation, type ServiceFactories } from '../mesh/create-libp2p.js'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
 import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
 import { createSigner, type Signer } from '../wire/signed.js'
@@ -19,16 +19,16 @@ import { createDefaultExecutors, type ExecutorRegistry } from '../executors/regi
 import type { Executor } from '../executors/types.js'
 import type { Role } from '../identity/data-dir.js'
 import { DataDirFiles } from '../identity/data-dir.js'
-import { DataDirLockedError, InvalidConfigError } from '../errors/index.js'
+import { DataDirLockedError, InvalidConfigError, InvalidStateError } from '../errors/index.js'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
-import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
+import { ledgerService as ledgerServiceFactory, type LedgerService } from '../ledger/ledger-service.js'
 import { DEFAULT_POLICY, type Policy } from '../ledger/policy.js'
 import { signAdminAction } from '../admission/admin-actions.js'
 import { AdmissionDb } from '../admission/db.js'
 import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
-import { AdmissionService, statusName, type AdmissionServiceComponents } from '../admission/admission-service.js'
+import { admissionService, statusName, type AdmissionService } from '../admission/admission-service.js'
 import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
 import { signAuthorityAction } from '../admission/admin-actions.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
@@ -40,6 +40,17 @@ import type { LimitsInput } from '../rpc/limits.js'
 import { STORES, StoreRegistry } from '../identity/store-registry.js'
 import { RestoreGuard } from '../ledger/restore-guard.js'
 import { heldLedgerGate } from '../jobs/dispatch-gate.js'
+
+/** The services a node runs besides libp2p's own: every role has ops, ledger and admission. */
+export interface EdgecoderServices extends ServiceMap {
+  ops: OpsService
+  ledger: LedgerService
+  admission: AdmissionService
+  coordinator?: CoordinatorService
+  worker?: WorkerService
+}
+
+type EdgecoderServiceFactories = ServiceFactories<EdgecoderServices>
 
 export interface CreateNodeOptions {
   role: Role
@@ -125,7 +136,7 @@ export interface EdgecoderNode {
   readonly role: Role
   readonly meshId: string
   readonly peerId: PeerId
-  readonly libp2p: Libp2p<MeshServices & Record<string, unknown>>
+  readonly libp2p: Libp2p<MeshServices & EdgecoderServices>
   readonly events: TypedEmitter<JobEvents>
   readonly jobs: JobClient
   readonly coordinator?: CoordinatorService
@@ -178,13 +189,17 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   let replica: LedgerReplica | undefined
   // the replica reaches the network through the ledger service, which exists only once libp2p does
   let ledgerService: LedgerService | undefined
+  const ledgerNetwork = (): LedgerService => {
+    if (ledgerService == null) throw new InvalidStateError('the ledger service is not started yet')
+    return ledgerService
+  }
   const fetcher: LedgerFetcher = {
-    sync: (log, from, to, signal) => (ledgerService as LedgerService).sync(log, from, to, signal),
-    latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
+    sync: (log, from, to, signal) => ledgerNetwork().sync(log, from, to, signal),
+    latestCheckpoint: async (log, signal) => await ledgerNetwork().latestCheckpoint(log, signal)
   }
   let admissionState: AdmissionState
   let newMesh = false
-  let libp2pRef: Libp2p | undefined
+  let libp2pRef: Libp2p<MeshServices & EdgecoderServices> | undefined
   let guard: RestoreGuard | undefined
   // every store is opened through the registry, so a backup holds them all
   const stores = new StoreRegistry(dataDir)
@@ -208,7 +223,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
           const env = await signAdminAction(privateKey, meshId, { kind: 'APPROVE', target, reason })
           // an admin's approval admits the account at every granted coordinator (mesh-wide
           // admission); a granted coordinator that is not an admin approves for itself only
-          if (admissionState.isAdmin(self)) setTimeout(() => { void (libp2pRef?.services.admission as AdmissionService | undefined)?.publish(env) }, 0)
+          if (admissionState.isAdmin(self)) setTimeout(() => { void libp2pRef?.services.admission.publish(env) }, 0)
           return env
         }
         : undefined,
@@ -224,7 +239,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         events.emit('admin:applied', { kind: action.kind, target: action.target })
         // our own approval or rejection: every coordinator that holds it now answers differently
         if ((action.kind === AdminAction.Kind.APPROVE || action.kind === AdminAction.Kind.REJECT) && action.target === self && opts.role !== 'coordinator') {
-          setTimeout(() => { (libp2pRef?.services.admission as AdmissionService | undefined)?.standingChanged() }, 100)
+          setTimeout(() => { libp2pRef?.services.admission.standingChanged() }, 100)
         }
         if (action.kind === AdminAction.Kind.OPERATOR) {
           // pause, resume, drain, isolate, return: signed and audited like every admin action, so
@@ -272,7 +287,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         dataDir,
         self: peer,
         log: (level, msg, fields) => { events.emit('ledger:restore', { level, msg, fields: fields ?? {} }) },
-        onCaughtUp: async () => { await (libp2pRef?.services.coordinator as CoordinatorService | undefined)?.reconcileLedger() }
+        onCaughtUp: async () => { await libp2pRef?.services.coordinator?.reconcileLedger() }
       })
       await guard.open()
     } else {
@@ -300,32 +315,32 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     throw err
   }
   const authority = admissionState.authority
-  const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
+  const services: EdgecoderServiceFactories = {
+    ops: opsService({ meshId, signer }),
+    ledger: ledgerServiceFactory({ meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) }),
+    admission: admissionService({
+      meshId,
+      signer,
+      state: admissionState,
+      serveEnrollment: opts.role === 'coordinator',
+      token: opts.role !== 'coordinator' ? opts.token : undefined,
+      role: opts.role === 'client' ? 'client' : 'worker',
+      label: opts.label,
+      executors: () => opts.offer ?? executors.names(),
+      onStatus: (coordinator, status, reason) => {
+        events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
+        // admitted: ask for work now rather than waiting for the next announcement
+        if (status === EnrollResponse.Status.ACTIVE) libp2pRef?.services.worker?.admittedBy(coordinator)
+      }
+    })
+  }
   if (opts.role === 'coordinator' && store != null) {
-    const s = store
-    services.coordinator = coordinatorService({ meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
+    services.coordinator = coordinatorService({ meshId, signer, store, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
   }
   if (opts.role === 'worker') {
     services.worker = workerService({ meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
   }
-  services.ops = opsService({ meshId, signer })
-  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) })
-  services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
-    meshId,
-    signer,
-    state: admissionState,
-    serveEnrollment: opts.role === 'coordinator',
-    token: opts.role !== 'coordinator' ? opts.token : undefined,
-    role: opts.role === 'client' ? 'client' : 'worker',
-    label: opts.label,
-    executors: () => opts.offer ?? executors.names(),
-    onStatus: (coordinator, status, reason) => {
-      events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
-      // admitted: ask for work now rather than waiting for the next announcement
-      if (status === EnrollResponse.Status.ACTIVE) (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.admittedBy(coordinator)
-    }
-  })
-  let libp2p: Libp2p<MeshServices & Record<string, unknown>>
+  let libp2p: Libp2p<MeshServices & EdgecoderServices>
   try {
     opts.signal?.throwIfAborted()
     libp2p = await createMeshLibp2p({
@@ -342,13 +357,13 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       denyPeer: peer => admissionState.isDenied(peer.toString()) || ops.state.isDenied(peer.toString()),
       metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined,
       instrumentation: opts.instrumentation
-    }) as Libp2p<MeshServices & Record<string, unknown>>
+    })
     libp2pRef = libp2p
   } catch (err) {
     await closeAll()
     throw err
   }
-  ledgerService = libp2p.services.ledger as LedgerService
+  ledgerService = libp2p.services.ledger
   // a worker follows the logs of the coordinators that pay it, and keeps its receipts
   events.on('work:acked', d => {
     ledgerService?.track(d.coordinator)
@@ -357,9 +372,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     if (!d.payable) return
     void replica?.addReceipt({ jobId: d.jobId, log: d.coordinator, resultDigest: d.resultDigest, assignmentDigest: d.assignmentDigest, ackedAt: Date.now() })
   })
-  const admission = libp2p.services.admission as AdmissionService
-  const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
-  const worker = libp2p.services.worker as WorkerService | undefined
+  const { admission, coordinator, worker } = libp2p.services
   const jobs = new JobClient({
     meshId,
     signer,
@@ -395,7 +408,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     checkpointFrom: async (peer, log, signal) => await ls.checkpointFrom(peer, log, signal),
     syncFrom: (peer, log, from, to, signal) => ls.entriesFrom(peer, log, from, to, signal)
   })
-  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
 
   let stopped = false
   const node: EdgecoderNode = {
