@@ -181,7 +181,7 @@ async function main (): Promise<void> {
             // one worker alone in its process, connected to the same coordinator
             // a side figure: its failure (a slow start on a loaded machine) must not cost the step
             await section(`single-worker process with ${workers} workers`, async () => {
-              const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
+              const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), adminKeys: mesh.coordinator.bootstrapConfig().adminKeys, workers: 1, slots, index: 99 }, signal)
               try {
                 await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > mesh.subscribedWorkers, 60_000 + workers * 1_000, 'single worker to subscribe', signal)
                 await sleep(2_000, signal)

@@ -3,6 +3,8 @@
 export interface HostConfig {
   meshId: string
   bootstrap: string[]
+  /** the mesh's admin keys: a worker gives work only to coordinators granted under them */
+  adminKeys?: string[]
   /** registration token (auto-approve) the workers enroll with, as contributors do */
   token?: string
   workers: number

@@ -173,7 +173,7 @@ export class BenchMesh {
         const pair = [i, i + 1].filter(k => k < n)
         hosts.push(...await Promise.all(pair.map(async k => {
           const count = Math.min(opts.perHost, opts.workers - k * opts.perHost)
-          return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: k, token }, opts.signal, readyTimeoutMs)
+          return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, adminKeys: coordinator.bootstrapConfig().adminKeys, workers: count, slots: opts.slots, index: k, token }, opts.signal, readyTimeoutMs)
         })))
       }
       const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
