@@ -55,11 +55,16 @@ async function main (): Promise<void> {
     const cpu = process.cpuUsage()
     return { t: nowMs(), cpuMicros: cpu.user + cpu.system, completed, ledgerSize: node.ledger?.size ?? 0, counters: counters.snapshot(), rssBytes: process.memoryUsage().rss }
   }
+  // asked to stop, or the bench is gone: once either way
+  let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
-    if (flush != null) clearTimeout(flush)
-    await node.stop().catch(() => {})
-    send({ type: 'stopped' })
-    process.exit(0)
+    stopping ??= (async () => {
+      if (flush != null) clearTimeout(flush)
+      await node.stop().catch(() => {})
+      send({ type: 'stopped' })
+      process.exit(0)
+    })()
+    await stopping
   }
   const reply = <T extends FromCoordinator & { id: number }>(type: T['type'], id: number, work: () => Promise<Omit<T, 'type' | 'id' | 'error'>>): void => {
     work().then(r => { send({ type, id, ...r } as unknown as FromCoordinator) }, (err: Error) => { send({ type, id, error: err.message } as unknown as FromCoordinator) })
