@@ -3,6 +3,7 @@
 import { BenchMesh } from './lib/mesh.js'
 import { diffSnapshots, messageBreakdown, type MessageBreakdown } from './lib/counters.js'
 import { median, nowMs, percentile, round, sleep, waitUntil } from './lib/stats.js'
+import type { CoordinatorSample } from './lib/ipc.js'
 
 export interface DispatchResult {
   workers: number
@@ -14,8 +15,8 @@ export interface DispatchResult {
   /** p99 of each round, to show the spread */
   roundP99Ms: number[]
   /**
-   * least one-way IPC delay bench → worker host and back (ms): the two ends read one OS clock, and
-   * both being >= 0 shows they agree to within that delay
+   * least one-way IPC delay bench → child process (coordinator or worker host) and back (ms): the
+   * processes read one OS clock, and both being >= 0 shows they agree to within that delay
    */
   clockCheckMs: [number, number]
   /**
@@ -28,18 +29,12 @@ export interface DispatchResult {
 
 /**
  * Dispatch latency: one job at a time (the mesh idle between jobs), from the call to the
- * coordinator's submit to the worker's executor start, on one clock (worker hosts' clocks are
- * the same OS clock as ours; checked, not corrected: see BenchMesh.clockCheckMs).
+ * coordinator's submit (in its process) to the worker's executor start (in its host), on one
+ * clock: both processes read the same OS clock, checked, not corrected (BenchMesh.clockCheckMs).
  */
 export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, perRound: number, warmup: number, gapMs: number, signal: AbortSignal }): Promise<DispatchResult> {
   await mesh.presign(opts.warmup + opts.rounds * opts.perRound)
   mesh.setRecording(true)
-  const queuedAt = new Map<string, number>()
-  const assignedAt = new Map<string, number>()
-  const onQueued = (d: { jobId: string }): void => { queuedAt.set(d.jobId, nowMs()) }
-  const onAssigned = (d: { jobId: string }): void => { if (!assignedAt.has(d.jobId)) assignedAt.set(d.jobId, nowMs()) }
-  mesh.coordinator.events.on('job:queued', onQueued)
-  mesh.coordinator.events.on('job:assigned', onAssigned)
   const legs = { queued: [] as number[], assigned: [] as number[], started: [] as number[] }
   const all: number[] = []
   const roundP99: number[] = []
@@ -47,8 +42,10 @@ export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, 
     const id = await mesh.submit()
     await waitUntil(() => mesh.startedAt.has(id) && mesh.completed.has(id), 20_000, `job ${id} to start and settle`, opts.signal)
     const t0 = mesh.submittedAt.get(id) as number
-    const tq = queuedAt.get(id) ?? t0
-    const ta = assignedAt.get(id) ?? tq
+    // the coordinator's events come in batches: the times are when they fired, in its process
+    await waitUntil(() => mesh.queuedAt.has(id) && mesh.assignedAt.has(id), 5_000, `job ${id}'s queued and assigned times`, opts.signal)
+    const tq = mesh.queuedAt.get(id) ?? t0
+    const ta = mesh.assignedAt.get(id) ?? tq
     const ts = mesh.startedAt.get(id) as number
     legs.queued.push(tq - t0)
     legs.assigned.push(ta - tq)
@@ -69,8 +66,6 @@ export async function dispatchLatency (mesh: BenchMesh, opts: { rounds: number, 
     all.push(...lat)
   }
   mesh.setRecording(false)
-  mesh.coordinator.events.off('job:queued', onQueued)
-  mesh.coordinator.events.off('job:assigned', onAssigned)
   const pp = (xs: number[]): [number, number] => [round(percentile(xs, 50)), round(percentile(xs, 99))]
   return {
     legsMs: { queued: pp(legs.queued), assigned: pp(legs.assigned), started: pp(legs.started) },
@@ -89,7 +84,7 @@ export interface ThroughputRound {
   jobs: number
   seconds: number
   jobsPerSec: number
-  /** coordinator process CPU (user + system) per settled job */
+  /** CPU (user + system) of the coordinator's own process per settled job */
   coordCpuMsPerJob: number
   messages: MessageBreakdown
   /** every message at the coordinator in the round, per settled job */
@@ -135,16 +130,17 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
   const need = Math.ceil((opts.warmupSec + opts.rounds * opts.roundSec) * opts.expectPerSec * 1.3) + opts.window
   if (mesh.presigned < need) await mesh.presign(need - mesh.presigned)
   // the idle mesh's own traffic, to tell what the jobs cost from what merely passes the time
-  const idle0 = mesh.counters.snapshot()
-  const it0 = nowMs()
+  const idle0 = await mesh.sample()
   await sleep(IDLE_WINDOW_MS, opts.signal)
-  const idleRate = messageBreakdown(diffSnapshots(idle0, mesh.counters.snapshot())).total / ((nowMs() - it0) / 1000)
+  const idle1 = await mesh.sample()
+  const idleRate = messageBreakdown(diffSnapshots(idle0.counters, idle1.counters)).total / ((idle1.t - idle0.t) / 1000)
+  const ended = (id: string): boolean => mesh.completed.has(id) || mesh.failed.has(id)
   const outstanding = new Set<string>()
   const ours = new Set<string>()
   let stop = false
   let inflight = 0
-  const onDone = (d: { jobId: string }): void => { outstanding.delete(d.jobId) }
-  mesh.coordinator.events.on('job:completed', onDone)
+  const onDone = (id: string): void => { outstanding.delete(id) }
+  mesh.onEnded.add(onDone)
   // the feeder: tops the window up whenever jobs settle
   const feeder = (async () => {
     while (!stop) {
@@ -153,12 +149,12 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
       if (room <= 0 || mesh.presigned === 0) { await sleep(1); continue }
       const batch = Math.min(room, 64, mesh.presigned)
       inflight += batch
-      await Promise.all(Array.from({ length: batch }, async () => {
-        const id = await mesh.submit()
-        inflight--
-        if (!mesh.completed.has(id)) outstanding.add(id)
+      const ids = await mesh.submitMany(batch)
+      inflight -= batch
+      for (const id of ids) {
+        if (!ended(id)) outstanding.add(id)
         ours.add(id)
-      }))
+      }
     }
   })()
   const rounds: ThroughputRound[] = []
@@ -169,47 +165,25 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     await sleep(opts.warmupSec * 1000, opts.signal)
     await waitUntil(() => mesh.completed.size - settled0 >= opts.window, 120_000, 'the warmup window to settle', opts.signal)
     for (let r = 0; r < opts.rounds; r++) {
-      const c0 = mesh.completed.size
-      const s0 = mesh.counters.snapshot()
-      const cpu0 = process.cpuUsage()
-      const l0 = mesh.coordinator.ledger?.size ?? 0
-      const t0 = nowMs()
+      // both ends of a round are instants in the coordinator's process: its clock, CPU, completions
+      const s0 = await mesh.sample()
       await sleep(opts.roundSec * 1000, opts.signal)
-      const t1 = nowMs()
-      const cpu = process.cpuUsage(cpu0)
-      const jobs = mesh.completed.size - c0
-      const messages = messageBreakdown(diffSnapshots(s0, mesh.counters.snapshot()))
-      const seconds = (t1 - t0) / 1000
-      rounds.push({
-        jobs,
-        seconds: round(seconds, 3),
-        jobsPerSec: round(jobs / seconds, 1),
-        coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / Math.max(1, jobs), 3),
-        messages,
-        messagesPerJob: round(messages.total / Math.max(1, jobs), 2),
-        jobMessagesPerJob: round(Math.max(0, messages.total - idleRate * seconds) / Math.max(1, jobs), 2),
-        ledgerEntries: (mesh.coordinator.ledger?.size ?? 0) - l0
-      })
+      rounds.push(roundOf(s0, await mesh.sample(), idleRate))
       if (mesh.presigned === 0) throw new Error('bench: ran out of presigned specs; raise expectPerSec')
     }
   } finally {
     stop = true
     await feeder.catch(() => {})
-    mesh.coordinator.events.off('job:completed', onDone)
+    mesh.onEnded.delete(onDone)
   }
   // drain what is left so the next measurement starts from an empty queue; every job must end,
   // succeeded or failed with a reason
-  const ended = (id: string): boolean => mesh.completed.has(id) || mesh.failed.has(id)
   try {
     await waitUntil(() => [...ours].every(ended), 600_000, 'outstanding jobs to end', opts.signal)
   } catch (err) {
-    const states: Record<string, number> = {}
-    for (const id of ours) {
-      if (ended(id)) continue
-      const st = (await mesh.service.store.get(id))?.state ?? 'missing'
-      states[st] = (states[st] ?? 0) + 1
-    }
-    throw new Error(`${(err as Error).message}; not ended: ${JSON.stringify(states)}; queue ${mesh.service.queueDepth()}, waiting claims ${mesh.service.waitingClaims}`)
+    const states = await mesh.states([...ours].filter(id => !ended(id)))
+    const st = await mesh.status()
+    throw new Error(`${(err as Error).message}; not ended: ${JSON.stringify(states)}; queue ${st.queueDepth}, waiting claims ${st.waitingClaims}`)
   }
   const failedJobs: Record<string, number> = {}
   for (const id of ours) {
@@ -218,7 +192,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     const key = reason.replace(/attempt \d+/g, 'attempt N').replace(/12D3Koo\w+/g, '<peer>').slice(0, 120)
     failedJobs[key] = (failedJobs[key] ?? 0) + 1
   }
-  const verified = await verifyJobs(mesh, [...ours].filter(id => !mesh.failed.has(id)))
+  const verified = await mesh.verify([...ours].filter(id => !mesh.failed.has(id)))
   const usage = await mesh.hostUsage(opts.signal)
   const workers = mesh.hosts.reduce((a, h) => a + h.cfg.workers, 0)
   const totalJobs = rounds.reduce((a, r) => a + r.jobs, 0)
@@ -227,7 +201,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     workers,
     slots: 0,
     window: opts.window,
-    jobsPerSec: median(rounds.map(r => r.jobsPerSec)),
+    jobsPerSec: round(median(rounds.map(r => r.jobsPerSec)), 1),
     coordCpuMsPerJob: round(median(rounds.map(r => r.coordCpuMsPerJob)), 3),
     messagesPerJob: round(median(rounds.map(r => r.messagesPerJob))),
     jobMessagesPerJob: round(median(rounds.map(r => r.jobMessagesPerJob))),
@@ -241,18 +215,21 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
   }
 }
 
-/** Checks every job: succeeded, signed assignment and signed result stored, settled in the ledger. */
-async function verifyJobs (mesh: BenchMesh, ids: string[]): Promise<number> {
-  const ledger = mesh.coordinator.ledger
-  let ok = 0
-  for (const id of ids) {
-    const rec = await mesh.service.store.get(id)
-    if (rec?.state !== 'succeeded' || rec.result?.assignment == null || rec.result.envelope.signature === '' || ledger?.isSettled(id) !== true) {
-      throw new Error(`bench: job ${id} is not fully settled (state ${rec?.state ?? 'missing'})`)
-    }
-    ok++
+/** One timed round from two samples of the coordinator process. */
+function roundOf (s0: CoordinatorSample, s1: CoordinatorSample, idleRate: number): ThroughputRound {
+  const jobs = s1.completed - s0.completed
+  const seconds = (s1.t - s0.t) / 1000
+  const messages = messageBreakdown(diffSnapshots(s0.counters, s1.counters))
+  return {
+    jobs,
+    seconds: round(seconds, 3),
+    jobsPerSec: round(jobs / seconds, 1),
+    coordCpuMsPerJob: round((s1.cpuMicros - s0.cpuMicros) / 1000 / Math.max(1, jobs), 3),
+    messages,
+    messagesPerJob: round(messages.total / Math.max(1, jobs), 2),
+    jobMessagesPerJob: round(Math.max(0, messages.total - idleRate * seconds) / Math.max(1, jobs), 2),
+    ledgerEntries: s1.ledgerSize - s0.ledgerSize
   }
-  return ok
 }
 
 export interface FixedRateResult {
@@ -279,8 +256,7 @@ export async function fixedRateMessages (mesh: BenchMesh, opts: { ratePerSec: nu
   const n = Math.round(opts.ratePerSec * opts.seconds)
   if (mesh.presigned < n) await mesh.presign(n - mesh.presigned)
   const ids: string[] = []
-  const s0 = mesh.counters.snapshot()
-  const cpu0 = process.cpuUsage()
+  const s0 = await mesh.sample()
   const t0 = nowMs()
   for (let i = 0; i < n; i++) {
     // on schedule, whatever the previous submissions are doing
@@ -291,9 +267,9 @@ export async function fixedRateMessages (mesh: BenchMesh, opts: { ratePerSec: nu
   }
   const ended = (id: string): boolean => mesh.completed.has(id) || mesh.failed.has(id)
   await waitUntil(() => ids.every(ended), 120_000, 'the fixed-rate jobs to end', opts.signal)
-  const seconds = (nowMs() - t0) / 1000
-  const cpu = process.cpuUsage(cpu0)
-  const diff = diffSnapshots(s0, mesh.counters.snapshot())
+  const s1 = await mesh.sample()
+  const seconds = (s1.t - s0.t) / 1000
+  const diff = diffSnapshots(s0.counters, s1.counters)
   const m = messageBreakdown(diff)
   const per = (x: number): number => round(x / n, 2)
   const detailPerJob: Record<string, number> = {}
@@ -305,6 +281,6 @@ export async function fixedRateMessages (mesh: BenchMesh, opts: { ratePerSec: nu
     jobMessagesPerJob: per(Math.max(0, m.total - opts.idleRate * seconds)),
     perJob: { streams: per(m.streams), sessionFrames: per(m.sessionFrames), ledgerStreams: per(m.ledgerStreams), gossipMessages: per(m.gossipMessages), gossipControl: per(m.gossipControl) },
     detailPerJob,
-    coordCpuMsPerJob: round((cpu.user + cpu.system) / 1000 / n, 3)
+    coordCpuMsPerJob: round((s1.cpuMicros - s0.cpuMicros) / 1000 / n, 3)
   }
 }

@@ -1,5 +1,5 @@
 // Renders bench results as markdown (bench/results/latest.md and stdout).
-import type { BenchResults } from './run.js'
+import type { BenchResults } from './lib/results.js'
 
 const f = (v: number | undefined, unit = ''): string => (v == null || Number.isNaN(v) ? '—' : `${v}${unit}`)
 

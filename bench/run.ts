@@ -4,62 +4,24 @@
 //   --quick            a short run (fewer rounds, smaller scale steps)
 //   --only=a,b         sections: baseline, jobs (= dispatch + throughput), ledger, scale
 //   --workers=10,50,100  scale steps;  --slots=N  worker slots;  --per-host=N  workers per process
+// Exit status: 0 when every section ran, 1 when one failed (the results are still written, with
+// the failures under "errors"), 2 for a usage error (nothing run or written).
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, totalmem, release, platform } from 'node:os'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { join, dirname } from 'node:path'
-import { measureBaseline, type BaselineResult } from './baseline.js'
-import { measureLedger, type LedgerResult } from './ledger.js'
-import { dispatchLatency, fixedRateMessages, sustainedThroughput, type DispatchResult, type FixedRateResult, type ThroughputResult } from './jobs.js'
+import { measureBaseline } from './baseline.js'
+import { measureLedger } from './ledger.js'
+import { dispatchLatency, fixedRateMessages, sustainedThroughput } from './jobs.js'
 import { BenchMesh, WorkerHost, BENCH_MESH } from './lib/mesh.js'
-import { round, sleep, waitUntil } from './lib/stats.js'
-import { jobsTopic } from '../src/wire/domains.js'
+import { headline, type BenchResults, type ScaleStep } from './lib/results.js'
+import { round, sleep, waitFor } from './lib/stats.js'
 import { renderMarkdown } from './report.js'
 
 /** the job rate at which every scale step's messages per job are compared: below the saturated
  * throughput of every step on a 2-core machine, so each carries the same load */
 const FIXED_RATE_PER_SEC = 40
-
-export interface ScaleStep extends ThroughputResult {
-  processes: number
-  subscribedWorkers: number
-  /** RSS of a process hosting one worker, connected and idle (measured at the first step) */
-  singleWorkerProcessRssMb?: number
-  /** messages per job at the same fixed job rate for every step (the flatness target is judged on this) */
-  fixedRate?: FixedRateResult
-}
-
-export interface BenchResults {
-  version: 1
-  startedAt: string
-  durationSec: number
-  quick: boolean
-  machine: { cpus: number, model: string, memGb: number, node: string, platform: string, loadAvgStart: number[], loadAvgEnd: number[], commit: string }
-  config: { slots: number, perHost: number, scaleWorkers: number[] }
-  baseline?: BaselineResult
-  dispatch?: DispatchResult
-  throughput?: ThroughputResult
-  ledger?: LedgerResult
-  scale?: ScaleStep[]
-  // headline fields
-  dispatchP50Ms?: number
-  dispatchP99Ms?: number
-  jobsPerSec?: number
-  rawRpcPerSec?: number
-  gossipP99Ms?: number
-  ledgerAppendsPerSec?: number
-  catchup100kMs?: number
-  /** per worker count: every message at the coordinator per settled job */
-  messagesPerJob?: Record<string, number>
-  /** per worker count: the same less the idle mesh's background for as long (what the jobs caused) */
-  jobMessagesPerJob?: Record<string, number>
-  /** per worker count: messages per job caused by jobs at one fixed job rate (FIXED_RATE_PER_SEC) */
-  fixedRateMessagesPerJob?: Record<string, number>
-  ratios?: { jobsPerSecToRawRpcPerSec?: number, dispatchP50ToGossipP50?: number, dispatchP99ToGossipP99?: number, dispatchP50ToRawRpcMedian?: number }
-  targets?: Array<{ name: string, target: string, measured: string, met: boolean | null }>
-  errors?: Array<{ section: string, message: string }>
-}
 
 function arg (name: string): string | undefined {
   const a = process.argv.find(x => x === `--${name}` || x.startsWith(`--${name}=`))
@@ -105,7 +67,8 @@ function parseOptions (): { quick: boolean, only: Set<string>, slots: number, pe
   }
 }
 
-async function main (): Promise<void> {
+/** Runs the sections asked for and writes the results; returns the sections that failed. */
+async function main (): Promise<string[]> {
   const { quick, only, slots, perHost, scaleWorkers, expect, out } = parseOptions()
   const ac = new AbortController()
   process.once('SIGINT', () => { ac.abort(new Error('interrupted')) })
@@ -160,9 +123,9 @@ async function main (): Promise<void> {
           log('  sustained throughput')
           const tp = await sustainedThroughput(mesh, {
             window: Math.max(200, workers * slots * 2),
-            // scale steps get as long a look as the 10-worker run: with 100 workers in ten processes
-            // the first 3-s round after warmup was still ramping (65 then 148 jobs/s), and per-second
-            // background divided by a ramping rate is not a per-job figure
+            // scale steps warm up longer: with many host processes the first seconds after the
+            // window settled are still ramping, and per-second background divided by a ramping
+            // rate is not a per-job figure
             warmupSec: quick ? 1 : (full ? 2 : 5),
             roundSec: quick ? 2 : 4,
             rounds: quick ? 2 : 3,
@@ -179,11 +142,12 @@ async function main (): Promise<void> {
           }
           if (workers === steps[0]) {
             // one worker alone in its process, connected to the same coordinator
-            // a side figure: its failure (a slow start on a loaded machine) must not cost the step
+            // a side figure: its failure (a slow start on a loaded machine) is recorded but must not
+            // cost the step its figures
             await section(`single-worker process with ${workers} workers`, async () => {
-              const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.multiaddrs().map(a => a.toString()), workers: 1, slots, index: 99 }, signal)
+              const single = await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: mesh.coordinator.addrs, adminKeys: mesh.coordinator.adminKeys, workers: 1, slots, index: 99 }, signal)
               try {
-                await waitUntil(() => mesh.coordinator.libp2p.services.pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length > mesh.subscribedWorkers, 60_000 + workers * 1_000, 'single worker to subscribe', signal)
+                await waitFor(async () => (await mesh.status()).subscribers > mesh.subscribedWorkers, 60_000 + workers * 1_000, 'single worker to subscribe', signal)
                 await sleep(2_000, signal)
                 step.singleWorkerProcessRssMb = round((await single.usage(signal)).rssBytes / 2 ** 20, 1)
               } finally {
@@ -218,57 +182,14 @@ async function main (): Promise<void> {
   const md = renderMarkdown(res)
   await writeFile(join(dir, `${out}.md`), md)
   process.stdout.write(md)
+  return res.errors.map(e => e.section)
 }
 
-function headline (res: BenchResults): void {
-  const b = res.baseline
-  res.dispatchP50Ms = res.dispatch?.p50Ms
-  res.dispatchP99Ms = res.dispatch?.p99Ms
-  res.jobsPerSec = res.throughput?.jobsPerSec
-  res.rawRpcPerSec = b?.rawRpcPerSec
-  res.gossipP99Ms = b?.gossipP99Ms
-  res.ledgerAppendsPerSec = res.ledger?.ledgerAppendsPerSec
-  res.catchup100kMs = res.ledger?.catchup100kMs
-  const perCount = res.scale ?? (res.throughput != null ? [res.throughput] : [])
-  if (perCount.length > 0) {
-    res.messagesPerJob = Object.fromEntries(perCount.map(s => [String(s.workers), s.messagesPerJob]))
-    res.jobMessagesPerJob = Object.fromEntries(perCount.map(s => [String(s.workers), s.jobMessagesPerJob]))
-  }
-  if (res.scale?.some(s => s.fixedRate != null) === true) {
-    res.fixedRateMessagesPerJob = Object.fromEntries(res.scale.filter(s => s.fixedRate != null).map(s => [String(s.workers), s.fixedRate?.jobMessagesPerJob ?? 0]))
-  }
-  const ratio = (x?: number, y?: number): number | undefined => (x != null && y != null && y > 0 ? round(x / y, 3) : undefined)
-  res.ratios = {
-    jobsPerSecToRawRpcPerSec: ratio(res.jobsPerSec, b?.rawRpcPerSec),
-    dispatchP50ToGossipP50: ratio(res.dispatchP50Ms, b?.gossipP50Ms),
-    dispatchP99ToGossipP99: ratio(res.dispatchP99Ms, b?.gossipP99Ms),
-    dispatchP50ToRawRpcMedian: ratio(res.dispatchP50Ms, b?.rawRpcSeqMedianMs)
-  }
-  const t: NonNullable<BenchResults['targets']> = []
-  const add = (name: string, target: string, v: number | undefined, ok: (v: number) => boolean, unit: string): void => {
-    t.push({ name, target, measured: v == null ? 'not run' : `${v} ${unit}`, met: v == null ? null : ok(v) })
-  }
-  add('dispatch p99, 10 workers', '<= 25 ms', res.dispatchP99Ms, v => v <= 25, 'ms')
-  add('settled noop jobs/s, one coordinator', '>= 1000 /s', res.jobsPerSec, v => v >= 1000, '/s')
-  add('100k-entry replica catch-up', '<= 2000 ms', res.catchup100kMs, v => v <= 2000, 'ms')
-  if (res.scale != null && res.scale.length > 1) {
-    // flat: within 25% across the steps, at the same job rate for every step (at saturation the
-    // steps differ in load as well as size). Judged on the messages the jobs caused; the idle
-    // mesh's gossip heartbeat traffic is per peer and per second, not per job
-    const fixed = res.scale.map(s => s.fixedRate?.jobMessagesPerJob)
-    if (fixed.every(x => x != null)) {
-      const m = fixed as number[]
-      const growth = round(Math.max(...m) / Math.max(0.01, Math.min(...m)), 2)
-      const all = res.scale.map(s => s.fixedRate?.messagesPerJob)
-      t.push({ name: `messages per job caused by jobs at ${FIXED_RATE_PER_SEC} jobs/s, ${res.scale.map(s => s.workers).join(' → ')} workers`, target: 'flat (max/min <= 1.25)', measured: `${m.join(' → ')} (max/min ${growth}); all traffic ${all.join(' → ')}`, met: growth <= 1.25 })
-    }
-    const sat = res.scale.map(s => s.jobMessagesPerJob)
-    t.push({ name: `messages per job caused by jobs at saturation, ${res.scale.map(s => s.workers).join(' → ')} workers (load differs by step)`, target: 'reported', measured: `${sat.join(' → ')} at ${res.scale.map(s => s.jobsPerSec).join(' → ')} jobs/s`, met: null })
-  }
-  res.targets = t
-}
-
-main().then(() => { process.exit(0) }, err => {
+main().then(failed => {
+  // a failed section must fail the run: a table of dashes is not a result
+  if (failed.length > 0) process.stderr.write(`bench: ${failed.length} section(s) failed: ${failed.join('; ')} (see "errors" in the results)\n`)
+  process.exit(failed.length > 0 ? 1 : 0)
+}, err => {
   if ((err as Error).name === 'BenchUsageError') {
     process.stderr.write(`bench: ${(err as Error).message}\n`)
     process.exit(2)

@@ -1,20 +1,19 @@
-// A loopback mesh for the job benchmarks: the coordinator runs in this process (so its CPU and its
-// message counters are this process's), workers run in separate worker-host processes, several
-// workers per process. Job specs are signed in advance by a separate client identity: signing a
-// spec is the client's cost, not the coordinator's.
-import { fork, type ChildProcess } from 'node:child_process'
+// A loopback mesh for the job benchmarks, one OS process per role: the coordinator runs in a
+// process of its own (coordinator-host.ts), so its CPU time is its own and not the feeder's, the
+// client's or the bookkeeping's; workers run in worker-host processes, several workers per process;
+// this process is the client and the feeder. Job specs are signed in advance by a separate client
+// identity (signing a spec is the client's cost) and handed to the coordinator process before the
+// measurement, which calls the coordinator's `submit` with them: the client's submit RPC is not
+// part of what is measured.
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
 import { createSigner, type Signer } from '../../src/wire/signed.js'
 import { buildJobSpec, signJobSpec } from '../../src/jobs/job-spec.js'
-import { jobsTopic } from '../../src/wire/domains.js'
 import { DEFAULT_POLICY, type Policy } from '../../src/ledger/policy.js'
 import type { SignedEnvelope } from '../../src/wire/pb/envelope.js'
-import type { CoordinatorService } from '../../src/jobs/coordinator/index.js'
-import { MeshCounters } from './counters.js'
-import { nowMs, sleep, waitUntil, median } from './stats.js'
-import type { FromHost, HostConfig, ToHost } from './ipc.js'
+import { ChildHost } from './child.js'
+import { nowMs, sleep, waitFor, median } from './stats.js'
+import type { CoordinatorConfig, CoordinatorSample, CoordinatorStatus, FromCoordinator, FromHost, HostConfig, ToCoordinator, ToHost } from './ipc.js'
 
 export const BENCH_MESH = 'edgecoder-bench'
 
@@ -22,111 +21,116 @@ export const BENCH_MESH = 'edgecoder-bench'
 export const BENCH_POLICY: Policy = { ...DEFAULT_POLICY, welcomeGrant: 10n ** 15n }
 
 const HOST_SCRIPT = fileURLToPath(new URL('./worker-host.js', import.meta.url))
+const COORDINATOR_SCRIPT = fileURLToPath(new URL('./coordinator-host.js', import.meta.url))
 
-export class WorkerHost {
+/**
+ * Both processes read the same OS clock (performance.timeOrigin + now()), so no offset is applied:
+ * an NTP-style estimate over IPC is off by milliseconds while the child is busy, more than what is
+ * measured. This checks instead that the clocks agree: the least one-way delay each way must not be
+ * negative. Returns [least delay to the child, least delay back], ms.
+ */
+async function checkClock (ask: (id: number) => Promise<number>, samples = 15): Promise<[number, number]> {
+  let there = Infinity
+  let back = Infinity
+  for (let i = 0; i < samples; i++) {
+    const t0 = nowMs()
+    const t = await ask(i)
+    const t1 = nowMs()
+    there = Math.min(there, t - t0)
+    back = Math.min(back, t1 - t)
+  }
+  return [there, back]
+}
+
+export class WorkerHost extends ChildHost<ToHost, FromHost> {
   peers: string[] = []
-  pid = 0
-  /** replies awaited, oldest first; an error from the host (or its exit) rejects all of them */
-  private readonly pending = new Set<{ type: FromHost['type'], settle: (m: FromHost | Error) => void }>()
   onStarts?: (starts: Array<[string, number]>) => void
-  private exited = false
 
-  private constructor (readonly proc: ChildProcess, readonly cfg: HostConfig) {
-    proc.on('message', (m: FromHost) => {
-      if (m.type === 'starts') { this.onStarts?.(m.starts); return }
-      if (m.type === 'error') {
-        const err = new Error(`worker host ${this.cfg.index}: ${m.message}`)
-        if (this.pending.size === 0) process.stderr.write(`${err.message}\n`)
-        for (const p of [...this.pending]) p.settle(err)
-        return
-      }
-      for (const p of this.pending) if (p.type === m.type) { p.settle(m); return }
-    })
-    proc.on('exit', code => {
-      this.exited = true
-      for (const p of [...this.pending]) p.settle(new Error(`worker host ${this.cfg.index} exited (${String(code)})`))
-    })
+  private constructor (proc: WorkerHost['proc'], readonly cfg: HostConfig) {
+    super(proc, `worker host ${cfg.index}`)
+  }
+
+  protected override unsolicited (m: FromHost): boolean {
+    if (m.type !== 'starts') return false
+    this.onStarts?.(m.starts)
+    return true
   }
 
   static async spawn (cfg: HostConfig, signal: AbortSignal, readyTimeoutMs = 60_000 + cfg.workers * 2_000): Promise<WorkerHost> {
-    const proc = fork(HOST_SCRIPT, [JSON.stringify(cfg)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: (process.env.BENCH_HOST_NODE_OPTIONS ?? '').split(' ').filter(x => x !== '') })
-    const host = new WorkerHost(proc, cfg)
+    const host = new WorkerHost(ChildHost.fork(HOST_SCRIPT, cfg, 'BENCH_HOST_NODE_OPTIONS'), cfg)
     try {
       const ready = await host.next('ready', readyTimeoutMs, signal)
-      if (ready.type === 'ready') { host.peers = ready.peers; host.pid = ready.pid }
+      host.peers = ready.peers
+      host.pid = ready.pid
     } catch (err) {
-      proc.kill('SIGKILL')
+      host.proc.kill('SIGKILL')
       throw err
     }
     return host
   }
 
-  private async next (type: FromHost['type'], timeoutMs: number, signal: AbortSignal): Promise<FromHost> {
-    signal.throwIfAborted()
-    return await new Promise<FromHost>((resolve, reject) => {
-      const entry = {
-        type,
-        settle: (m: FromHost | Error): void => {
-          this.pending.delete(entry)
-          clearTimeout(t)
-          signal.removeEventListener('abort', onAbort)
-          if (m instanceof Error) reject(m)
-          else resolve(m)
-        }
-      }
-      const onAbort = (): void => { entry.settle(signal.reason as Error) }
-      const t = setTimeout(() => { entry.settle(new Error(`worker host ${this.cfg.index}: no "${type}" within ${timeoutMs} ms`)) }, timeoutMs)
-      signal.addEventListener('abort', onAbort, { once: true })
-      if (this.exited) { entry.settle(new Error(`worker host ${this.cfg.index} has exited`)); return }
-      this.pending.add(entry)
-    })
-  }
-
-  send (m: ToHost): void { if (!this.exited) this.proc.send(m) }
-
-  /**
-   * Both processes read the same OS clock (performance.timeOrigin + now()), so no offset is applied:
-   * an NTP-style estimate over IPC is off by milliseconds while the host is busy, more than what is
-   * measured. This checks instead that the clocks agree: the least one-way delay each way must not be
-   * negative. Returns [least delay to the host, least delay back], ms.
-   */
-  async checkClock (signal: AbortSignal, samples = 15): Promise<[number, number]> {
-    let there = Infinity
-    let back = Infinity
-    for (let i = 0; i < samples; i++) {
-      const t0 = nowMs()
-      this.send({ type: 'clock', id: i })
-      const m = await this.next('clock', 30_000, signal)
-      const t1 = nowMs()
-      if (m.type !== 'clock') continue
-      there = Math.min(there, m.t - t0)
-      back = Math.min(back, t1 - m.t)
-    }
-    return [there, back]
+  async checkClock (signal: AbortSignal): Promise<[number, number]> {
+    return await checkClock(async id => { this.send({ type: 'clock', id }); return (await this.next('clock', 30_000, signal)).t })
   }
 
   async usage (signal: AbortSignal): Promise<{ rssBytes: number, cpuMicros: number, executed: number }> {
     this.send({ type: 'usage' })
-    const m = await this.next('usage', 10_000, signal)
-    if (m.type !== 'usage') throw new Error('unexpected reply')
-    return m
+    return await this.next('usage', 10_000, signal)
   }
 
   /** A full catch-up with `log` by this host's first worker, timed in the host. */
   async reconcile (log: string, signal: AbortSignal): Promise<{ ms: number, verified: boolean, size: number }> {
     this.send({ type: 'reconcile', log })
-    const m = await this.next('reconciled', 150_000, signal)
-    if (m.type !== 'reconciled') throw new Error('unexpected reply')
-    return m
+    return await this.next('reconciled', 150_000, signal)
+  }
+}
+
+type Reply<T extends FromCoordinator['type']> = Extract<FromCoordinator, { type: T }>
+
+export class CoordinatorHost extends ChildHost<ToCoordinator, FromCoordinator> {
+  peerId = ''
+  /** TCP listen addresses, for the workers to bootstrap to */
+  addrs: string[] = []
+  adminKeys: string[] = []
+  workerToken = ''
+  onEvents?: (m: Reply<'events'>) => void
+  private ids = 0
+
+  private constructor (proc: CoordinatorHost['proc']) {
+    super(proc, 'coordinator host')
   }
 
-  async stop (): Promise<void> {
-    if (this.exited) return
-    const done = new Promise<void>(resolve => { this.proc.once('exit', () => { resolve() }) })
-    this.send({ type: 'stop' })
-    const t = setTimeout(() => { this.proc.kill('SIGKILL') }, 15_000)
-    await done
-    clearTimeout(t)
+  protected override unsolicited (m: FromCoordinator): boolean {
+    if (m.type !== 'events') return false
+    this.onEvents?.(m)
+    return true
+  }
+
+  static async spawn (cfg: CoordinatorConfig, signal: AbortSignal): Promise<CoordinatorHost> {
+    // structured clone ('advanced'): signed specs cross as bytes, not as JSON objects of numbers
+    const host = new CoordinatorHost(ChildHost.fork(COORDINATOR_SCRIPT, cfg, 'BENCH_COORDINATOR_NODE_OPTIONS', 'advanced'))
+    try {
+      const ready = await host.next('ready', 60_000, signal)
+      Object.assign(host, { pid: ready.pid, peerId: ready.peerId, addrs: ready.addrs, adminKeys: ready.adminKeys, workerToken: ready.workerToken })
+    } catch (err) {
+      host.proc.kill('SIGKILL')
+      throw err
+    }
+    return host
+  }
+
+  /** One request and its reply; a reply with `error` throws it. */
+  async request<T extends ToCoordinator['type'] & FromCoordinator['type']> (type: T, body: Omit<Extract<ToCoordinator, { type: T }>, 'type' | 'id'>, timeoutMs: number, signal: AbortSignal): Promise<Reply<T>> {
+    const id = ++this.ids
+    this.send({ ...body, type, id } as unknown as ToCoordinator)
+    const r = await this.next(type, timeoutMs, signal, id)
+    const error = (r as { error?: string }).error
+    if (error != null) throw new Error(error)
+    return r
+  }
+
+  async checkClock (signal: AbortSignal): Promise<[number, number]> {
+    return await checkClock(async () => (await this.request('clock', {}, 30_000, signal)).t)
   }
 }
 
@@ -141,59 +145,60 @@ export class BenchMesh {
   readonly completed = new Set<string>()
   /** jobs that ended failed, with their reason (a run on a starved machine can lose leases) */
   readonly failed = new Map<string, string>()
-  /** submit times (our clock) and execution start times (converted to our clock) */
+  /** every time on the one OS clock: submit (at the coordinator's call), queued and assigned (while recording), execution start */
   readonly submittedAt = new Map<string, number>()
+  readonly queuedAt = new Map<string, number>()
+  readonly assignedAt = new Map<string, number>()
   readonly startedAt = new Map<string, number>()
-  private specs: SignedEnvelope[] = []
+  /** called for each job that ended (succeeded or failed), as the coordinator's events arrive */
+  readonly onEnded = new Set<(jobId: string) => void>()
+  /** presigned specs handed to the coordinator process and not yet submitted */
+  private available = 0
+  /** specs signed so far: each gets its own input, so its own job id */
+  private signed = 0
   /** workers the coordinator saw subscribe to the jobs topic before measuring */
   subscribedWorkers = 0
-  /** least one-way IPC delay to a worker host and back, ms: both >= 0 when the clocks agree */
+  /** least one-way IPC delay to a child process and back, ms: both >= 0 when the clocks agree */
   clockCheckMs: [number, number] = [Infinity, Infinity]
 
-  private constructor (readonly coordinator: EdgecoderNode, readonly counters: MeshCounters, readonly hosts: WorkerHost[], readonly client: Signer) {
-    coordinator.events.on('job:completed', d => { this.completed.add(d.jobId) })
-    coordinator.events.on('job:failed', d => { this.failed.set(d.jobId, d.reason) })
+  private constructor (readonly coordinator: CoordinatorHost, readonly hosts: WorkerHost[], readonly client: Signer, private readonly signal: AbortSignal) {
+    coordinator.onEvents = m => {
+      for (const [id, t] of m.queued) this.queuedAt.set(id, t)
+      for (const [id, t] of m.assigned) if (!this.assignedAt.has(id)) this.assignedAt.set(id, t)
+      for (const id of m.completed) { this.completed.add(id); for (const f of this.onEnded) f(id) }
+      for (const [id, reason] of m.failed) { this.failed.set(id, reason); for (const f of this.onEnded) f(id) }
+    }
+    for (const h of hosts) {
+      h.onStarts = starts => { for (const [id, t] of starts) if (!this.startedAt.has(id)) this.startedAt.set(id, t) }
+    }
   }
 
-  get service (): CoordinatorService { return this.coordinator.coordinator as CoordinatorService }
-
   static async start (opts: MeshOptions): Promise<BenchMesh> {
-    const counters = new MeshCounters()
-    const coordinator = await createNode({ role: 'coordinator', meshId: BENCH_MESH, policy: BENCH_POLICY, instrumentation: counters.instrumentation(), ...(process.env.NOCP != null ? { checkpointEvery: 1e9, checkpointIntervalMs: 1e9 } : {}) })
+    const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
+    const coordinator = await CoordinatorHost.spawn({ meshId: BENCH_MESH, workers: opts.workers, client: client.peerId.toString() }, opts.signal)
     const hosts: WorkerHost[] = []
     try {
-      const addrs = coordinator.multiaddrs().map(a => a.toString()).filter(a => a.includes('/tcp/'))
-      // admission as in production: the workers enroll with one auto-approve token
-      const { token } = await coordinator.admission.state.tokens.create({ autoApprove: true, maxUses: opts.workers, label: 'bench workers' })
       const n = Math.ceil(opts.workers / opts.perHost)
-      // two hosts start at a time, each starting its workers one after another: ten at once on two
-      // cores took longer than any sane timeout (a node's start is mostly CPU: modules, keys, DHT)
+      // two hosts start at a time, each starting its workers one after another: a node's start is
+      // mostly CPU (modules, keys, DHT), and more at once on two cores only makes every one slower
       const readyTimeoutMs = 60_000 + opts.workers * 3_000
       for (let i = 0; i < n; i += 2) {
         const pair = [i, i + 1].filter(k => k < n)
         hosts.push(...await Promise.all(pair.map(async k => {
           const count = Math.min(opts.perHost, opts.workers - k * opts.perHost)
-          return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: addrs, workers: count, slots: opts.slots, index: k, token }, opts.signal, readyTimeoutMs)
+          return await WorkerHost.spawn({ meshId: BENCH_MESH, bootstrap: coordinator.addrs, adminKeys: coordinator.adminKeys, workers: count, slots: opts.slots, index: k, token: coordinator.workerToken }, opts.signal, readyTimeoutMs)
         })))
       }
-      const client = createSigner(await generateKeyPair('Ed25519'), BENCH_MESH)
-      // the client is an admitted account like any application user (enrolled on an auto-approve token)
-      const clientToken = await coordinator.admission.state.tokens.create({ autoApprove: true, label: 'bench client' })
-      await coordinator.admission.state.enroll(client.peerId.toString(), { token: clientToken.token, label: 'bench client', executors: [], role: 'client' })
-      const mesh = new BenchMesh(coordinator, counters, hosts, client)
-      for (const h of hosts) {
-        h.onStarts = starts => { for (const [id, t] of starts) if (!mesh.startedAt.has(id)) mesh.startedAt.set(id, t) }
-      }
-      const pubsub = coordinator.libp2p.services.pubsub
-      const subscribed = (): number => pubsub.getSubscribers(jobsTopic(BENCH_MESH)).length
+      const mesh = new BenchMesh(coordinator, hosts, client, opts.signal)
       // on a loaded machine the last few may be slow: go on with 95% of them, and say so
-      await waitUntil(() => subscribed() >= opts.workers, 60_000 + opts.workers * 3_000, `${opts.workers} workers to subscribe`, opts.signal)
-        .catch(err => { if (subscribed() < Math.ceil(opts.workers * 0.95)) throw err })
-      mesh.subscribedWorkers = subscribed()
-      await waitUntil(() => coordinator.admission.state.nodes('active').length >= mesh.subscribedWorkers, 30_000, 'workers to enroll', opts.signal)
+      let status = await mesh.status()
+      await waitFor(async () => (status = await mesh.status()).subscribers >= opts.workers, 60_000 + opts.workers * 3_000, `${opts.workers} workers to subscribe`, opts.signal)
+        .catch(err => { if (status.subscribers < Math.ceil(opts.workers * 0.95)) throw err })
+      mesh.subscribedWorkers = status.subscribers
+      await waitFor(async () => (await mesh.status()).activeNodes >= mesh.subscribedWorkers, 30_000, 'workers to enroll', opts.signal)
       // let gossipsub build its mesh (heartbeat 1 s) before anything is measured
       await sleep(2_000, opts.signal)
-      for (const h of hosts) {
+      for (const h of [coordinator, ...hosts]) {
         const [there, back] = await h.checkClock(opts.signal)
         mesh.clockCheckMs = [Math.min(mesh.clockCheckMs[0], there), Math.min(mesh.clockCheckMs[1], back)]
       }
@@ -205,26 +210,56 @@ export class BenchMesh {
     }
   }
 
-  /** Signs `n` noop specs with the client identity, ahead of the measurement. */
+  /** Signs `n` noop specs with the client identity here and hands them to the coordinator process, ahead of the measurement. */
   async presign (n: number): Promise<void> {
-    for (let i = 0; i < n; i++) {
-      this.specs.push(await signJobSpec(this.client, buildJobSpec({ executor: 'noop', input: `bench-${this.specs.length}`, coordinator: this.coordinator.peerId.toString() })))
+    const CHUNK = 500
+    for (let done = 0; done < n; done += CHUNK) {
+      const specs: SignedEnvelope[] = []
+      for (let i = 0; i < Math.min(CHUNK, n - done); i++) {
+        specs.push(await signJobSpec(this.client, buildJobSpec({ executor: 'noop', input: `bench-${this.signed++}`, coordinator: this.coordinator.peerId })))
+      }
+      await this.coordinator.request('specs', { specs }, 60_000, this.signal)
+      this.available += specs.length
     }
   }
 
-  get presigned (): number { return this.specs.length }
+  get presigned (): number { return this.available }
 
-  /** Submits one presigned job to the coordinator; returns its id. */
+  /** Submits the next `n` presigned jobs at once at the coordinator; returns their ids. */
+  async submitMany (n: number): Promise<string[]> {
+    if (this.available < n) throw new Error('bench: out of presigned specs')
+    this.available -= n
+    const { jobs } = await this.coordinator.request('submit', { n }, 120_000, this.signal)
+    for (const [id, t] of jobs) this.submittedAt.set(id, t)
+    return jobs.map(([id]) => id)
+  }
+
+  /** Submits one presigned job; returns its id. */
   async submit (): Promise<string> {
-    const env = this.specs.pop()
-    if (env == null) throw new Error('bench: out of presigned specs')
-    const t = nowMs()
-    const id = await this.service.submit(env)
-    this.submittedAt.set(id, t)
-    return id
+    return (await this.submitMany(1))[0]
+  }
+
+  /** The coordinator process's CPU, counters, completions and ledger size at one instant. */
+  async sample (): Promise<CoordinatorSample> {
+    return (await this.coordinator.request('sample', {}, 30_000, this.signal)).sample
+  }
+
+  async status (): Promise<CoordinatorStatus> {
+    return (await this.coordinator.request('status', {}, 30_000, this.signal)).status
+  }
+
+  /** Checks every job in the coordinator's stores (see coordinator-host verifyJobs); returns how many. */
+  async verify (jobs: string[]): Promise<number> {
+    return (await this.coordinator.request('verify', { jobs }, 600_000, this.signal)).verified
+  }
+
+  /** The jobs' states in the coordinator's job store, counted. */
+  async states (jobs: string[]): Promise<Record<string, number>> {
+    return (await this.coordinator.request('states', { jobs }, 120_000, this.signal)).states
   }
 
   setRecording (on: boolean): void {
+    this.coordinator.send({ type: 'record', on })
     for (const h of this.hosts) h.send({ type: 'record', on })
   }
 

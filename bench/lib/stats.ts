@@ -42,3 +42,13 @@ export async function waitUntil (cond: () => boolean, timeoutMs: number, what: s
     await sleep(10, signal)
   }
 }
+
+/** waitUntil for a condition that has to ask another process: polled less often, one ask at a time. */
+export async function waitFor (cond: () => Promise<boolean>, timeoutMs: number, what: string, signal?: AbortSignal, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await cond())) {
+    signal?.throwIfAborted()
+    if (Date.now() > deadline) throw new Error(`bench: timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(intervalMs, signal)
+  }
+}

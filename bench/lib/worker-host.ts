@@ -21,7 +21,7 @@ async function main (): Promise<void> {
   flush.unref()
   // start nodes a few at a time: a burst of dials at one coordinator is not what we measure
   for (let i = 0; i < cfg.workers; i++) {
-    const n = await createNode({ role: 'worker', meshId: cfg.meshId, bootstrap: cfg.bootstrap, slots: cfg.slots, token: cfg.token })
+    const n = await createNode({ role: 'worker', meshId: cfg.meshId, bootstrap: cfg.bootstrap, adminKeys: cfg.adminKeys, slots: cfg.slots, token: cfg.token })
     n.events.on('work:assigned', d => {
       executed++
       if (record) starts.push([d.jobId, nowMs()])
