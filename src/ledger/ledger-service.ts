@@ -2,6 +2,7 @@
 // evidence) and /edgecoder/ledger-sync (streamed, resumable entry ranges) protocols. A coordinator
 // serves its own log; every other node serves the entries it has verified, so a replica can catch up
 // from any peer that holds them.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
@@ -94,6 +95,8 @@ class DefaultLedgerService implements Startable, LedgerService {
   /** logs this node follows (it worked or submitted there) */
   readonly tracked = new Set<string>()
   private readonly checkpoints: GossipTopic
+  /** aborted by stop: a checkpoint still waiting out its jitter is dropped, its timer cleared */
+  private abort = new AbortController()
 
   constructor (private readonly components: LedgerServiceComponents, private readonly init: LedgerServiceInit) {
     this.log = components.logger.forComponent('edgecoder:ledger')
@@ -107,6 +110,7 @@ class DefaultLedgerService implements Startable, LedgerService {
   }
 
   async start (): Promise<void> {
+    this.abort = new AbortController()
     await this.rpc.register({ protocol: Protocols.ledger, handle: async (req, ctx) => await this.handleRequest(req, ctx.remotePeer) })
     await this.rpc.register({ protocol: Protocols.ledgerSync, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
   }
@@ -116,6 +120,7 @@ class DefaultLedgerService implements Startable, LedgerService {
   }
 
   async stop (): Promise<void> {
+    this.abort.abort()
     this.checkpoints.leave()
     await this.rpc.unregisterAll()
   }
@@ -176,7 +181,7 @@ class DefaultLedgerService implements Startable, LedgerService {
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const jitter = Math.floor(Math.random() * (this.init.checkpointJitterMs ?? 300))
-      if (jitter > 0) await new Promise(resolve => setTimeout(resolve, jitter).unref?.())
+      if (jitter > 0) await sleep(jitter, undefined, { signal: this.abort.signal, ref: false })
       const out = await replica.onCheckpoint(log, note)
       for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
     } catch (err) {
