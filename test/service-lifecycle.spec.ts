@@ -299,7 +299,9 @@ describe('node services: stop removes what start added', function () {
     const note = await (coord.ledger ?? assert.fail('a coordinator keeps a ledger')).checkpoint()
     await coord.libp2p.services.ledger.publish(note)
     const deadline = Date.now() + 10_000
-    while (trace.liveTimers('ledger').length === 0 && Date.now() < deadline) await new Promise(resolve => setImmediate(resolve))
+    // the ledger's jitter timer, and the newcomer's retry timer (absent while a retry is in flight)
+    const retrying = (): boolean => trace.liveTimers('admission').some(t => t.includes('retryLater'))
+    while ((trace.liveTimers('ledger').length === 0 || !retrying()) && Date.now() < deadline) await new Promise(resolve => setImmediate(resolve))
 
     // while they run, the trace sees what they added: otherwise an empty result below proves nothing
     const runningNow = footprint(trace, nodes)
