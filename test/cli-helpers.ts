@@ -62,3 +62,26 @@ export async function stopDaemon (d: Daemon, signal: NodeJS.Signals = 'SIGTERM')
     d.child.kill(signal)
   })
 }
+
+/**
+ * A metric on a daemon's public /metrics page, summed over its series (0 when absent); with
+ * `labelValue`, only the series carrying that label value. For counters a test reads before and
+ * after a window: a refusal that did arrive.
+ */
+export async function metric (dataDir: string, name: string, labelValue?: string): Promise<number> {
+  const { url } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { url: string }
+  const text = await (await fetch(`${url}/metrics`)).text()
+  let sum = 0
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line)
+    if (m == null || m[1] !== name) continue
+    if (labelValue != null && !(m[2] ?? '').includes(`="${labelValue}"`)) continue
+    sum += Number(m[3])
+  }
+  return sum
+}
+
+/** inbound connections the daemon's gater turned away (blacklisted, isolated or banned peers) */
+export async function gatedConnections (dataDir: string): Promise<number> {
+  return await metric(dataDir, 'libp2p_connection_manager_dials_inbound_errors_total', 'ConnectionInterceptedError')
+}
