@@ -11,17 +11,21 @@ import { protocolClass, type FrameCase } from './frames.js'
 /** answered (or, for a library protocol, negotiated and written to), refused with a typed error, or cut off */
 export type Outcome = 'answered' | 'typed-error' | 'aborted'
 
+/** A stream for one case, straight on the open connection: a fresh dial per frame would measure the dialer, not the handlers. */
+async function openCaseStream (attacker: Libp2p, target: PeerId, c: FrameCase, signal: AbortSignal): Promise<Stream | undefined> {
+  try {
+    const conn = attacker.getConnections(target)[0] ?? await attacker.dial(target, { signal })
+    return await conn.newStream(c.protocol, { signal, maxOutboundStreams: 4096, negotiateFully: false })
+  } catch {
+    return undefined
+  }
+}
+
 /** Opens a stream, writes `wire`, half-closes, and classifies what comes back. Fails on an untyped error. */
 export async function sendCase (attacker: Libp2p, target: PeerId, c: FrameCase, timeoutMs: number): Promise<{ outcome: Outcome, errorName?: string }> {
   const signal = AbortSignal.timeout(timeoutMs)
-  let stream: Stream
-  try {
-    // straight on the open connection: a fresh dial per frame would measure the dialer, not the handlers
-    const conn = attacker.getConnections(target)[0] ?? await attacker.dial(target, { signal })
-    stream = await conn.newStream(c.protocol, { signal, maxOutboundStreams: 4096, negotiateFully: false })
-  } catch {
-    return { outcome: 'aborted' }
-  }
+  const stream = await openCaseStream(attacker, target, c, signal)
+  if (stream == null) return { outcome: 'aborted' }
   const pb = pbStream(stream, { maxDataLength: 1024 * 1024 })
   try {
     if (c.wire.byteLength > 0 && !stream.send(c.wire)) await stream.onDrain({ signal })
@@ -41,13 +45,8 @@ export async function sendCase (attacker: Libp2p, target: PeerId, c: FrameCase, 
 /** The answer to one session stream of hostile frames: every response frame carries success or a typed error. */
 async function sendSessionCase (attacker: Libp2p, target: PeerId, c: FrameCase, timeoutMs: number): Promise<{ outcome: Outcome, errorName?: string }> {
   const signal = AbortSignal.timeout(timeoutMs)
-  let stream: Stream
-  try {
-    const conn = attacker.getConnections(target)[0] ?? await attacker.dial(target, { signal })
-    stream = await conn.newStream(c.protocol, { signal, maxOutboundStreams: 4096, negotiateFully: false })
-  } catch {
-    return { outcome: 'aborted' }
-  }
+  const stream = await openCaseStream(attacker, target, c, signal)
+  if (stream == null) return { outcome: 'aborted' }
   const pb = pbStream(stream, { maxDataLength: 1024 * 1024 })
   const errors: string[] = []
   let answered = 0

@@ -1,8 +1,6 @@
 // What a coordinator is built from: its options (Init) and the libp2p components it uses. Kept apart
 // from index.ts so that every part of the coordinator can name them without importing the service.
-import type { PeerId, ComponentLogger, Metrics, PeerStore, ContentRouting } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { GossipSub } from '@libp2p/gossipsub'
+import type { JobServiceComponents } from '../components.js'
 import type { Signer } from '../../wire/signed.js'
 import type { JobStore } from '../job-store.js'
 import type { TypedEmitter } from '../../util/typed-emitter.js'
@@ -38,13 +36,4 @@ export interface CoordinatorInit {
   writes?: GroupedWrites
 }
 
-export interface CoordinatorComponents {
-  peerId: PeerId
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  contentRouting: ContentRouting
-  logger: ComponentLogger
-  metrics?: Metrics
-  pubsub: GossipSub
-}
+export type CoordinatorComponents = JobServiceComponents

@@ -1,8 +1,7 @@
 // What a worker is built from: its options (Init) and the libp2p components it uses. Kept apart
 // from index.ts so that every part of the worker can name them without importing the service.
-import type { PeerId, ComponentLogger, Metrics, PeerStore, ContentRouting, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { GossipSub } from '@libp2p/gossipsub'
+import type { Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
+import type { JobServiceComponents } from '../components.js'
 import type { Signer } from '../../wire/signed.js'
 import type { ExecutorRegistry } from '../../executors/registry.js'
 import type { TypedEmitter } from '../../util/typed-emitter.js'
@@ -31,14 +30,6 @@ export interface WorkerInit {
   authority?: CoordinatorAuthority
 }
 
-export interface WorkerComponents {
-  peerId: PeerId
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  contentRouting: ContentRouting
-  logger: ComponentLogger
-  metrics?: Metrics
-  pubsub: GossipSub
+export interface WorkerComponents extends JobServiceComponents {
   events: TypedEventTarget<Libp2pEvents>
 }
