@@ -50,6 +50,14 @@ export interface AdmissionStateInit {
 /** the reason of a record whose approval on enrollment is being signed (a crash leaves it pending) */
 const APPROVING = 'approving on enrollment'
 
+/** An action applied and audited; its effect's own result, or the error its effect threw (the action stands either way). */
+export interface AppliedAction {
+  action: AdminAction | AuthorityAction
+  record: AuditRecord
+  result?: unknown
+  effectError?: Error
+}
+
 export class AdmissionState implements AdmissionCheck {
   readonly tokens: TokenStore
   private readonly nodeMap = new Map<string, NodeRecord>()
@@ -229,7 +237,7 @@ export class AdmissionState implements AdmissionCheck {
    * from another node's audit log, `allowExpired`), signed by an admin key, never applied before.
    * Appends it to the audit log in the same batch as its effect.
    */
-  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction | AuthorityAction, record: AuditRecord, result?: unknown }> {
+  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<AppliedAction> {
     if (envelopeDomain(envelope) === Domains.authority) return await this.applyAuthority(envelope, opts)
     const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
@@ -251,14 +259,15 @@ export class AdmissionState implements AdmissionCheck {
       await this.db.level.batch(ops)
       this.auditLog.advance(record)
       let result: unknown
+      let effectError: Error | undefined
       if (next != null) {
         if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
         else if (next.table === 'blacklist') this.blacklistMap.set(next.key, next.value as BlacklistEntry)
         else if (next.table === 'policy') this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
         // the action is applied and recorded whatever a listener does with it
-        try { result = await this.init.onApplied?.(action, record) } catch (err) { result = { error: { name: (err as Error).name, message: (err as Error).message } } }
+        try { result = await this.init.onApplied?.(action, record) } catch (err) { effectError = err instanceof Error ? err : new Error(String(err)) }
       }
-      return { action, record, result }
+      return { action, record, result, effectError }
     })
   }
 

@@ -3,7 +3,7 @@
 //                                        (the server binds loopback unless --http says otherwise)
 //   /v1/ops/..., /v1/backup              bearer credential, like the rest of /v1
 import { AdminAction } from '../../wire/pb/admission.js'
-import { InvalidArgumentError, errorFromName } from '../../errors/index.js'
+import { InvalidArgumentError } from '../../errors/index.js'
 import { NotCoordinatorError } from '../../errors/index.js'
 import { parseAction } from '../../ops/operator-action.js'
 import { createBackup } from '../../ops/backup.js'
@@ -87,16 +87,8 @@ async function applyAction ({ node, json: body }: RequestContext): ReturnType<Ro
   const reason = action.kind === 'pause' || action.kind === 'drain' || action.kind === 'isolate' ? action.reason ?? '' : ''
   const env = await node.admission.signAction(AdminAction.encode({ kind: AdminAction.Kind.OPERATOR, target: 'peer' in action ? action.peer : '', reason, untilMs: 0n, value: JSON.stringify(action) }))
   const out = await node.admission.submitAction(env)
-  // admission records what applying the action threw; here it is an error again
-  const failure = failureOf(out.result)
-  if (failure != null) throw errorFromName(failure.name, failure.message)
+  // the action is audited and stands; what carrying it out here threw is the caller's answer
+  if (out.effectError != null) throw out.effectError
   return json({ entry: out.result, state: node.ops.state.toJSON(), audit: out.record })
 }
 
-/** The error admission recorded for an applied action, if it recorded one. */
-function failureOf (result: unknown): { name: string, message: string } | undefined {
-  if (typeof result !== 'object' || result === null || !('error' in result)) return undefined
-  const e = result.error
-  if (typeof e !== 'object' || e === null || !('name' in e) || !('message' in e)) return undefined
-  return typeof e.name === 'string' && typeof e.message === 'string' ? { name: e.name, message: e.message } : undefined
-}
