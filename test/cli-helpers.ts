@@ -47,12 +47,27 @@ export async function startDaemon (dataDir: string, args: string[], env: NodeJS.
     if (exited) throw new Error(`daemon exited early:\n${logs}`)
     try { await readFile(join(dataDir, 'api.json')); return logs.includes('node started') } catch { return false }
   }, 20_000, 'daemon to start')
-  if (extra.length > 0) {
-    // open admission grants nothing by default; these tests submit from the coordinator's own account
-    const shown = await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])
-    if (shown.policy.welcomeGrant == null) await cliJson(['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString(), '--data-dir', dataDir])
+  try {
+    if (extra.length > 0) await grantWelcomeCredits(dataDir)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
   }
   return { child, logs: () => logs, dataDir }
+}
+
+/**
+ * Open admission grants nothing by default; these tests submit from the coordinator's own account.
+ * A coordinator that created its mesh sets the grant itself; one that joined a mesh is no admin and
+ * gets the policy from the mesh's admin-sync instead, so it waits for that.
+ */
+async function grantWelcomeCredits (dataDir: string): Promise<void> {
+  const granted = async (): Promise<boolean> => (await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])).policy.welcomeGrant != null
+  if (await granted()) return
+  const set = await cli(['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString(), '--data-dir', dataDir, '--json'])
+  if (set.code === 0) return
+  if (!set.stderr.includes('[UnauthorizedAdminError]')) throw new Error(`policy set welcomeGrant exited ${String(set.code)}: ${set.stderr}`)
+  await waitFor(granted, 15_000, 'the mesh\'s welcome-grant policy to reach a coordinator that joined it')
 }
 
 export async function stopDaemon (d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
