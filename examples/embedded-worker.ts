@@ -23,12 +23,11 @@ if (bootstrapFile == null) {
   process.stderr.write('usage: node dist/examples/embedded-worker.js <bootstrap.json>\n')
   process.exit(2)
 }
-const controller = new AbortController()
 // a coordinator in token mode admits workers that enroll with its registration token
 const token = process.env.AGENT_REGISTRATION_TOKEN
-const node = await createNode({ role: 'worker', bootstrap: bootstrapFile, executors: [reverse], token: token !== '' ? token : undefined, signal: controller.signal })
+const node = await createNode({ role: 'worker', bootstrap: bootstrapFile, worker: { executors: [reverse] }, enrollment: { token: token !== '' ? token : undefined } })
 node.events.on('admission:status', d => { console.log(`enrollment at ${d.coordinator}: ${d.status}${d.reason !== '' ? ` (${d.reason})` : ''}`) })
 node.events.on('work:assigned', d => { console.log(`running ${d.jobId.slice(0, 12)} (${d.executor}) for ${d.coordinator}`) })
 node.events.on('work:finished', d => { console.log(`finished ${d.jobId.slice(0, 12)}: exit ${d.exitCode} in ${d.wallMs} ms`) })
-console.log(`worker ${node.peerId.toString()} in mesh ${node.meshId}; executors: ${node.executors.names().join(', ')}`)
-process.once('SIGINT', () => { controller.abort() })
+console.log(`worker ${node.peerId.toString()} in mesh ${node.meshId}; executors: ${node.executors.join(', ')}`)
+process.once('SIGINT', () => { void node.stop() })

@@ -7,7 +7,7 @@ import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gos
 import { Fixture, waitFor, MESH } from './helpers.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import { signAdminAction } from '../src/admission/admin-actions.js'
-import { announcementValidator } from '../src/jobs/coordinator.js'
+import { announcementValidator } from '../src/jobs/announcement-validator.js'
 import { createSigner } from '../src/wire/signed.js'
 import { Domains, Protocols } from '../src/wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
@@ -91,6 +91,10 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
 
     // a token goes only to the coordinator that issued it, and no other coordinator accepts it
     const other = await fx.coordinator({ admission: { mode: 'token' }, bootstrap: coord.bootstrapConfig() })
+    // what the other coordinator is told when a node enrolls with it, and by whom
+    const told: Array<{ peer: string, token: string }> = []
+    const enroll = other.admission.state.enroll.bind(other.admission.state)
+    other.admission.state.enroll = async (peer, req, now) => { told.push({ peer, token: req.token }); return await enroll(peer, req, now) }
     await fx.grant(coord, other)
     const elsewhere = await other.admission.state.tokens.create({ autoApprove: true })
     await rejectsNamed(state.enroll(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString(), { token: elsewhere.token, label: '', executors: [] }), 'InvalidTokenError')
@@ -98,7 +102,10 @@ describe('admission: tokens, approval, blacklist, signed admin authority', funct
     // discovery round (a minute); meet it now
     await w.libp2p.dial(other.multiaddrs()[0], { signal: AbortSignal.timeout(10_000) })
     await waitFor(() => w.worker?.coordinators.has(other.peerId.toString()) === true, 15_000, 'worker meets the other coordinator')
-    await new Promise(resolve => setTimeout(resolve, 500))
+    // the positive control: the worker does ask the other coordinator where it stands, the very
+    // request that would carry its token; and it carries none
+    await waitFor(() => told.some(t => t.peer === w.peerId.toString()), 10_000, 'the worker to ask the other coordinator for its standing')
+    assert.deepEqual(told.filter(t => t.peer === w.peerId.toString()).map(t => t.token).filter(t => t !== ''), [], 'the worker sent its token to a coordinator that did not issue it')
     // (approvals reach it, as admin actions: records without a token)
     assert.deepEqual(other.admission.state.nodes().filter(n => n.tokenId !== ''), [], 'the other coordinator never saw the worker\'s token')
 

@@ -8,7 +8,7 @@ import type { PrivateKey } from '@libp2p/interface'
 import { Fixture, waitFor, MESH } from './helpers.js'
 import type { EdgecoderNode } from '../src/node/create-node.js'
 import { signAdminAction, signAuthorityAction, type AuthorityActionInput } from '../src/admission/admin-actions.js'
-import { coordinatorsCid } from '../src/jobs/coordinator.js'
+import { coordinatorsCid } from '../src/jobs/coordinators-cid.js'
 import { createSigner, concat, ownBytes, SIG_PREFIX } from '../src/wire/signed.js'
 import { Domains, Protocols, jobsTopic, checkpointsTopic } from '../src/wire/domains.js'
 import { CheckpointAnnouncement } from '../src/wire/pb/ledger.js'
@@ -99,7 +99,7 @@ describe('authority: only granted coordinators give work, take jobs or keep a le
 
     // positive control for every route: c2 granted by the admin key works like c1
     await act(c1, adminKey, { kind: 'coordinator-grant', target: c2.peerId.toString(), label: 'second' })
-    await waitFor(() => c2.coordinator?.isGranted === true && w.worker?.coordinators.has(c2.peerId.toString()) === true, 5_000, 'c2 granted everywhere within 5 s')
+    await waitFor(() => c2.coordinator?.isGranted === true && w.worker?.coordinators.has(c2.peerId.toString()) === true && client.admission.state.authority.isGranted(c2.peerId.toString()), 5_000, 'c2 granted everywhere (coordinator, worker, client) within 5 s')
     const viaC2 = await client.jobs.submit({ executor: 'noop', input: 'to c2' }, { coordinator: c2.peerId.toString() })
     const done = await client.jobs.wait(viaC2, { signal: AbortSignal.timeout(20_000) })
     assert.equal(done.state, 'succeeded')

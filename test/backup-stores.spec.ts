@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { Level } from 'level'
 import { Fixture, waitFor, freePort } from './helpers.js'
 import { cli, cliJson, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
-import { REGENERATED, STORES } from '../src/node/store-registry.js'
+import { REGENERATED, STORES } from '../src/identity/store-registry.js'
 
 /** Every key and value of a LevelDB, in key order, hex: equal dumps are equal stores. */
 async function dumpDb (path: string): Promise<string[]> {

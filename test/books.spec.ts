@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, policyToPb, feeOf, type Policy } from '../src/ledger/po
 import { LedgerEntry } from '../src/wire/pb/ledger.js'
 import { LedgerEntry as LedgerEntryV010 } from './fixtures/wire-v0.1.0/pb/ledger.js'
 import { auditLog, entriesFromJson } from '../src/ledger/log-audit.js'
-import { entryToJson } from '../src/ledger/ledger-view.js'
+import { entryToJson } from '../src/api/ledger-view.js'
 import type { JobRecord } from '../src/jobs/types.js'
 import { wallet, walletText } from '../src/ledger/wallet.js'
 

@@ -47,12 +47,27 @@ export async function startDaemon (dataDir: string, args: string[], env: NodeJS.
     if (exited) throw new Error(`daemon exited early:\n${logs}`)
     try { await readFile(join(dataDir, 'api.json')); return logs.includes('node started') } catch { return false }
   }, 20_000, 'daemon to start')
-  if (extra.length > 0) {
-    // open admission grants nothing by default; these tests submit from the coordinator's own account
-    const shown = await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])
-    if (shown.policy.welcomeGrant == null) await cliJson(['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString(), '--data-dir', dataDir])
+  try {
+    if (extra.length > 0) await grantWelcomeCredits(dataDir)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
   }
   return { child, logs: () => logs, dataDir }
+}
+
+/**
+ * Open admission grants nothing by default; these tests submit from the coordinator's own account.
+ * A coordinator that created its mesh sets the grant itself; one that joined a mesh is no admin and
+ * gets the policy from the mesh's admin-sync instead, so it waits for that.
+ */
+async function grantWelcomeCredits (dataDir: string): Promise<void> {
+  const granted = async (): Promise<boolean> => (await cliJson<{ policy: Record<string, unknown> }>(['policy', 'show', '--data-dir', dataDir])).policy.welcomeGrant != null
+  if (await granted()) return
+  const set = await cli(['policy', 'set', 'welcomeGrant', DEFAULT_POLICY.welcomeGrant.toString(), '--data-dir', dataDir, '--json'])
+  if (set.code === 0) return
+  if (!set.stderr.includes('[UnauthorizedAdminError]')) throw new Error(`policy set welcomeGrant exited ${String(set.code)}: ${set.stderr}`)
+  await waitFor(granted, 15_000, 'the mesh\'s welcome-grant policy to reach a coordinator that joined it')
 }
 
 export async function stopDaemon (d: Daemon, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
@@ -61,4 +76,27 @@ export async function stopDaemon (d: Daemon, signal: NodeJS.Signals = 'SIGTERM')
     d.child.once('exit', code => { resolve(code) })
     d.child.kill(signal)
   })
+}
+
+/**
+ * A metric on a daemon's public /metrics page, summed over its series (0 when absent); with
+ * `labelValue`, only the series carrying that label value. For counters a test reads before and
+ * after a window: a refusal that did arrive.
+ */
+export async function metric (dataDir: string, name: string, labelValue?: string): Promise<number> {
+  const { url } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { url: string }
+  const text = await (await fetch(`${url}/metrics`)).text()
+  let sum = 0
+  for (const line of text.split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line)
+    if (m == null || m[1] !== name) continue
+    if (labelValue != null && !(m[2] ?? '').includes(`="${labelValue}"`)) continue
+    sum += Number(m[3])
+  }
+  return sum
+}
+
+/** inbound connections the daemon's gater turned away (blacklisted, isolated or banned peers) */
+export async function gatedConnections (dataDir: string): Promise<number> {
+  return await metric(dataDir, 'libp2p_connection_manager_dials_inbound_errors_total', 'ConnectionInterceptedError')
 }

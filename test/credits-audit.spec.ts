@@ -15,7 +15,7 @@ import { auditLog, rootOfEntries } from '../src/ledger/log-audit.js'
 import { logOrigin } from '../src/ledger/coordinator-ledger.js'
 import { formatCheckpoint, noteVerifierKey, signNote } from '../src/ledger/merkle/checkpoint.js'
 import { signAdminAction } from '../src/admission/admin-actions.js'
-import { entryToJson } from '../src/ledger/ledger-view.js'
+import { entryToJson } from '../src/api/ledger-view.js'
 
 const peer = async (): Promise<string> => peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
 

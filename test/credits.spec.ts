@@ -138,8 +138,11 @@ describe('credits: admitted accounts only, one grant each, no self-dealing issua
   it('issuance: a worker paid by jobs of an account under its own token earns no share; paid by another operator, it does', async () => {
     const coord = await fx.coordinator({ admission: { mode: 'token' }, policy: { ...DEFAULT_POLICY, issuanceWindowMs: 1_500, issuancePerWindow: 1_000n } })
     const shared = await coord.admission.state.tokens.create({ autoApprove: true, maxUses: 2, label: 'one operator' })
-    const [worker] = await fx.workers(1, coord, { token: shared.token })
+    // the worker under test runs wasm jobs only; another operator's worker runs noop jobs only
+    const [worker] = await fx.workers(1, coord, { token: shared.token, offer: ['wasm'] })
     await waitFor(() => coord.admission.state.node(worker.peerId.toString())?.status === 'active', 10_000, 'worker active')
+    const [stranger] = await fx.workers(1, coord, { token: (await coord.admission.state.tokens.create({ autoApprove: true, label: 'another operator' })).token, offer: ['noop'] })
+    await waitFor(() => coord.admission.state.node(stranger.peerId.toString())?.status === 'active', 10_000, 'the other operator\'s worker active')
     const own = await fx.client(coord, { token: shared.token })
     const ledger = coord.ledger as Ledger
     const issuedTo = async (acct: string, from: number): Promise<bigint> => (await entries(ledger)).filter(x => x.index >= from && x.e.mint?.reason === 'issuance-window')
@@ -148,8 +151,11 @@ describe('credits: admitted accounts only, one grant each, no self-dealing issua
     const start = ledger.size
     for (let i = 0; i < 4; i++) assert.equal((await own.jobs.wait(await own.jobs.submit({ executor: 'wasm', module: await wasmUpper(), input: `self ${i}` }), { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
     assert.ok(ledger.book.balance(worker.peerId.toString()) > 0n, 'the worker was paid for the work')
-    // two whole windows go by after the self-dealt settlements
-    await new Promise(resolve => setTimeout(resolve, 4_000))
+    // the positive control in the same windows: the same account's next job, run by the other
+    // operator's worker, earns that worker a share; the window that pays it closes after every
+    // self-dealt settlement, so a share for those would have been minted by then too
+    assert.equal((await own.jobs.wait(await own.jobs.submit({ executor: 'noop', input: 'paid to another operator' }), { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
+    await waitFor(async () => await issuedTo(stranger.peerId.toString(), start) > 0n, 15_000, 'an issuance share for the other operator\'s worker')
     assert.equal(await issuedTo(worker.peerId.toString(), start), 0n, 'no issuance for paying itself')
 
     // positive control: the same worker, paid by another operator's account

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Fixture, waitFor, freePort } from './helpers.js'
-import { cli, cliJson, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
+import { cli, cliJson, gatedConnections, metric, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
+import { Protocols } from '../src/wire/domains.js'
 
 interface JobJson { id: string, state: string, attempts: Array<{ worker: string }> }
 
@@ -47,8 +48,13 @@ describe('admission from the CLI, across processes', function () {
     const status = await cliJson<{ workers: { awaitingApproval: string[] } }>(['status', '--data-dir', cdir])
     assert.deepEqual(status.workers.awaitingApproval, [workerId], '/status shows who waits for approval')
     const { id: jobId } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', cdir, '--executor', 'noop', '--input', 'needs approval'])
-    await new Promise(resolve => setTimeout(resolve, 1_500))
-    assert.equal((await cliJson<JobJson>(['jobs', 'status', jobId, '--data-dir', cdir])).state, 'queued', 'a pending node gets no work')
+    // the positive control: once the job is queued the pending worker does ask for work (it hears the
+    // job announced) and its claim is refused as not admitted; an assignment would have been that answer
+    const refusedClaims = async (): Promise<number> => await metric(cdir, 'edgecoder_rpc_rejected_total', `${Protocols.claim} NotAdmittedError`)
+    const refusedBefore = await refusedClaims()
+    const stateOf = async (id: string): Promise<string> => (await cliJson<JobJson>(['jobs', 'status', id, '--data-dir', cdir])).state
+    await waitFor(async () => await refusedClaims() > refusedBefore || await stateOf(jobId) !== 'queued', 20_000, 'the pending worker\'s claim to be refused')
+    assert.equal(await stateOf(jobId), 'queued', 'a pending node gets no work')
 
     const approved = await cliJson<{ effect: string, kind: string }>(['nodes', 'approve', workerId, '--data-dir', cdir, '--reason', 'known contributor'])
     assert.deepEqual([approved.kind, approved.effect], ['APPROVE', 'applied'])
@@ -64,9 +70,13 @@ describe('admission from the CLI, across processes', function () {
     const bl = await cliJson<Array<{ peerId: string, reason: string }>>(['nodes', 'blacklist', 'list', '--data-dir', cdir])
     assert.deepEqual(bl.map(b => [b.peerId, b.reason]), [[workerId, 'returned forged results']])
     const { id: second } = await cliJson<{ id: string }>(['jobs', 'submit', '--data-dir', cdir, '--executor', 'noop', '--input', 'not for the blacklisted'])
-    await new Promise(resolve => setTimeout(resolve, 3_000))
-    assert.equal((await cliJson<JobJson>(['jobs', 'status', second, '--data-dir', cdir])).state, 'queued')
-    assert.equal((await cliJson<Array<{ peerId: string }>>(['peers', '--data-dir', cdir])).some(p => p.peerId === workerId), false, 'it stays out (the worker redials its bootstrap peer)')
+    // the positive control: once the job is queued the worker does dial back (its bootstrap dialer)
+    // and is turned away at the gate; let in, it would have claimed the job
+    const gatedBefore = await gatedConnections(cdir)
+    const connected = async (): Promise<boolean> => (await cliJson<Array<{ peerId: string }>>(['peers', '--data-dir', cdir])).some(p => p.peerId === workerId)
+    await waitFor(async () => await gatedConnections(cdir) > gatedBefore || await connected(), 20_000, 'the blacklisted worker to be turned away')
+    assert.equal(await stateOf(second), 'queued')
+    assert.equal(await connected(), false, 'it stays out (the worker redials its bootstrap peer)')
 
     // an action signed with a key the coordinator does not hold as admin is refused
     const outsider = join(root, 'outsider.key')

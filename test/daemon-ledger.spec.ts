@@ -14,7 +14,7 @@ import { MerkleLog } from '../src/ledger/merkle/merkle-log.js'
 import { formatCheckpoint, parseCheckpoint, signNote } from '../src/ledger/merkle/checkpoint.js'
 import { loadKeyFile } from '../src/identity/key-file.js'
 import { DataDirFiles } from '../src/identity/data-dir.js'
-import type { EntryJson } from '../src/ledger/ledger-view.js'
+import type { EntryJson } from '../src/api/ledger-view.js'
 
 interface Receipt { jobId: string, proven?: { index: number } }
 interface Proof { index: number, treeSize: number, leaf: string, hashes: string[] }

@@ -3,13 +3,51 @@
 // reads as meant, and the unit passes systemd-analyze where it is installed.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { readFile, writeFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, writeFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { Fixture, waitFor, freePort } from './helpers.js'
+import { opsOptionsFromEnv } from '../src/ops/daemon-ops.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const WRAPPER = join(ROOT, 'deploy', 'edgecoder-service')
+
+/**
+ * The settings among `keys` the wrapper passes on to the daemon: it runs against a stand-in install
+ * (EDGECODER_HOME) whose node binary records its arguments, with each setting given a value of its
+ * own; a setting is passed on when its value shows up in those arguments.
+ */
+async function passedOnByWrapper (keys: string[], dir: string): Promise<Set<string>> {
+  const home = join(dir, 'install')
+  await mkdir(join(home, 'dist', 'src', 'cli'), { recursive: true })
+  await writeFile(join(home, 'dist', 'src', 'cli', 'main.js'), '')
+  await mkdir(join(home, 'node_modules', 'node', 'bin'), { recursive: true })
+  const argsFile = join(dir, 'args')
+  await writeFile(join(home, 'node_modules', 'node', 'bin', 'node'), '#!/bin/sh\nfor a in "$@"; do printf \'%s\\n\' "$a"; done >> "$ARGS_FILE"\n', { mode: 0o755 })
+  // a value each setting can take (the mode is checked), distinct from every default
+  const value = (k: string): string => k === 'EDGE_RUNTIME_MODE' ? 'client' : k === 'EDGECODER_DATA_DIR' ? join(dir, 'data-marker') : `marker-${k.toLowerCase()}`
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, EDGECODER_HOME: home, ARGS_FILE: argsFile }
+  for (const k of keys) env[k] = value(k)
+  const r = spawnSync('bash', [WRAPPER], { env, timeout: 10_000 })
+  assert.equal(r.status, 0, r.stderr.toString())
+  const args = (await readFile(argsFile, 'utf8')).split('\n')
+  assert.ok(args.includes('start'), `the wrapper started nothing: ${JSON.stringify(args)}`)
+  return new Set(keys.filter(k => args.includes(value(k))))
+}
+
+/** The environment variables a TypeScript file reads as `process.env.NAME` or `process.env['NAME']` in its code. */
+function envReads (path: string, text: string): Set<string> {
+  const out = new Set<string>()
+  const isProcessEnv = (e: ts.Expression): boolean => ts.isPropertyAccessExpression(e) && e.name.text === 'env' && ts.isIdentifier(e.expression) && e.expression.text === 'process'
+  const visit = (n: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(n) && isProcessEnv(n.expression)) out.add(n.name.text)
+    if (ts.isElementAccessExpression(n) && isProcessEnv(n.expression) && ts.isStringLiteral(n.argumentExpression)) out.add(n.argumentExpression.text)
+    ts.forEachChild(n, visit)
+  }
+  visit(ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true))
+  return out
+}
 
 describe('service install files (deploy/)', function () {
   this.timeout(60_000)
@@ -68,13 +106,20 @@ describe('service install files (deploy/)', function () {
       keys.push(line.split('=')[0])
     }
     for (const k of ['EDGE_RUNTIME_MODE', 'AGENT_ID', 'AGENT_REGISTRATION_TOKEN', 'EDGECODER_DATA_DIR', 'EDGECODER_HTTP']) assert.ok(keys.includes(k), k)
-    // every setting the file offers is read by the wrapper or the daemon
-    const readers = (await readFile(WRAPPER, 'utf8')) + (await readFile(join(ROOT, 'src', 'ops', 'daemon-ops.ts'), 'utf8')) + (await readFile(join(ROOT, 'src', 'cli', 'daemon.ts'), 'utf8'))
-    for (const k of keys) assert.ok(readers.includes(k), `${k} is read somewhere`)
+    // every setting the file offers takes effect: the wrapper passes it on to the daemon, the daemon's
+    // ops options take it, or the daemon's code reads it from its environment (a mention in a
+    // comment is none of these)
+    const passed = await passedOnByWrapper(keys, await fx.dir())
+    const ops = new Set(keys.filter(k => Object.keys(opsOptionsFromEnv({ [k]: '7' })).length > 0))
+    const daemonReads = envReads(join(ROOT, 'src', 'cli', 'daemon.ts'), await readFile(join(ROOT, 'src', 'cli', 'daemon.ts'), 'utf8'))
+    for (const k of keys) assert.ok(passed.has(k) || ops.has(k) || daemonReads.has(k), `${k} is read nowhere`)
+    // and the split is the one the file describes: the two runbook names stay in the environment
+    assert.deepEqual([...daemonReads].filter(k => keys.includes(k)).sort(), ['AGENT_ID', 'AGENT_REGISTRATION_TOKEN'])
     const unit = await readFile(join(ROOT, 'deploy', 'edgecoder.service'), 'utf8')
     assert.match(unit, /^EnvironmentFile=\/etc\/edgecoder\/edgecoder\.env$/m)
     assert.match(unit, /^ExecStart=\/opt\/edgecoder\/deploy\/edgecoder-service$/m)
-    const plist = await readFile(join(ROOT, 'deploy', 'io.edgecoder.runtime.plist'), 'utf8')
+    // the plist's XML comments do not count either
+    const plist = (await readFile(join(ROOT, 'deploy', 'io.edgecoder.runtime.plist'), 'utf8')).replace(/<!--[\s\S]*?-->/g, '')
     assert.match(plist, /<string>io\.edgecoder\.runtime<\/string>/)
     assert.match(plist, /\. \/etc\/edgecoder\/edgecoder\.env; set \+a; exec \/opt\/edgecoder\/deploy\/edgecoder-service/)
   })

@@ -7,6 +7,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import type { PrivateKey } from '@libp2p/interface'
 import { createNode, type CreateNodeOptions, type EdgecoderNode } from '../src/node/create-node.js'
+import type { Executor } from '../src/executors/types.js'
 import { signAuthorityAction } from '../src/admission/admin-actions.js'
 import { DEFAULT_POLICY } from '../src/ledger/policy.js'
 
@@ -113,3 +114,14 @@ export async function trustedAdmin (): Promise<{ key: PrivateKey, peerId: string
   }
 }
 
+
+/**
+ * An executor under a name no other worker offers, echoing its input: a worker offering only this
+ * one takes only jobs of its kind, the positive control of tests where another worker must take nothing.
+ */
+export function echoExecutor (name: string): Executor {
+  return {
+    name,
+    async execute (req) { return { exitCode: 0, output: new Uint8Array(req.input), stderr: new Uint8Array(0), wallMs: 1, cpuMs: 0, maxRssKb: 0 } }
+  }
+}

@@ -17,6 +17,8 @@ describe('mesh: job lifecycle end to end', function () {
     for (let i = 0; i < 100; i++) ids.push(await coord.jobs.submit({ executor: 'noop', input: `job-${i}`, delayMs: i % 10 }))
     assert.equal(new Set(ids).size, 100, 'every submission gets its own id')
     await waitFor(() => coord.coordinator?.store.countsByState().succeeded === 100, 60_000, '100 jobs to succeed')
+    // an owner sees a job succeeded only once its settlement is durable in the ledger (a moment later under load)
+    await waitFor(async () => (await Promise.all(ids.map(async id => await coord.jobs.status(id)))).every(s => s.state === 'succeeded'), 30_000, 'owners to see all 100 succeeded')
     const byWorker = new Map<string, number>()
     for (const [i, id] of ids.entries()) {
       const s = await coord.jobs.result(id)
@@ -55,20 +57,30 @@ describe('mesh: job lifecycle end to end', function () {
     const workers = await fx.workers(6, coord)
     // a worker that serves the DHT (opted in) is one the others may learn of and dial
     const server = await fx.node({ role: 'worker', dhtServer: true, bootstrap: coord.bootstrapConfig() })
-    assert.equal(coord.libp2p.services.dht.getMode(), 'server')
-    assert.equal(server.libp2p.services.dht.getMode(), 'server')
-    for (const w of workers) assert.equal(w.libp2p.services.dht.getMode(), 'client')
-    // lookups through the coordinator: a server-mode worker would learn of the others here and dial them
-    for (const w of workers) {
-      for await (const _ of w.libp2p.services.dht.getClosestPeers(w.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(5_000) })) { /* drain */ }
+    /** the peers the coordinator names in its answer to a worker's lookup (the worker itself aside) */
+    const namedByCoordinator = async (w: EdgecoderNode): Promise<string[]> => {
+      const named: string[] = []
+      for await (const e of w.libp2p.services.dht.getClosestPeers(w.peerId.toMultihash().bytes, { signal: AbortSignal.timeout(5_000) })) {
+        if (e.name === 'PEER_RESPONSE' && e.from.equals(coord.peerId)) named.push(...e.closer.map(p => p.id.toString()))
+      }
+      return named.filter(p => p !== w.peerId.toString())
     }
-    await new Promise(resolve => setTimeout(resolve, 1_000))
+    // the coordinator tells of the server once it has identified it; the workers joined before it, so
+    // a worker serving the DHT would be in the coordinator's table by then as well
+    await waitFor(async () => (await namedByCoordinator(workers[0])).includes(server.peerId.toString()), 10_000, 'the coordinator to name the DHT server')
     const ids = new Set(workers.map(w => w.peerId.toString()))
     for (const w of workers) {
+      // the positive control in the same answer: the server is named, no worker is
+      const named = await namedByCoordinator(w)
+      assert.ok(named.includes(server.peerId.toString()), `the coordinator named ${JSON.stringify(named)}, not the DHT server`)
+      assert.deepEqual(named.filter(p => ids.has(p)), [], `the coordinator named other workers to ${w.peerId.toString()}`)
       const peers = w.libp2p.getConnections().map(c => c.remotePeer.toString())
       assert.ok(peers.includes(coord.peerId.toString()))
       assert.deepEqual(peers.filter(p => ids.has(p)), [], `worker ${w.peerId.toString()} is connected to other workers`)
     }
+    assert.equal(coord.libp2p.services.dht.getMode(), 'server')
+    assert.equal(server.libp2p.services.dht.getMode(), 'server')
+    for (const w of workers) assert.equal(w.libp2p.services.dht.getMode(), 'client')
     const id = await coord.jobs.submit({ executor: 'noop', input: 'star' })
     assert.equal((await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })).state, 'succeeded')
   })

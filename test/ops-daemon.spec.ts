@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { readFile, writeFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Fixture, waitFor, freePort } from './helpers.js'
-import { cli, cliJson, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
+import { cli, cliJson, gatedConnections, startDaemon, stopDaemon, type Daemon } from './cli-helpers.js'
 import { openNote, parseCheckpoint } from '../src/ledger/merkle/checkpoint.js'
 import { verifyConsistency } from '../src/ledger/merkle/hash.js'
 
@@ -74,7 +74,8 @@ describe('operations surface against running daemons', function () {
     coord = await startDaemon(cdir, ['--listen', `/ip4/127.0.0.1/tcp/${port}`, '--http', `127.0.0.1:${await freePort()}`])
     daemons.push(coord)
     const boot = join(cdir, 'bootstrap.json')
-    daemons.push(await startDaemon(w1dir, ['--bootstrap', boot, '--slots', '1', '--listen', '/ip4/127.0.0.1/tcp/0']))
+    // the first worker may run `true` with the process executor: the one worker able to take such a job
+    daemons.push(await startDaemon(w1dir, ['--bootstrap', boot, '--slots', '1', '--listen', '/ip4/127.0.0.1/tcp/0', '--allow-command', 'true']))
     daemons.push(await startDaemon(w2dir, ['--bootstrap', boot, '--slots', '1', '--listen', '/ip4/127.0.0.1/tcp/0']))
     await waitFor(async () => (await status(cdir)).workers?.active.length === 2, 30_000, 'both workers in service')
   })
@@ -150,7 +151,11 @@ describe('operations surface against running daemons', function () {
     assert.match(await ops(['admin', 'pause', '--reason', 'integrity check']), /pause/)
     const held = [await submit({ input: 'p1' }), await submit({ input: 'p2' })]
     await waitFor(async () => (await job(long)).state === 'succeeded', 20_000, 'the running job to finish')
-    await sleep(1_000)
+    // the positive control: the worker that ran it gets the ack to its result, which carries its claim
+    // for the slot the result frees (the next job rides on that ack), and is idle after it; a held job
+    // would have come in that very answer
+    const ranIt = (await job(long)).attempts.at(-1)?.worker === W1 ? w1dir : w2dir
+    await waitFor(async () => (await status(ranIt)).worker?.running === 0 || (await Promise.all(held.map(job))).some(j => j.attempts.length > 0), 10_000, 'the worker to be acked and idle')
     for (const id of held) {
       const j = await job(id)
       assert.equal(j.state, 'queued')
@@ -198,9 +203,14 @@ describe('operations surface against running daemons', function () {
 
   it('jobs explain tells a pending job\'s story: draining, capability', async () => {
     await ops(['nodes', 'drain', W1])
+    // only the drained worker could run this job (the other offers noop only)
     const id = await submit({ executor: 'process', args: ['true'] })
-    await sleep(800)
+    // the positive control: a job submitted after it, which the other worker can run, is run
+    const control = await submit({ input: 'runs meanwhile' })
+    await waitFor(async () => (await job(control)).state === 'succeeded', 20_000, 'the control job to run')
     assert.equal((await job(id)).state, 'queued')
+    assert.deepEqual((await job(id)).attempts, [])
+    assert.deepEqual((await job(control)).attempts.map(a => a.worker), [W2])
     const text = await ops(['jobs', 'explain', id])
     assert.match(text, /queued since/)
     assert.match(text, /no worker is eligible/)
@@ -219,6 +229,7 @@ describe('operations surface against running daemons', function () {
     await ops(['nodes', 'isolate', W2, '--for', '4s', '--reason', 'suspect results'])
     const t0 = Date.now()
     await waitFor(async () => (await status(cdir)).peers.worker === 1, 3_000, 'the isolated worker to be disconnected')
+    const gatedBefore = await gatedConnections(cdir)
     const ids = [await submit({ input: 'i1' }), await submit({ input: 'i2' })]
     // for the period it stays out, though its bootstrap dialer keeps trying (the worker may see a
     // connection for a moment: the gater drops it once the peer id is known, after encryption)
@@ -228,6 +239,8 @@ describe('operations surface against running daemons', function () {
       assert.ok(!(s.workers?.active ?? []).includes(W2) && !(s.workers?.pending ?? []).includes(W2))
       await sleep(250)
     }
+    // the positive control: in that window it did try to come back, and the gate turned it away
+    assert.ok(await gatedConnections(cdir) > gatedBefore, 'the isolated worker never dialed back during its isolation')
     await waitFor(async () => await allDone(ids), 20_000, 'jobs during isolation')
     for (const id of ids) assert.deepEqual((await job(id)).attempts.map(a => a.worker), [W1])
     await waitFor(async () => (await status(cdir)).workers?.active.includes(W2) === true, 40_000, 'the worker to come back after the period')

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { pbStream } from '@libp2p/utils'
 import type { Libp2p, PrivateKey, Stream } from '@libp2p/interface'
-import { Fixture, waitFor, MESH } from './helpers.js'
+import { Fixture, waitFor, MESH, echoExecutor } from './helpers.js'
 import { MeshCounters } from '../bench/lib/counters.js'
 import { createMeshLibp2p, type MeshServices } from '../src/mesh/create-libp2p.js'
 import { createSigner } from '../src/wire/signed.js'
@@ -107,9 +107,16 @@ describe('session streams', function () {
     await w.worker.drain()
     // withdrawn at once, not left to its 8-s wait
     await waitFor(() => svc.waitingClaims === 0, 3_000, 'the claim to be withdrawn')
+    // a second worker that takes only jobs of its own kind: the positive control
+    await fx.workers(1, coord, { executors: [echoExecutor('control')], offer: ['control'] })
     const id = await coord.jobs.submit({ executor: 'noop', input: 'after-drain' })
-    await new Promise(resolve => setTimeout(resolve, 300))
-    assert.equal((await svc.status(id)).state, 'queued', 'a draining worker takes nothing')
+    // submitted after the drained worker's job, the control job reaches the other worker and runs:
+    // the drained worker had as long to take its own
+    const control = await coord.jobs.submit({ executor: 'control', input: 'meanwhile' })
+    assert.equal((await coord.jobs.wait(control, { signal: AbortSignal.timeout(10_000) })).state, 'succeeded')
+    const held = await svc.status(id)
+    assert.equal(held.state, 'queued', 'a draining worker takes nothing')
+    assert.deepEqual(held.attempts, [])
     w.worker.undrain()
     await waitFor(async () => (await svc.status(id)).state === 'succeeded', 10_000, 'the job to run after undrain')
   })

@@ -7,7 +7,9 @@ import { createSigner, verifyEnvelope, ReplayGuard, sha256, type Signer } from '
 import { Domains, Protocols } from '../src/wire/domains.js'
 import { SignedEnvelope, SignedPayload } from '../src/wire/pb/envelope.js'
 import { RpcResponse } from '../src/wire/pb/rpc.js'
-import { Assignment, ClaimRequest, ClaimResponse, JobResult } from '../src/wire/pb/jobs.js'
+import { Assignment, ClaimRequest, ClaimResponse, JobResult, ResultAck } from '../src/wire/pb/jobs.js'
+import { LedgerEntry } from '../src/wire/pb/ledger.js'
+import { loadEnvelope } from '../src/jobs/envelopes.js'
 import { buildJobSpec, signJobSpec } from '../src/jobs/job-spec.js'
 import { rpcCall } from '../src/rpc/reqresp.js'
 import type { Libp2p } from '@libp2p/interface'
@@ -171,6 +173,8 @@ describe('coordinator refuses results from anyone but the live assignee', functi
   it('a stranger, a stale attempt and a wrong output digest are refused; the real result is accepted once', async () => {
     const coord = await fx.coordinator({ leaseMs: 5_000 })
     const [worker] = await fx.workers(1, coord, { slots: 1 })
+    const completions: string[] = []
+    coord.events.on('job:completed', d => { completions.push(d.jobId) })
     const id = await coord.jobs.submit({ executor: 'noop', input: 'real', delayMs: 1_500 })
     await waitFor(async () => (await coord.jobs.status(id)).state === 'running', 10_000, 'job to run')
     const lease = coord.coordinator?.store.live.get(id)?.lease
@@ -198,5 +202,19 @@ describe('coordinator refuses results from anyone but the live assignee', functi
     const s = await coord.jobs.wait(id, { signal: AbortSignal.timeout(20_000) })
     assert.equal(s.state, 'succeeded')
     assert.equal(new TextDecoder().decode((await coord.jobs.result(id)).result?.output), 'real')
+    // accepted once: the very result the worker sent, presented again, is only acknowledged as a
+    // duplicate; one attempt succeeded, the job completed once and the log settles it once
+    const stored = (await coord.coordinator?.store.get(id))?.result?.envelope
+    assert.ok(stored != null, 'the coordinator keeps the accepted result')
+    const again = ResultAck.decode(await rpcCall(dialer(worker), coord.peerId, Protocols.result, loadEnvelope(stored)))
+    assert.equal(again.status, ResultAck.Status.DUPLICATE)
+    assert.equal(s.attempts.filter(a => a.outcome === 'succeeded').length, 1)
+    assert.deepEqual(completions.filter(j => j === id), [id])
+    const ledger = coord.ledger
+    assert.ok(ledger != null)
+    await ledger.checkpoint()
+    let settlements = 0
+    for (let i = 0; i < ledger.checkpointSize; i++) if (LedgerEntry.decode(await ledger.entry(i)).settlement?.jobId === id) settlements++
+    assert.equal(settlements, 1)
   })
 })

@@ -1,81 +1,173 @@
-// Yamux flow control as the mesh runs it (src/mesh/yamux-window.ts): a receiver answers small
-// messages without a window update each, still grants more window once half is used, and a sender
-// of more than a window's worth never stalls.
+// Yamux flow control as the mesh runs it (src/mesh/yamux-window.ts), and only where the mesh runs
+// it. A mesh node answers small messages on a long-lived stream without a window update each, still
+// grants more window once half is used, and a sender of more than a window's worth never stalls. A
+// libp2p node built in the same process with plain `yamux()` keeps the package's behaviour (one
+// update per data frame read), on its own connections and on a connection to a mesh node.
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { createLibp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@libp2p/yamux'
 import type { Libp2p, Stream } from '@libp2p/interface'
-import { createMeshLibp2p, type MeshServices } from '../src/mesh/create-libp2p.js'
+import { createMeshLibp2p } from '../src/mesh/create-libp2p.js'
 
 const PROTOCOL = '/edgecoder-test/yamux-window/1.0.0'
 const WINDOW_UPDATE = 1 // yamux FrameType.WindowUpdate
+const WINDOW = 256 * 1024 // yamux's initial stream window
 
-interface FrameHeader { type: number }
-type SendFrame = (header: FrameHeader, data?: unknown) => void
+interface FrameHeader { type: number, flag: number }
 
-/** Counts the window updates one stream sends (its frame writer is a per-stream function). */
-function countWindowUpdates (stream: Stream): { count: () => number } {
-  const s = stream as unknown as { sendFrame: SendFrame }
-  const send = s.sendFrame
-  let n = 0
+/**
+ * Counts, on one stream, the data frames it reads and the plain window updates it sends (no
+ * SYN/ACK/FIN/RST flag: frames whose only purpose is to grant window). Both are per-stream
+ * functions of the package, so this changes nothing on any other stream.
+ */
+function frameCounter (stream: Stream): { dataRead: number, updatesSent: number } {
+  const s = stream as unknown as { sendFrame: (h: FrameHeader, d?: unknown) => boolean, handleData: (f: unknown) => void }
+  const counts = { dataRead: 0, updatesSent: 0 }
+  const sendFrame = s.sendFrame
   s.sendFrame = (header, data) => {
-    if (header.type === WINDOW_UPDATE) n++
-    send(header, data)
+    if (header.type === WINDOW_UPDATE && header.flag === 0) counts.updatesSent++
+    return sendFrame(header, data)
   }
-  return { count: () => n }
+  const handleData = s.handleData.bind(s)
+  s.handleData = (frame) => {
+    counts.dataRead++
+    handleData(frame)
+  }
+  return counts
 }
 
-async function node (): Promise<Libp2p<MeshServices>> {
+async function meshNode (): Promise<Libp2p> {
   return await createMeshLibp2p({ privateKey: await generateKeyPair('Ed25519'), meshId: 'edgecoder-test', listen: ['/ip4/127.0.0.1/tcp/0'], userAgent: 'yamux-window-test', services: {} })
 }
 
-describe('yamux flow control on mesh connections', function () {
-  this.timeout(60_000)
-  let a: Libp2p<MeshServices>
-  let b: Libp2p<MeshServices>
-  let received: Promise<{ bytes: number, updates: number }>
-
-  beforeEach(async () => {
-    a = await node()
-    b = await node()
-    received = new Promise(resolve => {
-      void b.handle(PROTOCOL, async (stream) => {
-        const updates = countWindowUpdates(stream)
-        let bytes = 0
-        for await (const chunk of stream) bytes += chunk.byteLength
-        resolve({ bytes, updates: updates.count() })
-        await stream.close()
-      })
-    })
+/** a libp2p node as anyone else in the process would build one: plain yamux() */
+async function stockNode (): Promise<Libp2p> {
+  return await createLibp2p({
+    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: { denyDialMultiaddr: async () => false }
   })
+}
 
-  afterEach(async () => {
-    await Promise.allSettled([a.stop(), b.stop()])
+type Counts = ReturnType<typeof frameCounter>
+
+/** The listener's side of every exchange: echo each message back, count the stream's frames. */
+function serveEcho (node: Libp2p): { last: () => Promise<{ bytes: number, counts: Counts }> } {
+  let done: Promise<{ bytes: number, counts: Counts }> = Promise.reject(new Error('no stream yet'))
+  done.catch(() => {})
+  void node.handle(PROTOCOL, async (stream) => {
+    const counts = frameCounter(stream)
+    done = (async () => {
+      let bytes = 0
+      for await (const chunk of stream) {
+        bytes += chunk.byteLength
+        if (!stream.send(chunk)) await stream.onDrain({ signal: AbortSignal.timeout(10_000) })
+      }
+      await stream.close()
+      return { bytes, counts }
+    })()
   })
+  return { last: async () => await done }
+}
 
-  async function send (messages: number, size: number): Promise<{ bytes: number, updates: number }> {
-    const stream = await a.dialProtocol(b.getMultiaddrs()[0], PROTOCOL, { signal: AbortSignal.timeout(10_000) })
-    const msg = new Uint8Array(size).fill(7)
-    for (let i = 0; i < messages; i++) {
-      if (!stream.send(msg)) await stream.onDrain({ signal: AbortSignal.timeout(10_000) })
-      // one frame each: give the receiver a turn between messages, as requests on a session do
-      if (i % 10 === 0) await new Promise(resolve => setImmediate(resolve))
+/**
+ * One long-lived stream, `messages` requests of `size` bytes, each answered before the next is
+ * sent (as on a session stream). Returns both ends' counts.
+ */
+async function pingPong (from: Libp2p, to: Libp2p, echo: ReturnType<typeof serveEcho>, messages: number, size: number): Promise<{ dialer: Counts, listener: Counts }> {
+  const stream = await from.dialProtocol(to.getMultiaddrs()[0], PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+  const counts = frameCounter(stream)
+  const reader = stream[Symbol.asyncIterator]()
+  const msg = new Uint8Array(size).fill(7)
+  for (let i = 0; i < messages; i++) {
+    if (!stream.send(msg)) await stream.onDrain({ signal: AbortSignal.timeout(10_000) })
+    let got = 0
+    while (got < size) {
+      const r = await reader.next()
+      assert.ok(r.done !== true, 'the echo ended early')
+      got += r.value.byteLength
     }
-    await stream.close({ signal: AbortSignal.timeout(10_000) })
-    return await received
   }
+  await stream.close({ signal: AbortSignal.timeout(10_000) })
+  const served = await echo.last()
+  assert.equal(served.bytes, messages * size)
+  return { dialer: counts, listener: served.counts }
+}
 
-  it('many small messages (far less than half a window) cost no window updates', async () => {
-    const r = await send(400, 100)
-    assert.equal(r.bytes, 400 * 100)
-    // stock @libp2p/yamux 8 sends one per data frame read: about 400 here
-    assert.ok(r.updates <= 1, `window updates sent: ${r.updates}`)
+/** One stream, `bytes` sent one way as fast as the window allows; returns the receiver's counts. */
+async function bulk (from: Libp2p, to: Libp2p, echo: ReturnType<typeof serveEcho>, bytes: number): Promise<Counts> {
+  const stream = await from.dialProtocol(to.getMultiaddrs()[0], PROTOCOL, { signal: AbortSignal.timeout(10_000) })
+  const draining = (async () => { for await (const _ of stream) { /* the echo, unread */ } })()
+  const chunk = new Uint8Array(1024).fill(7)
+  for (let sent = 0; sent < bytes; sent += chunk.byteLength) {
+    if (!stream.send(chunk)) await stream.onDrain({ signal: AbortSignal.timeout(10_000) })
+  }
+  await stream.close({ signal: AbortSignal.timeout(10_000) })
+  const served = await echo.last()
+  await draining
+  assert.equal(served.bytes, bytes)
+  return served.counts
+}
+
+describe('yamux window updates: the mesh\'s muxer, and only it', function () {
+  this.timeout(60_000)
+  const ROUNDS = 300
+  const SMALL = 100
+  let meshA: Libp2p
+  let meshB: Libp2p
+  let stockC: Libp2p
+  let stockD: Libp2p
+  let echoB: ReturnType<typeof serveEcho>
+  let echoD: ReturnType<typeof serveEcho>
+
+  before(async () => {
+    // all four in one process, at once: a change that reached every yamux stream in the process
+    // would show on the stock nodes
+    meshA = await meshNode()
+    meshB = await meshNode()
+    stockC = await stockNode()
+    stockD = await stockNode()
+    echoB = serveEcho(meshB)
+    echoD = serveEcho(stockD)
   })
 
-  it('a transfer of several windows completes, with an update per half window or so', async () => {
-    const window = 256 * 1024
-    const r = await send(2 * 1024, 1024) // 2 MB: eight initial windows
-    assert.equal(r.bytes, 2 * 1024 * 1024)
-    assert.ok(r.updates >= 2, `the receiver granted more window (${r.updates} updates)`)
-    assert.ok(r.updates <= (2 * 1024 * 1024) / (window / 2) + 2, `no more than one update per half window: ${r.updates}`)
+  after(async () => {
+    await Promise.allSettled([meshA, meshB, stockC, stockD].map(async n => await n?.stop()))
+  })
+
+  it('mesh to mesh: small messages on a long-lived stream cost no window updates, either way', async () => {
+    const { dialer, listener } = await pingPong(meshA, meshB, echoB, ROUNDS, SMALL)
+    assert.ok(dialer.dataRead >= ROUNDS && listener.dataRead >= ROUNDS, `data frames read: ${dialer.dataRead}, ${listener.dataRead}`)
+    // the stock package sends one per data frame read: ~300 on each end here
+    assert.ok(dialer.updatesSent <= 1, `window updates sent by the dialer: ${dialer.updatesSent}`)
+    assert.ok(listener.updatesSent <= 1, `window updates sent by the listener: ${listener.updatesSent}`)
+  })
+
+  it('stock yamux() in the same process still sends one window update per data frame read', async () => {
+    const { dialer, listener } = await pingPong(stockC, stockD, echoD, ROUNDS, SMALL)
+    for (const [end, c] of [['dialer', dialer], ['listener', listener]] as const) {
+      assert.ok(c.dataRead >= ROUNDS, `${end}: data frames read ${c.dataRead}`)
+      assert.ok(c.updatesSent >= c.dataRead - 1, `${end}: ${c.updatesSent} window updates for ${c.dataRead} data frames`)
+    }
+  })
+
+  it('mesh node and stock node on one connection: each end keeps its own rule', async () => {
+    const echoC = serveEcho(stockC)
+    const { dialer, listener } = await pingPong(meshA, stockC, echoC, ROUNDS, SMALL)
+    assert.ok(dialer.updatesSent <= 1, `the mesh end sent ${dialer.updatesSent} window updates`)
+    assert.ok(listener.updatesSent >= listener.dataRead - 1 && listener.dataRead >= ROUNDS,
+      `the stock end sent ${listener.updatesSent} window updates for ${listener.dataRead} data frames`)
+  })
+
+  it('mesh to mesh: a transfer of several windows completes, with about one update per half window', async () => {
+    const bytes = 2 * 1024 * 1024 // eight initial windows
+    const r = await bulk(meshA, meshB, echoB, bytes)
+    assert.ok(r.updatesSent >= 2, `the receiver granted more window (${r.updatesSent} updates)`)
+    assert.ok(r.updatesSent <= bytes / (WINDOW / 2) + 2, `no more than one update per half window: ${r.updatesSent}`)
   })
 })

@@ -4,7 +4,7 @@
 // is the coordinator's: its libp2p stack, its job store and ledger with their LevelDB threads, plus
 // the counters' hooks and this file's IPC (a few batched messages per round, not per job each).
 import { createNode, type EdgecoderNode } from '../../src/node/create-node.js'
-import type { CoordinatorService } from '../../src/jobs/coordinator.js'
+import type { CoordinatorService } from '../../src/jobs/coordinator/index.js'
 import type { SignedEnvelope } from '../../src/wire/pb/envelope.js'
 import { jobsTopic } from '../../src/wire/domains.js'
 import { MeshCounters } from './counters.js'

@@ -3,7 +3,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { AdminAction } from '../wire/pb/admission.js'
 import { InvalidArgumentError } from '../errors/index.js'
-import { parseAction } from '../ops/http.js'
+import { parseAction } from '../ops/operator-action.js'
 
 const EXECUTOR_NAME = /^[a-z][a-z0-9-]{0,31}$/
 

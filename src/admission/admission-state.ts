@@ -4,76 +4,26 @@
 // Admin actions converge across coordinators without a leader: each target (a node's status, a
 // node's blacklist entry, a policy key) takes the action with the latest signed issue time, so any
 // order of delivery ends in the same state. Every action is kept in the audit log, including those
-// that arrived late and were superseded.
-import { createHash } from 'node:crypto'
+// that arrived late and were superseded. The records, the admission checks, what an action does to
+// its target and the audit log are in files beside this one.
 import type { AdmissionDb } from './db.js'
 import { TokenStore, type TokenRecord } from './tokens.js'
-import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from './errors.js'
+import { NotAdmittedError, InvalidTokenError, UnauthorizedAdminError, DuplicateActionError } from '../errors/index.js'
 import { verifyEnvelope, toHex } from '../wire/signed.js'
 import { Domains } from '../wire/domains.js'
-import { SignedEnvelope, SignedPayload } from '../wire/pb/envelope.js'
+import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { AdminAction, AuthorityAction, EnrollRequest } from '../wire/pb/admission.js'
 import { MeshAuthority, validateAuthorityAction } from './authority.js'
 import { MalformedMessageError } from '../errors/index.js'
 import { POLICY_KEYS, validateAction } from './action-rules.js'
+import type { AdmissionMode, AuditRecord, BlacklistEntry, NodeRecord, NodeRole, NodeStatus, PolicyEntry } from './admission-records.js'
+import { nextState } from './action-effects.js'
+import { AuditLog, envelopeDomain } from './audit-log.js'
+import { checkAssignable, checkSubmitter, listed, type AdmissionCheck } from './admission-checks.js'
 
 // where they always were, for importers
-export { POLICY_KEYS, validateAction }
-
-export type AdmissionMode = 'token' | 'open'
-export type NodeStatus = 'pending' | 'active' | 'rejected'
-/** what an enrolled account is for: running jobs, or submitting them (an application user) */
-export type NodeRole = 'worker' | 'client'
-
-export interface NodeRecord {
-  peerId: string
-  status: NodeStatus
-  /** absent in records from before clients enrolled: a worker */
-  role?: NodeRole
-  label: string
-  executors: string[]
-  /** id of the token it enrolled (or last rotated) with; '' in open mode */
-  tokenId: string
-  enrolledAt: number
-  updatedAt: number
-  reason: string
-  /** issue time and id of the admin action that last set the status (last-writer-wins) */
-  decidedAt: number
-  decidedBy?: string
-}
-
-export interface BlacklistEntry {
-  peerId: string
-  /** false once removed (kept, so an older add delivered late cannot resurrect it) */
-  listed: boolean
-  reason: string
-  /** unix ms after which the entry lapses; 0 = never */
-  until: number
-  by: string
-  issuedAt: number
-  /** id of the action that set this entry: ties on issuedAt go to the larger id */
-  actionId?: string
-}
-
-export interface AuditRecord {
-  seq: number
-  /** hex SHA-256 of the previous record ('' for the first) */
-  prev: string
-  /** hex SHA-256 over seq, prev and the signed envelope: the chain */
-  hash: string
-  /** hex SHA-256 of the signed payload: names the action */
-  id: string
-  kind: string
-  target: string
-  reason: string
-  signer: string
-  issuedAt: number
-  appliedAt: number
-  /** 'applied', or 'superseded' when a later action on the same target was already applied */
-  effect: 'applied' | 'superseded'
-  /** base64 of the encoded SignedEnvelope, exactly as received */
-  envelope: string
-}
+export { POLICY_KEYS, validateAction, envelopeDomain }
+export type { AdmissionMode, AuditRecord, BlacklistEntry, NodeRecord, NodeRole, NodeStatus, AdmissionCheck }
 
 export interface AdmissionStateInit {
   meshId: string
@@ -100,45 +50,31 @@ export interface AdmissionStateInit {
 /** the reason of a record whose approval on enrollment is being signed (a crash leaves it pending) */
 const APPROVING = 'approving on enrollment'
 
-const pad = (n: number): string => n.toString().padStart(12, '0')
-
-/** The chain: every field of the record (but its own hash), then the signed envelope. */
-function chainHash (r: Omit<AuditRecord, 'hash'>): string {
-  const fields = [r.seq, r.prev, r.id, r.kind, r.target, r.reason, r.signer, r.issuedAt, r.appliedAt, r.effect]
-  return createHash('sha256').update(`edgecoder/audit/v2\n${JSON.stringify(fields)}\n`).update(Buffer.from(r.envelope, 'base64')).digest('hex')
-}
-
-/** Last-writer-wins order: later issue time first, then the larger action id, so ties resolve the same everywhere. */
-function supersedes (issuedAt: number, id: string, prevIssuedAt: number, prevId: string | undefined): boolean {
-  return issuedAt > prevIssuedAt || (issuedAt === prevIssuedAt && id > (prevId ?? ''))
-}
-
-/** What the job and ledger services ask of admission (AdmissionState implements it). */
-export interface AdmissionCheck {
-  isDenied: (peer: string) => boolean
-  /** throws NotAdmittedError unless the peer may be given work */
-  checkAssignable: (peer: string) => void
-  /** throws NotAdmittedError unless the account may submit jobs */
-  checkSubmitter?: (peer: string) => void
-  policy: (key: string) => unknown
+/** An action applied and audited; its effect's own result, or the error its effect threw (the action stands either way). */
+export interface AppliedAction {
+  action: AdminAction | AuthorityAction
+  record: AuditRecord
+  result?: unknown
+  effectError?: Error
 }
 
 export class AdmissionState implements AdmissionCheck {
   readonly tokens: TokenStore
   private readonly nodeMap = new Map<string, NodeRecord>()
   private readonly blacklistMap = new Map<string, BlacklistEntry>()
-  private readonly policyMap = new Map<string, { value: unknown, issuedAt: number, id?: string }>()
+  private readonly policyMap = new Map<string, PolicyEntry>()
   /** admin keys and coordinator grants */
   readonly authority: MeshAuthority
   /** peer -> ids of every token it enrolled with (rotations included): who shares an operator */
   private readonly tokensOf = new Map<string, Set<string>>()
-  private head = { seq: -1, hash: '' }
+  private readonly auditLog: AuditLog
   /** serializes writes: enrollments and actions each read, then write */
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor (private readonly db: AdmissionDb, private readonly init: AdmissionStateInit) {
     this.tokens = new TokenStore(db, init.self)
     this.authority = new MeshAuthority(db, init.adminKeys)
+    this.auditLog = new AuditLog(db, init.meshId)
   }
 
   get mode (): AdmissionMode { return this.init.mode }
@@ -150,10 +86,7 @@ export class AdmissionState implements AdmissionCheck {
     for (const t of await this.tokens.list()) for (const p of t.usedBy) this.noteToken(p, t.id)
     for await (const v of this.db.blacklist.values()) { const b = JSON.parse(v) as BlacklistEntry; this.blacklistMap.set(b.peerId, b) }
     for await (const [k, v] of this.db.policy.iterator()) this.policyMap.set(k, JSON.parse(v) as { value: unknown, issuedAt: number })
-    for await (const v of this.db.audit.values({ reverse: true, limit: 1 })) {
-      const r = JSON.parse(v) as AuditRecord
-      this.head = { seq: r.seq, hash: r.hash }
-    }
+    await this.auditLog.open()
   }
 
   private async serial<T> (fn: () => Promise<T>): Promise<T> {
@@ -164,36 +97,17 @@ export class AdmissionState implements AdmissionCheck {
 
   /** A blacklisted peer: no connection, no gossip, no work. */
   isDenied (peer: string, now = Date.now()): boolean {
-    const b = this.blacklistMap.get(peer)
-    return b != null && b.listed && (b.until === 0 || b.until > now)
+    return listed(this.blacklistMap.get(peer), now)
   }
 
   /** Throws NotAdmittedError unless `peer` may be given work here. */
   checkAssignable (peer: string): void {
-    if (this.isDenied(peer)) throw new NotAdmittedError('this peer is blacklisted')
-    const n = this.nodeMap.get(peer)
-    // an admin's rejection holds in open mode too
-    if (this.init.mode === 'open') {
-      if (n?.status === 'rejected') throw new NotAdmittedError(`enrollment is rejected${n.reason !== '' ? ` (${n.reason})` : ''}`)
-      return
-    }
-    if (n == null) throw new NotAdmittedError('not enrolled: start the worker with a registration token (--token or AGENT_REGISTRATION_TOKEN)')
-    if (n.status !== 'active') throw new NotAdmittedError(`enrollment is ${n.status}${n.reason !== '' ? ` (${n.reason})` : ''}`)
+    checkAssignable(this.isDenied(peer), this.nodeMap.get(peer), this.init.mode)
   }
 
-  /**
-   * Throws NotAdmittedError unless `peer` may submit jobs here: the coordinator's own account, or an
-   * account that is not blacklisted and (token mode) enrolled and active. A throwaway key is refused
-   * before it is priced, so it is never granted anything.
-   */
+  /** Throws NotAdmittedError unless `peer` may submit jobs here (the coordinator's own account may). */
   checkSubmitter (peer: string): void {
-    if (this.isDenied(peer)) throw new NotAdmittedError('the submitting account is blacklisted')
-    if (peer === this.init.self) return
-    const n = this.nodeMap.get(peer)
-    if (n?.status === 'rejected') throw new NotAdmittedError(`the submitting account's enrollment is rejected${n.reason !== '' ? ` (${n.reason})` : ''}`)
-    if (this.init.mode === 'open') return
-    if (n == null) throw new NotAdmittedError('not enrolled: start the client with a registration token (--token or AGENT_REGISTRATION_TOKEN) and have an admin approve it')
-    if (n.status !== 'active') throw new NotAdmittedError(`the submitting account's enrollment is ${n.status}: an admin must approve it (nodes approve ${peer})`)
+    checkSubmitter(this.isDenied(peer), peer, this.init.self, this.nodeMap.get(peer), this.init.mode)
   }
 
   /** Whether two accounts enrolled under one token: one operator, whatever their keys. */
@@ -225,10 +139,7 @@ export class AdmissionState implements AdmissionCheck {
       n = this.nodeMap.get(peer)
     }
     if (n?.status !== 'active' || n.decidedBy == null) return undefined
-    const seq = await this.db.applied.get(n.decidedBy)
-    const rec = seq != null ? await this.db.audit.get(pad(Number(seq))) : undefined
-    if (rec == null) return undefined
-    return SignedEnvelope.decode(Buffer.from((JSON.parse(rec) as AuditRecord).envelope, 'base64'))
+    return await this.auditLog.envelopeOf(n.decidedBy)
   }
 
   node (peer: string): NodeRecord | undefined { return this.nodeMap.get(peer) }
@@ -318,8 +229,7 @@ export class AdmissionState implements AdmissionCheck {
 
   /** Whether this exact signed action was applied before. */
   async seen (envelope: SignedEnvelope): Promise<boolean> {
-    const id = createHash('sha256').update(envelope.payload).digest('hex')
-    return (await this.db.applied.get(id)) != null
+    return await this.auditLog.seen(envelope)
   }
 
   /**
@@ -327,7 +237,7 @@ export class AdmissionState implements AdmissionCheck {
    * from another node's audit log, `allowExpired`), signed by an admin key, never applied before.
    * Appends it to the audit log in the same batch as its effect.
    */
-  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<{ action: AdminAction | AuthorityAction, record: AuditRecord, result?: unknown }> {
+  async applyAction (envelope: SignedEnvelope, opts: { allowExpired?: boolean, now?: number } = {}): Promise<AppliedAction> {
     if (envelopeDomain(envelope) === Domains.authority) return await this.applyAuthority(envelope, opts)
     const v = await verifyEnvelope(envelope, { domain: Domains.adminAction, meshId: this.init.meshId, allowExpired: opts.allowExpired })
     const signer = v.signer.toString()
@@ -341,22 +251,23 @@ export class AdmissionState implements AdmissionCheck {
     return await this.serial(async () => {
       if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`admin action ${id.slice(0, 12)} was already applied`)
       const now = opts.now ?? Date.now()
-      const next = this.nextState(action, issuedAt, id, signer, now)
-      const record = this.auditRecord({ id, kind: action.kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: now, effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(envBytes).toString('base64') })
+      const next = nextState({ nodes: this.nodeMap, blacklist: this.blacklistMap, policy: this.policyMap }, action, issuedAt, id, signer, now)
+      const record = this.auditLog.next({ id, kind: action.kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: now, effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(envBytes).toString('base64') })
       // the effect, the audit record and the "applied" mark in one batch: a crash keeps all or none
-      const ops = this.auditOps(record)
+      const ops = this.auditLog.ops(record)
       if (next != null && next.table !== 'none') ops.push({ type: 'put', key: next.key, value: JSON.stringify(next.value), sublevel: this.db[next.table] })
       await this.db.level.batch(ops)
-      this.head = { seq: record.seq, hash: record.hash }
+      this.auditLog.advance(record)
       let result: unknown
+      let effectError: Error | undefined
       if (next != null) {
         if (next.table === 'nodes') this.nodeMap.set(next.key, next.value as NodeRecord)
         else if (next.table === 'blacklist') this.blacklistMap.set(next.key, next.value as BlacklistEntry)
         else if (next.table === 'policy') this.policyMap.set(next.key, next.value as { value: unknown, issuedAt: number })
         // the action is applied and recorded whatever a listener does with it
-        try { result = await this.init.onApplied?.(action, record) } catch (err) { result = { error: { name: (err as Error).name, message: (err as Error).message } } }
+        try { result = await this.init.onApplied?.(action, record) } catch (err) { effectError = err instanceof Error ? err : new Error(String(err)) }
       }
-      return { action, record, result }
+      return { action, record, result, effectError }
     })
   }
 
@@ -376,63 +287,17 @@ export class AdmissionState implements AdmissionCheck {
     return await this.serial(async () => {
       if ((await this.db.applied.get(id)) != null) throw new DuplicateActionError(`authority action ${id.slice(0, 12)} was already applied`)
       const next = this.authority.nextState(kind, action, issuedAt, id, signer)
-      const record = this.auditRecord({ id, kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: opts.now ?? Date.now(), effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(SignedEnvelope.encode(envelope)).toString('base64') })
-      await this.db.level.batch([...this.auditOps(record), ...(next != null ? [this.authority.op(next)] : [])])
-      this.head = { seq: record.seq, hash: record.hash }
+      const record = this.auditLog.next({ id, kind, target: action.target, reason: action.reason, signer, issuedAt, appliedAt: opts.now ?? Date.now(), effect: next == null ? 'superseded' : 'applied', envelope: Buffer.from(SignedEnvelope.encode(envelope)).toString('base64') })
+      await this.db.level.batch([...this.auditLog.ops(record), ...(next != null ? [this.authority.op(next)] : [])])
+      this.auditLog.advance(record)
       if (next != null) this.authority.commit(next)
       return { action, record }
     })
   }
 
-  /** The next record of the chain. */
-  private auditRecord (r: Omit<AuditRecord, 'hash' | 'seq' | 'prev'>): AuditRecord {
-    const unhashed: Omit<AuditRecord, 'hash'> = { seq: this.head.seq + 1, prev: this.head.hash, ...r }
-    return { ...unhashed, hash: chainHash(unhashed) }
-  }
-
-  /** The audit record and the "applied" mark: written in the batch that carries the effect. */
-  private auditOps (record: AuditRecord): Array<{ type: 'put', key: string, value: string, sublevel: AdmissionDb['nodes'] }> {
-    return [
-      { type: 'put', key: pad(record.seq), value: JSON.stringify(record), sublevel: this.db.audit },
-      { type: 'put', key: record.id, value: String(record.seq), sublevel: this.db.applied }
-    ]
-  }
-
-  /** The target's new state, or undefined when a later action on it was already applied. */
-  private nextState (a: AdminAction, issuedAt: number, id: string, signer: string, now: number): { table: 'nodes' | 'blacklist' | 'policy' | 'none', key: string, value: NodeRecord | BlacklistEntry | { value: unknown, issuedAt: number, id?: string } } | undefined {
-    switch (a.kind) {
-      case AdminAction.Kind.APPROVE:
-      case AdminAction.Kind.REJECT: {
-        const n = this.nodeMap.get(a.target)
-        if (n != null && !supersedes(issuedAt, id, n.decidedAt, n.decidedBy)) return undefined
-        const status: NodeStatus = a.kind === AdminAction.Kind.APPROVE ? 'active' : 'rejected'
-        // an approval may come before the node enrolled here (it enrolled at another coordinator)
-        const base = n ?? { peerId: a.target, label: '', executors: [], tokenId: '', enrolledAt: now }
-        return { table: 'nodes', key: a.target, value: { ...base, status, reason: a.reason !== '' ? a.reason : `${status === 'active' ? 'approved' : 'rejected'} by ${signer}`, updatedAt: now, decidedAt: issuedAt, decidedBy: id } }
-      }
-      case AdminAction.Kind.BLACKLIST_ADD:
-      case AdminAction.Kind.BLACKLIST_REMOVE: {
-        const b = this.blacklistMap.get(a.target)
-        if (b != null && !supersedes(issuedAt, id, b.issuedAt, b.actionId)) return undefined
-        return { table: 'blacklist', key: a.target, value: { peerId: a.target, listed: a.kind === AdminAction.Kind.BLACKLIST_ADD, reason: a.reason, until: Number(a.untilMs), by: signer, issuedAt, actionId: id } }
-      }
-      case AdminAction.Kind.OPERATOR:
-        // operator state is kept by src/ops (in order of arrival); here it is only audited
-        return { table: 'none', key: a.target, value: { value: a.value, issuedAt, id } }
-      case AdminAction.Kind.POLICY_SET: {
-        const p = this.policyMap.get(a.target)
-        if (p != null && !supersedes(issuedAt, id, p.issuedAt, p.id)) return undefined
-        return { table: 'policy', key: a.target, value: { value: JSON.parse(a.value) as unknown, issuedAt, id } }
-      }
-    }
-    return undefined
-  }
-
   /** Audit records from `from`, oldest first. */
   async audit (from = 0, limit = 1000): Promise<AuditRecord[]> {
-    const out: AuditRecord[] = []
-    for await (const v of this.db.audit.values({ gte: pad(from), limit })) out.push(JSON.parse(v) as AuditRecord)
-    return out
+    return await this.auditLog.read(from, limit)
   }
 
   /**
@@ -441,37 +306,6 @@ export class AdmissionState implements AdmissionCheck {
    */
   async verifyAudit (): Promise<{ ok: boolean, count: number, head: string, problem?: string }> {
     // under the write queue: an action applied meanwhile must not look like a broken chain
-    return await this.serial(async () => await this.verifyAuditNow())
+    return await this.serial(async () => await this.auditLog.verify())
   }
-
-  private async verifyAuditNow (): Promise<{ ok: boolean, count: number, head: string, problem?: string }> {
-    let prev = ''
-    let seq = 0
-    for await (const v of this.db.audit.values()) {
-      const r = JSON.parse(v) as AuditRecord
-      if (r.seq !== seq) return { ok: false, count: seq, head: prev, problem: `record ${seq} is missing (found ${r.seq})` }
-      const env = new Uint8Array(Buffer.from(r.envelope, 'base64'))
-      const { hash: _h, ...unhashed } = r
-      if (r.prev !== prev || chainHash(unhashed) !== r.hash) return { ok: false, count: seq, head: prev, problem: `record ${seq} does not chain: it was edited, or one before it was` }
-      try {
-        const envelope = SignedEnvelope.decode(env)
-        const domain = envelopeDomain(envelope) === Domains.authority ? Domains.authority : Domains.adminAction
-        const ver = await verifyEnvelope(envelope, { domain, meshId: this.init.meshId, allowExpired: true })
-        if (ver.signer.toString() !== r.signer || toHex(ver.digest) !== r.id) throw new Error('signer or id differs from the record')
-        const a = domain === Domains.authority ? AuthorityAction.decode(ver.payload.body) : AdminAction.decode(ver.payload.body)
-        if (a.kind !== r.kind || a.target !== r.target) throw new Error('kind or target differs from the signed action')
-      } catch (err) {
-        return { ok: false, count: seq, head: prev, problem: `record ${seq}: ${(err as Error).message}` }
-      }
-      prev = r.hash
-      seq++
-    }
-    if (seq !== this.head.seq + 1) return { ok: false, count: seq, head: prev, problem: `the log ends at record ${seq - 1}, but ${this.head.seq} was written` }
-    return { ok: true, count: seq, head: prev }
-  }
-}
-
-/** The domain a signed envelope claims, without checking it ('' when it does not decode). */
-export function envelopeDomain (env: SignedEnvelope): string {
-  try { return SignedPayload.decode(env.payload).domain } catch { return '' }
 }

@@ -1,7 +1,7 @@
 // The admission store: one LevelDB per data dir (`admission-db`) holding tokens, the node registry,
 // the blacklist, coordinator grants and admin keys, and the admin audit log, in sublevels.
+import { openLevel } from '../util/open-level.js'
 import { Level } from 'level'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
 
 export class AdmissionDb {
   readonly level: Level<string, string>
@@ -27,13 +27,7 @@ export class AdmissionDb {
   }
 
   async open (): Promise<void> {
-    try {
-      await this.level.open()
-    } catch (err) {
-      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`admission store ${this.path} is in use by another process`)
-      throw new DataDirError(`cannot open admission store ${this.path}: ${msg}`)
-    }
+    await openLevel(this.level, `admission store ${this.path}`)
   }
 
   async close (): Promise<void> { await this.level.close() }

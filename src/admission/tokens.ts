@@ -3,7 +3,7 @@
 // data dir does not leak usable tokens.
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto'
 import type { AdmissionDb } from './db.js'
-import { InvalidTokenError } from './errors.js'
+import { InvalidTokenError } from '../errors/index.js'
 import { InvalidArgumentError } from '../errors/index.js'
 
 export const TOKEN_PREFIX = 'ect_'

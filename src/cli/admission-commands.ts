@@ -5,7 +5,7 @@
 import { resolve } from 'node:path'
 import { parse, str, int, parseDuration } from './args.js'
 import { callDaemon } from './api-client.js'
-import { InvalidArgumentError, defineError } from '../errors/index.js'
+import { InvalidArgumentError, AuditVerificationError } from '../errors/index.js'
 import { loadKeyFile, loadKeyFileAt, createKeyFileAt } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { signAdminAction, signAuthorityAction, envelopeToBase64, type AdminActionInput, type AuthorityActionInput } from '../admission/admin-actions.js'
@@ -14,7 +14,6 @@ import type { AuditRecord, BlacklistEntry, NodeRecord } from '../admission/admis
 import type { TokenRecord } from '../admission/tokens.js'
 import { policyShowText, type PolicyShowJson } from '../api/policy-view.js'
 
-export const AuditVerificationError = defineError('AuditVerificationError')
 
 type DataDirOf = (v: Record<string, unknown>) => string
 const base = { 'data-dir': { type: 'string' }, json: { type: 'boolean' } } as const

@@ -9,7 +9,7 @@ import { loadBootstrapFile } from '../mesh/bootstrap-file.js'
 import { startControlServer, type ControlServer } from '../api/control-server.js'
 import { createLogger, type LogLevel } from '../ops/logger.js'
 import { isTokenShaped, TOKEN_SHAPE } from '../admission/tokens.js'
-import { InvalidTokenError } from '../admission/errors.js'
+import { InvalidTokenError } from '../errors/index.js'
 import { logOpsEvents, opsOptionsFromEnv } from '../ops/daemon-ops.js'
 import { checkListenAddrs, controlApiFailure, listenFailure } from './listen-errors.js'
 
@@ -87,7 +87,7 @@ export async function runDaemon (o: StartOptions): Promise<void> {
   const enrollment = (d: { coordinator: string, status: string, reason: string }): void => { (d.status === 'active' ? log.info : log.warn)(`enrollment ${d.status}`, { peerId: d.coordinator, reason: d.reason }) }
   node.events.on('admission:status', enrollment)
   for (const [coordinator, e] of Object.entries(node.admission.standing())) enrollment({ coordinator, ...e })
-  logOpsEvents(node, log)
+  logOpsEvents(node.ops, log)
   let api: ControlServer | undefined
   try {
     api = await startControlServer(node, host, port)

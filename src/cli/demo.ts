@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createNode, type EdgecoderNode } from '../node/create-node.js'
 import type { JobSpecInput } from '../jobs/job-spec.js'
-import { jobStatusToJson, type JobStatusJson } from '../api/views.js'
+import { jobStatusToJson, type JobStatusJson } from '../jobs/status-json.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { signAdminAction } from '../admission/admin-actions.js'
 

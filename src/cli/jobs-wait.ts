@@ -4,8 +4,9 @@
 import { callDaemon } from './api-client.js'
 import { parseDuration, str } from './args.js'
 import { InvalidArgumentError } from '../errors/index.js'
-import { WaitTimeoutError, isTerminal, progressLines, whereItIs } from '../jobs/wait.js'
-import type { JobStatusJson } from '../api/views.js'
+import { isTerminal, progressLines, whereItIs } from '../jobs/wait.js'
+import { WaitTimeoutError } from '../errors/index.js'
+import type { JobStatusJson } from '../jobs/status-json.js'
 
 export const WAIT_OPTIONS = {
   wait: { type: 'boolean' },

@@ -1,14 +1,13 @@
 // `edgecoder-node ledger ...`: balances, entries, checkpoints, proofs, verification, reconciliation.
 import { parse, str, int, list } from './args.js'
 import { callDaemon, callDaemonText } from './api-client.js'
-import { InvalidArgumentError, defineError } from '../errors/index.js'
-import type { EntryJson } from '../ledger/ledger-view.js'
+import { InvalidArgumentError, LedgerVerificationError } from '../errors/index.js'
+import type { EntryJson } from '../api/ledger-view.js'
 import { walletText, type WalletJson } from '../ledger/wallet.js'
 import { auditCheckpoint } from '../ledger/audit.js'
 import { auditLog, entriesFromJson } from '../ledger/log-audit.js'
 import { readFile } from 'node:fs/promises'
 
-export const LedgerVerificationError = defineError('LedgerVerificationError')
 
 const opts = { 'data-dir': { type: 'string' }, json: { type: 'boolean' }, log: { type: 'string' } } as const
 

@@ -12,7 +12,7 @@ import { defaultDataDir, defaultConfig, ensureDir, exists, writeConfig, DataDirF
 import { createKeyFile, loadKeyFile } from '../identity/key-file.js'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { InvalidArgumentError, DataDirError, EdgecoderError } from '../errors/index.js'
-import type { JobStatusJson } from '../api/views.js'
+import type { JobStatusJson } from '../jobs/status-json.js'
 import type { PeerView } from '../api/views.js'
 import { isLogLevel, type LogLevel } from '../ops/logger.js'
 import { loadBootstrapFile } from '../mesh/bootstrap-file.js'

@@ -3,8 +3,8 @@ import { ExecutionAbortedError, ExecutorTimeoutError } from '../errors/index.js'
 
 /**
  * CPU time of this thread, ms. process.cpuUsage() and resourceUsage() are getrusage over every
- * thread of the process: in a worker process with several LevelDB instances that was a measurable
- * share of a noop job's cost (docs/benchmarks.md, fix 10). A noop runs on the main thread, so its thread's time is
+ * thread of the process, so a worker's LevelDB threads would be counted as the job's work
+ * (docs/benchmarks.md). A noop runs on the main thread, so its thread's time is
  * the right figure; older runtimes without threadCpuUsage report 0.
  */
 function threadCpuMicros (): number {

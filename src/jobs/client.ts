@@ -1,5 +1,8 @@
 // The application user's side: submit signed jobs and follow them, on the local coordinator when
 // this node is one, otherwise over the mesh to a coordinator found in the DHT or among connected peers.
+import { CustomProgressEvent } from 'progress-events'
+import type { SubmitProgressOptions } from './progress.js'
+import { openLevel } from '../util/open-level.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId, ContentRouting, PeerStore } from '@libp2p/interface'
 import type { Connection } from '@libp2p/interface'
@@ -7,16 +10,29 @@ import { Level } from 'level'
 import { rpcCall, type RpcDialer } from '../rpc/reqresp.js'
 import { Protocols, Domains } from '../wire/domains.js'
 import type { Signer } from '../wire/signed.js'
+import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { JobQuery, JobStatus } from '../wire/pb/jobs.js'
 import { buildJobSpec, signJobSpec, type JobSpecInput } from './job-spec.js'
-import { coordinatorsCid, type CoordinatorService, type CoordinatorAuthority, toJobStatus } from './coordinator.js'
-import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import { coordinatorsCid } from './coordinators-cid.js'
+import type { CoordinatorAuthority } from './authority.js'
+import { toJobStatus } from './status.js'
+import type { JobStore } from './job-store.js'
+import { NotGrantedCoordinatorError } from '../errors/index.js'
 import { JobNotFoundError, NoCoordinatorError } from '../errors/index.js'
-import type { JobState } from './types.js'
+import type { JobRecord, JobState } from './types.js'
 import { waitForJob, type JobOutcome, type WaitOptions } from './wait.js'
 
 export interface MeshDialer extends RpcDialer {
   getConnections (peer?: PeerId): Connection[]
+}
+
+/** What the client asks of a coordinator running on this node (the coordinator service is one). */
+export interface LocalCoordinator {
+  readonly store: Pick<JobStore, 'get'>
+  submit: (env: SignedEnvelope) => Promise<string>
+  status: (jobId: string, withResult?: boolean) => Promise<JobStatus>
+  list: (opts?: { state?: JobState, limit?: number }) => Promise<JobStatus[]>
+  cancel: (jobId: string) => Promise<JobRecord>
 }
 
 export interface JobClientDeps {
@@ -25,7 +41,7 @@ export interface JobClientDeps {
   dialer: MeshDialer
   contentRouting: ContentRouting
   peerStore: PeerStore
-  coordinator?: CoordinatorService
+  coordinator?: LocalCoordinator
   /** where submitted job ids are remembered; memory when absent */
   indexPath?: string
   /** told of each coordinator a job went to (its log is one this node now follows) */
@@ -34,7 +50,7 @@ export interface JobClientDeps {
   authority?: CoordinatorAuthority
 }
 
-export interface SubmitOptions { signal?: AbortSignal, coordinator?: string }
+export interface SubmitOptions extends SubmitProgressOptions { signal?: AbortSignal, coordinator?: string }
 
 export class JobClient {
   private readonly index?: Level<string, string>
@@ -44,7 +60,7 @@ export class JobClient {
     if (deps.indexPath != null) this.index = new Level<string, string>(deps.indexPath, { valueEncoding: 'utf8' })
   }
 
-  async open (): Promise<void> { await this.index?.open() }
+  async open (): Promise<void> { if (this.index != null) await openLevel(this.index, `submitted-jobs index ${this.index.location}`) }
   /** the submitted-jobs index, for consistent snapshots (src/ops/backup.ts) */
   get database (): Level<string, string> | undefined { return this.index }
   async close (): Promise<void> { await this.index?.close() }
@@ -56,22 +72,29 @@ export class JobClient {
     const target = opts.coordinator ?? input.coordinator
     const spec = buildJobSpec({ ...input, coordinator: target ?? (local != null ? this.deps.signer.peerId.toString() : '') })
     const env = await signJobSpec(this.deps.signer, spec)
+    opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:signed', { executor: spec.executor }))
     if (local != null && (spec.coordinator === '' || spec.coordinator === this.deps.signer.peerId.toString())) {
+      const self = this.deps.signer.peerId.toString()
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:sending', { coordinator: self }))
       const id = await local.submit(env)
-      await this.remember(id, this.deps.signer.peerId.toString())
+      await this.remember(id, self)
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:accepted', { jobId: id, coordinator: self }))
       return id
     }
     if (spec.coordinator !== '') this.checkGranted(spec.coordinator, `--coordinator ${spec.coordinator} is not a coordinator of this mesh`)
     const candidates = spec.coordinator !== '' ? [peerIdFromString(spec.coordinator)] : await this.awaitCoordinators(opts.signal)
     let lastErr: Error | undefined
     for (const c of candidates) {
+      opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:sending', { coordinator: c.toString() }))
       try {
-        const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal, timeoutMs: 15_000 })
+        const body = await rpcCall(this.deps.dialer, c, Protocols.submit, env, { signal: opts.signal })
         const id = new TextDecoder().decode(body)
         await this.remember(id, c.toString())
+        opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:accepted', { jobId: id, coordinator: c.toString() }))
         return id
       } catch (err) {
         lastErr = err as Error
+        opts.onProgress?.(new CustomProgressEvent('edgecoder:submit:refused', { coordinator: c.toString(), error: lastErr.name }))
         if (lastErr.name === 'InvalidJobSpecError') throw lastErr
       }
     }
@@ -173,12 +196,12 @@ export class JobClient {
     const coord = await this.coordinatorOf(jobId)
     if (coord == null) throw new JobNotFoundError(`no job ${jobId} known to this node`)
     const env = await this.deps.signer.sign(Domains.jobQuery, JobQuery.encode({ op, jobId }), 30_000)
-    if (this.granted(coord)) return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+    if (this.granted(coord)) return JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal }))
     // its grant is gone: what it says is shown (a cancel frees the credits it holds), marked as such
     const revoked = `coordinator revoked (${this.deps.authority?.standing(coord).why ?? ''}); resubmit the job elsewhere`
     let s: JobStatus
     try {
-      s = JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal, timeoutMs: 15_000 }))
+      s = JobStatus.decode(await rpcCall(this.deps.dialer, peerIdFromString(coord), Protocols.job, env, { signal }))
     } catch (err) {
       throw new NotGrantedCoordinatorError(`job ${jobId}: ${revoked}`, { cause: err })
     }

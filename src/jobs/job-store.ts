@@ -1,10 +1,11 @@
 // The coordinator's durable queue: every job record in LevelDB, written before any reply that
 // depends on it, so kill -9 at any moment loses no job. Non-terminal jobs are mirrored in memory
 // for dispatch; terminal ones are read from disk on demand.
+import { openLevel } from '../util/open-level.js'
 import { Level } from 'level'
 import type { JobRecord, JobState } from './types.js'
 import { TERMINAL_STATES } from './types.js'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import { DataDirError } from '../errors/index.js'
 
 function sub (db: Level<string, string>, name: string) {
   return db.sublevel<string, string>(name, { valueEncoding: 'utf8' })
@@ -37,14 +38,7 @@ export class JobStore {
   }
 
   async open (): Promise<void> {
-    try {
-      await this.db.open()
-    } catch (err) {
-      const cause = (err as { cause?: Error }).cause
-      const msg = `${(err as Error).message} ${cause?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`job store ${this.db.location} is in use by another process`)
-      throw new DataDirError(`cannot open job store ${this.db.location}: ${msg}`)
-    }
+    await openLevel(this.db, `job store ${this.db.location}`)
     for await (const [, value] of this.jobs.iterator()) {
       const rec = JSON.parse(value) as JobRecord
       this.count(rec.state, 1)

@@ -1,11 +1,9 @@
 // Waiting for a job: follow its status until it ends, say each change (queued → assigned to whom →
 // running → result), give up after a timeout saying where the job is, and return the output.
 // Shared by the library (`jobs.wait()`) and the CLI (`jobs submit --wait`, over the control API).
-import { defineError } from '../errors/index.js'
+import { WaitTimeoutError } from '../errors/index.js'
 import type { JobStatus } from '../wire/pb/jobs.js'
 
-/** `wait` gave up before the job ended; the job goes on (or was cancelled, if asked). */
-export const WaitTimeoutError = defineError('WaitTimeoutError')
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled'])
 export const isTerminal = (state: string): boolean => TERMINAL.has(state)

@@ -3,10 +3,8 @@
 // coordinator (or their own daemon) printed: `ledger checkpoint`, `ledger proof`, `ledger consistency`.
 import { openNote, parseCheckpoint, parseVerifierKey, fromBase64 } from './merkle/checkpoint.js'
 import { leafHash, verifyInclusion, verifyConsistency, HASH_SIZE } from './merkle/hash.js'
-import { defineError, InvalidArgumentError } from '../errors/index.js'
+import { InvalidArgumentError, ProofMismatchError } from '../errors/index.js'
 
-/** A proof that does not hold against the checkpoint it is checked with. */
-export const ProofMismatchError = defineError('ProofMismatchError')
 
 /** `ledger proof --json` output */
 export interface InclusionProofJson { index: number, treeSize: number, leaf: string, hashes: string[] }

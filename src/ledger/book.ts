@@ -4,7 +4,7 @@
 // whoever replays it.
 import { LedgerEntry } from '../wire/pb/ledger.js'
 import { DEFAULT_POLICY, feeOf, policyFromPb, type Policy } from './policy.js'
-import { LedgerInvariantError } from './errors.js'
+import { LedgerInvariantError } from '../errors/index.js'
 
 export const MINT_ACCOUNT = 'mint'
 

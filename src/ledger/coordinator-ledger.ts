@@ -1,18 +1,26 @@
 // A coordinator's credit ledger: its append-only log (RFC 6962 tree in LevelDB), balances derived
-// from it, exactly-once settlement of jobs, issuance windows, and signed C2SP checkpoints.
+// from it, exactly-once settlement of jobs, issuance windows, and signed C2SP checkpoints. Held
+// credits, checkpoints, issuance windows, catching up after a restore and the entries it writes
+// are in files beside this one.
+import { openLevel } from '../util/open-level.js'
 import { Level } from 'level'
 import type { PrivateKey } from '@libp2p/interface'
 import { MerkleLog, type LogOptions } from './merkle/merkle-log.js'
-import { formatCheckpoint, signNote, noteVerifierKey, openNote, parseCheckpoint } from './merkle/checkpoint.js'
+import { noteVerifierKey, openNote, parseCheckpoint } from './merkle/checkpoint.js'
 import { LedgerEntry } from '../wire/pb/ledger.js'
-import { Book, MINT_ACCOUNT } from './book.js'
+import { Book } from './book.js'
 import { AppendQueue } from './append-queue.js'
-import { DEFAULT_POLICY, feeOf, policyToPb, quote, splitByContribution, type FeeRounding, type Policy } from './policy.js'
-import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError, LedgerAppendsHeldError, CheckpointMismatchError } from './errors.js'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
+import { DEFAULT_POLICY, feeOf, policyToPb, quote, type Policy } from './policy.js'
+import { InsufficientCreditsError, PriceTooLowError, LedgerInvariantError, LedgerAppendsHeldError, CheckpointMismatchError } from '../errors/index.js'
+import { DataDirError } from '../errors/index.js'
 import type { JobRecord } from '../jobs/types.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { welcomeGrantEntry, type LedgerAccounts } from './grants.js'
+import { Reservations } from './reservations.js'
+import { Checkpoints } from './ledger-checkpoints.js'
+import { policyWith, settlementEntry } from './ledger-entries.js'
+import { IssuanceWindow } from './issuance-window.js'
+import { catchUpTo } from './ledger-catch-up.js'
 
 export interface CoordinatorLedgerInit {
   path: string
@@ -35,46 +43,23 @@ export function logOrigin (meshId: string, coordinator: string): string {
   return `edgecoder/${meshId}/${coordinator}`
 }
 
-const pad = (n: number): string => n.toString().padStart(16, '0')
-/**
- * entries that force a checkpoint before its interval is up. Every replica fetches every checkpoint
- * (a sync each), so at a high settlement rate a small number here made that
- * cost grow with the number of workers per job; the interval bounds how stale a replica can be.
- */
-const DEFAULT_CHECKPOINT_EVERY = 1_000
-/**
- * the longest an entry waits for a checkpoint. Each checkpoint goes to every subscriber and every
- * replica fetches it, so this is per-second traffic per worker at the coordinator; 1 s made it the
- * larger part of the messages per job with 50 workers (docs/benchmarks.md, fix 14). A worker's
- * receipt has 30 s (receiptGraceMs) to show up in a checkpoint.
- */
-const DEFAULT_CHECKPOINT_INTERVAL_MS = 5_000
-
 export class CoordinatorLedger {
   readonly origin: string
-  /** when the oldest entry not yet in a checkpoint was appended */
-  private pendingSince = 0
-  private get checkpointIntervalMs (): number { return this.init.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS }
   readonly book: Book
   private readonly db: Level<string, string>
   private log?: MerkleLog
   private queue?: AppendQueue
-  private readonly notes
-  /** credits held for queued and running jobs, by job id */
-  private readonly reserved = new Map<string, { account: string, price: bigint }>()
-  private readonly reservedByAccount = new Map<string, bigint>()
+  private readonly checkpoints: Checkpoints
+  /** credits held for queued and running jobs */
+  private readonly reservations = new Reservations()
   /** jobs whose settlement is being appended: a second caller waits for the same write */
   private readonly settling = new Map<string, Promise<number>>()
   /** welcome grants being decided, by account: concurrent first submits share one */
   private readonly granting = new Map<string, Promise<void>>()
-  /** per worker: credits earned in the current issuance window (their contribution) */
-  private windowContrib = new Map<string, bigint>()
-  private windowStart = Date.now()
-  private latestNote = ''
-  private latestNoteSize = -1
+  /** what workers earned in the current issuance window */
+  private readonly issuance = new IssuanceWindow()
   private timer?: ReturnType<typeof setInterval>
   private failed?: Error
-  private checkpointing?: Promise<string>
   /** why appends are held (a restore not yet caught up); undefined: appends go ahead */
   private held?: string
 
@@ -82,7 +67,11 @@ export class CoordinatorLedger {
     this.origin = logOrigin(init.meshId, init.owner)
     this.book = new Book(init.owner)
     this.db = new Level<string, string>(init.path, { valueEncoding: 'utf8' })
-    this.notes = this.db.sublevel<string, string>('checkpoints', { valueEncoding: 'utf8' })
+    this.checkpoints = new Checkpoints(this.db, this.origin, init, {
+      merkle: () => this.merkle,
+      flushed: async () => { await this.queue?.flushed() },
+      size: () => this.book.size
+    })
   }
 
   /** The signed-note verifier key of this log: `<origin>+<key id>+<base64 key>`. */
@@ -94,36 +83,27 @@ export class CoordinatorLedger {
   /** the whole database, for consistent snapshots (src/ops/backup.ts) */
   get database (): Level<string, string> { return this.db }
   /** tree size of the newest signed checkpoint (-1 before the first) */
-  get checkpointSize (): number { return this.latestNoteSize }
+  get checkpointSize (): number { return this.checkpoints.size }
 
   async open (): Promise<void> {
-    try {
-      await this.db.open()
-    } catch (err) {
-      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger ${this.init.path} is in use by another process`)
-      throw new DataDirError(`cannot open ledger ${this.init.path}: ${msg}`)
-    }
+    await openLevel(this.db, `ledger ${this.init.path}`)
     this.log = await MerkleLog.open(this.db.sublevel<string, string>('log', { valueEncoding: 'utf8' }))
     this.queue = new AppendQueue(this.log)
     for await (const run of this.log.entryBatches(0, this.log.size)) this.book.applyRun(run.index, run.entries)
     if (this.book.size === 0) {
       await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(this.init.genesisPolicy ?? DEFAULT_POLICY), memo: 'genesis policy' })
     }
-    for await (const [k, v] of this.notes.iterator({ reverse: true, limit: 1 })) {
-      this.latestNote = v
-      this.latestNoteSize = Number(k)
-    }
-    this.windowStart = this.book.lastWindowEnd > 0 ? this.book.lastWindowEnd : Date.now()
+    await this.checkpoints.open()
+    this.issuance.start = this.book.lastWindowEnd > 0 ? this.book.lastWindowEnd : Date.now()
     // the window in progress at a restart: rebuild contributions from this window's settlements
-    this.timer = setInterval(() => { void this.tick() }, Math.min(1_000, this.checkpointIntervalMs))
+    this.timer = setInterval(() => { void this.tick() }, Math.min(1_000, this.checkpoints.intervalMs))
     this.timer.unref?.()
   }
 
   async close (): Promise<void> {
     if (this.timer != null) clearInterval(this.timer)
     await this.queue?.flushed()
-    if (this.failed == null && this.book.size > this.latestNoteSize) await this.checkpoint().catch(() => {})
+    if (this.failed == null && this.book.size > this.checkpoints.size) await this.checkpoint().catch(() => {})
     await this.db.close()
   }
 
@@ -139,19 +119,8 @@ export class CoordinatorLedger {
    * Returns the entry index, or undefined for keys that are not ledger policy.
    */
   async setPolicyValue (key: string, value: unknown, adminAction: SignedEnvelope): Promise<number | undefined> {
-    const p: Policy = { ...this.policy, prices: new Map(this.policy.prices) }
-    switch (key) {
-      case 'feeBps': p.feeBps = value as number; break
-      case 'welcomeGrant': p.welcomeGrant = BigInt(value as number); break
-      case 'issuancePerWindow': p.issuancePerWindow = BigInt(value as number); break
-      case 'issuanceWindowMs': p.issuanceWindowMs = value as number; break
-      case 'demandStepBps': p.demandStepBps = value as number; break
-      case 'demandCapBps': p.demandCapBps = value as number; break
-      case 'feeRounding': p.feeRounding = value as FeeRounding; break
-      // the whole table, as the admin set it (an executor left out falls back to the "*" price)
-      case 'prices': p.prices = new Map(Object.entries(value as Record<string, number>).map(([k, v]) => [k, BigInt(v)])); break
-      default: return undefined
-    }
+    const p = policyWith(this.policy, key, value)
+    if (p == null) return undefined
     return await this.appendEntry({ kind: LedgerEntry.Kind.POLICY, timeMs: BigInt(Date.now()), postings: [], policy: policyToPb(p), adminAction, memo: `policy ${key} set by an admin` })
   }
 
@@ -165,13 +134,13 @@ export class CoordinatorLedger {
     const bytes = LedgerEntry.encode(e)
     const expected = this.book.size
     // the first entry past the latest checkpoint starts its interval
-    if (expected <= Math.max(0, this.latestNoteSize)) this.pendingSince = Date.now()
+    this.checkpoints.appending(expected)
     this.book.apply(expected, bytes)
     applied?.()
     try {
       const index = await (this.queue as AppendQueue).append(bytes)
       if (index !== expected) throw new LedgerInvariantError(`entry landed at ${index}, expected ${expected}`)
-      if (this.book.size - Math.max(0, this.latestNoteSize) >= (this.init.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY)) void this.checkpoint().catch(() => {})
+      if (this.checkpoints.full()) void this.checkpoint().catch(() => {})
       return index
     } catch (err) {
       // memory is now ahead of disk: refuse everything until a restart replays the log
@@ -183,14 +152,10 @@ export class CoordinatorLedger {
   get policy (): Policy { return this.book.policy }
 
   /** credits held for `account`'s queued and running jobs, and how many jobs they are */
-  holds (account: string): { credits: bigint, jobs: number } {
-    let jobs = 0
-    for (const r of this.reserved.values()) if (r.account === account) jobs++
-    return { credits: this.reservedByAccount.get(account) ?? 0n, jobs }
-  }
+  holds (account: string): { credits: bigint, jobs: number } { return this.reservations.holds(account) }
 
   available (account: string): bigint {
-    return this.book.balance(account) - (this.reservedByAccount.get(account) ?? 0n)
+    return this.book.balance(account) - this.reservations.held(account)
   }
 
   /**
@@ -200,7 +165,8 @@ export class CoordinatorLedger {
    */
   async reserve (jobId: string, owner: string, executor: string, offered: bigint, queued: number, workers: number): Promise<bigint> {
     this.assertAppendable()
-    if (this.reserved.has(jobId)) return (this.reserved.get(jobId) as { price: bigint }).price
+    const held = this.reservations.price(jobId)
+    if (held != null) return held
     const price = quote(this.policy, executor, queued, workers)
     if (offered > 0n && offered < price) throw new PriceTooLowError(`offered ${offered.toString()} credits, the price of a ${executor} job is now ${price.toString()}`)
     if (this.available(owner) < price && !this.book.hasGrant(owner) && this.policy.welcomeGrant > 0n) await this.grantWelcome(owner)
@@ -225,18 +191,9 @@ export class CoordinatorLedger {
   }
 
   /** Re-holds credits for a job that survived a restart (its price was fixed at submission). */
-  hold (jobId: string, owner: string, price: bigint): void {
-    if (this.reserved.has(jobId)) return
-    this.reserved.set(jobId, { account: owner, price })
-    this.reservedByAccount.set(owner, (this.reservedByAccount.get(owner) ?? 0n) + price)
-  }
+  hold (jobId: string, owner: string, price: bigint): void { this.reservations.hold(jobId, owner, price) }
 
-  release (jobId: string): void {
-    const r = this.reserved.get(jobId)
-    if (r == null) return
-    this.reserved.delete(jobId)
-    this.reservedByAccount.set(r.account, (this.reservedByAccount.get(r.account) ?? 0n) - r.price)
-  }
+  release (jobId: string): void { this.reservations.release(jobId) }
 
   /** The settlement entry of a job, if the log has one. */
   async settlementOf (jobId: string): Promise<{ outcome: string, worker: string, attempt: number } | undefined> {
@@ -272,34 +229,13 @@ export class CoordinatorLedger {
     // computed and applied in one synchronous step (appendEntry applies before it awaits), so the
     // carried fraction is the book's at this very entry
     const fee = feeOf(this.policy, price, this.book.feeCarry).fee
-    const index = await this.appendEntry({
-      kind: LedgerEntry.Kind.SETTLEMENT,
-      timeMs: BigInt(Date.now()),
-      postings: [
-        { account: rec.owner, delta: -price },
-        { account: r.worker, delta: price - fee },
-        { account: this.init.owner, delta: fee }
-      ].filter(p => p.delta !== 0n),
-      settlement: {
-        jobId: rec.id,
-        owner: rec.owner,
-        worker: r.worker,
-        attempt: r.attempt,
-        outcome: rec.state,
-        price,
-        fee,
-        assignmentDigest: hexBytes(r.assignmentDigest ?? ''),
-        resultDigest: hexBytes(r.digest),
-        executor: rec.executor
-      },
-      memo: ''
     // the owner is debited and the hold dropped in one step: released only after the write, the
     // price counted twice meanwhile and a concurrent submission by the owner could be refused
-    }, () => { this.release(rec.id) })
+    const index = await this.appendEntry(settlementEntry(rec, r, price, fee, this.init.owner), () => { this.release(rec.id) })
     // an operator paying itself (its own account, or one enrolled under the same token) is not
     // contribution: issuance would otherwise reward moving credits in a circle
     const selfDealing = this.init.accounts?.sameOperator(rec.owner, r.worker) ?? rec.owner === r.worker
-    if (!selfDealing) this.windowContrib.set(r.worker, (this.windowContrib.get(r.worker) ?? 0n) + price - fee)
+    if (!selfDealing) this.issuance.earned(r.worker, price - fee)
     return index
   }
 
@@ -310,8 +246,8 @@ export class CoordinatorLedger {
     if (this.failed != null || this.held != null) return
     const now = Date.now()
     try {
-      if (now - this.windowStart >= this.policy.issuanceWindowMs) await this.mintWindow(now)
-      if (this.book.size > this.latestNoteSize && now - this.pendingSince >= this.checkpointIntervalMs) await this.checkpoint()
+      if (now - this.issuance.start >= this.policy.issuanceWindowMs) await this.mintWindow(now)
+      if (this.checkpoints.due(now)) await this.checkpoint()
     } catch {
       // surfaced through `failed` and the next caller
     }
@@ -319,52 +255,17 @@ export class CoordinatorLedger {
 
   /** Issuance: mints the window's amount to the workers who earned credits in it, by their share. */
   private async mintWindow (now: number): Promise<void> {
-    const start = this.windowStart
-    const shares = splitByContribution(this.policy.issuancePerWindow, this.windowContrib)
-    this.windowStart = now
-    this.windowContrib = new Map()
-    if (shares.size === 0) return
-    let total = 0n
-    const postings = [...shares].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([account, delta]) => { total += delta; return { account, delta } })
-    await this.appendEntry({
-      kind: LedgerEntry.Kind.MINT,
-      timeMs: BigInt(now),
-      postings: [{ account: MINT_ACCOUNT, delta: -total }, ...postings],
-      mint: { reason: 'issuance-window', windowStartMs: BigInt(start), windowEndMs: BigInt(now), approval: new Uint8Array() },
-      memo: ''
-    })
+    const entry = this.issuance.close(now, this.policy.issuancePerWindow)
+    if (entry != null) await this.appendEntry(entry)
   }
 
   /** Signs a checkpoint of the current tree (if it grew) and returns the newest note. */
-  async checkpoint (): Promise<string> {
-    if (this.checkpointing != null) return await this.checkpointing
-    this.checkpointing = (async () => {
-      // everything appended so far, not a quiet moment: under sustained load there is none
-      await this.queue?.flushed()
-      const size = this.merkle.size
-      if (size <= this.latestNoteSize) return this.latestNote
-      const root = await this.merkle.root(size)
-      const note = await signNote(formatCheckpoint({ origin: this.origin, size, rootHash: root }), this.origin, this.init.privateKey)
-      await this.notes.put(pad(size), note)
-      this.latestNote = note
-      this.latestNoteSize = size
-      // entries appended while this one was signed wait a whole interval of their own
-      if (this.book.size > size) this.pendingSince = Date.now()
-      this.init.onCheckpoint?.(note)
-      return note
-    })().finally(() => { this.checkpointing = undefined })
-    return await this.checkpointing
-  }
+  async checkpoint (): Promise<string> { return await this.checkpoints.sign() }
 
   /** The newest signed checkpoint (signing one first if the log has none). */
-  async latestCheckpoint (): Promise<string> {
-    if (this.latestNoteSize < 0) return await this.checkpoint()
-    return this.latestNote
-  }
+  async latestCheckpoint (): Promise<string> { return await this.checkpoints.latest() }
 
-  async noteAt (size: number): Promise<string | undefined> {
-    return await this.notes.get(pad(size))
-  }
+  async noteAt (size: number): Promise<string | undefined> { return await this.checkpoints.at(size) }
 
   /** Holds every append (submits, settlements, grants, policy, issuance) with this reason. */
   holdAppends (reason: string): void { this.held = reason }
@@ -386,32 +287,9 @@ export class CoordinatorLedger {
     await this.queue?.flushed()
     const cp = parseCheckpoint(openNote(note, [this.noteKey]).text)
     if (cp.origin !== this.origin) throw new CheckpointMismatchError(`checkpoint of ${cp.origin}, not of this log`)
-    const base = this.merkle.size
-    if (cp.size > base) {
-      try {
-        for await (const run of runs) {
-          if (run.index !== this.merkle.size) throw new CheckpointMismatchError(`entries from ${run.index}, expected ${this.merkle.size}`)
-          const take = run.entries.slice(0, cp.size - this.merkle.size)
-          if (take.length > 0) await this.merkle.append(take)
-          if (this.merkle.size >= cp.size) break
-        }
-        if (this.merkle.size !== cp.size) throw new CheckpointMismatchError(`got ${this.merkle.size - base} of the ${cp.size - base} entries`)
-      } catch (err) {
-        await this.merkle.truncate(base)
-        throw err
-      }
-    }
-    const root = await this.merkle.root(cp.size)
-    if (Buffer.compare(Buffer.from(root), Buffer.from(cp.rootHash)) !== 0) {
-      if (cp.size > base) await this.merkle.truncate(base)
-      throw new CheckpointMismatchError(`our log at size ${cp.size} does not have the root of the checkpoint we signed: it forked from it`)
-    }
+    const base = await catchUpTo(this.merkle, cp.size, cp.rootHash, runs)
     if (cp.size > base) for await (const run of this.merkle.entryBatches(base, cp.size)) this.book.applyRun(run.index, run.entries)
-    if (cp.size > this.latestNoteSize) {
-      await this.notes.put(pad(cp.size), note)
-      this.latestNote = note
-      this.latestNoteSize = cp.size
-    }
+    await this.checkpoints.adopt(cp.size, note)
     return cp.size - Math.min(base, cp.size)
   }
 
@@ -422,8 +300,4 @@ export class CoordinatorLedger {
   async root (size?: number): Promise<Uint8Array> { return await this.merkle.root(size) }
   async leafHashAt (index: number): Promise<Uint8Array> { return await this.merkle.leafHashAt(index) }
   async verifyAll (): Promise<Uint8Array> { return await this.merkle.verifyAll() }
-}
-
-function hexBytes (hex: string): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(hex, 'hex'))
 }

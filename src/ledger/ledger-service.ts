@@ -2,11 +2,15 @@
 // evidence) and /edgecoder/ledger-sync (streamed, resumable entry ranges) protocols. A coordinator
 // serves its own log; every other node serves the entries it has verified, so a replica can catch up
 // from any peer that holds them.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
 import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
-import { RpcServer, rpcCall, rpcStream } from '../rpc/reqresp.js'
+import { RpcServer } from '../rpc/reqresp.js'
+import { RpcClient } from '../rpc/client.js'
+import { ProtocolTable } from '../rpc/protocol-table.js'
 import { Domains, Protocols, checkpointsTopic } from '../wire/domains.js'
 import { ReplayGuard, verifyEnvelope, ownBytes, type Signer } from '../wire/signed.js'
 import { CheckpointAnnouncement, LedgerRequest, LedgerResponse, SyncFrame, SyncRequest, type Wallet } from '../wire/pb/ledger.js'
@@ -14,11 +18,11 @@ import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
 import { logOrigin, type CoordinatorLedger } from './coordinator-ledger.js'
 import type { LedgerFetcher, LedgerReplica } from './replica.js'
-import { UnknownLogError } from './errors.js'
+import { UnknownLogError } from '../errors/index.js'
 import { InvalidArgumentError, MalformedMessageError } from '../errors/index.js'
 import type { JobStore } from '../jobs/job-store.js'
 import { loadEnvelope } from '../jobs/envelopes.js'
-import { NotGrantedCoordinatorError } from '../admission/errors.js'
+import { NotGrantedCoordinatorError } from '../errors/index.js'
 import type { PeerGuard } from '../rpc/peer-guard.js'
 
 export interface LedgerServiceInit {
@@ -59,46 +63,72 @@ const SYNC_REQUEST_ENTRIES = 32_768
 const FRAME_BYTES = 256 * 1024
 const FRAME_ENTRIES = 4096
 
-export class LedgerService implements Startable, LedgerFetcher {
+/** A checkpoint checked as it came from outside gossip (the CLI's `ledger verify --checkpoint`). */
+export interface OutsideCheckpointResult { log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }
+
+/** The ledger protocols of a node: checkpoint gossip, proofs, streamed entries, and the logs it follows. */
+export interface LedgerService extends LedgerFetcher {
+  /** logs this node follows (it worked or submitted there) */
+  readonly tracked: ReadonlySet<string>
+  /** Publishes a checkpoint of this coordinator's own log. */
+  publish: (note: string) => Promise<void>
+  /** Follows a granted coordinator's log (a stranger's is refused). */
+  track: (log: string) => void
+  checkOutsideCheckpoint: (note: string, signal: AbortSignal) => Promise<OutsideCheckpointResult>
+  /** this node's account as the coordinator `log` has it, unverified */
+  walletAt: (log: string, signal: AbortSignal) => Promise<Wallet | undefined>
+  /** the newest checkpoint of `log` that `peer` holds */
+  checkpointFrom: (peer: PeerId, log: string, signal: AbortSignal) => Promise<string>
+  /** entries [from, to) of `log` as `peer` holds them */
+  entriesFrom: (peer: PeerId, log: string, from: number, to: number, signal: AbortSignal) => AsyncIterable<{ index: number, entries: Uint8Array[] }>
+}
+
+class DefaultLedgerService implements Startable, LedgerService {
   readonly [Symbol.toStringTag] = 'edgecoder/ledger'
   readonly [serviceCapabilities] = ['@edgecoder/ledger']
   readonly [serviceDependencies] = ['@libp2p/identify']
 
   private readonly log: Logger
   private readonly rpc: RpcServer
+  private readonly calls: RpcClient
   private readonly replay = new ReplayGuard()
   /** logs this node follows (it worked or submitted there) */
   readonly tracked = new Set<string>()
-  private readonly onMessage = (evt: CustomEvent<GossipMessage>): void => { void this.handleCheckpointMessage(evt.detail) }
+  private readonly checkpoints: GossipTopic
+  /** aborted by stop: a checkpoint still waiting out its jitter is dropped, its timer cleared */
+  private abort = new AbortController()
 
   constructor (private readonly components: LedgerServiceComponents, private readonly init: LedgerServiceInit) {
     this.log = components.logger.forComponent('edgecoder:ledger')
     this.rpc = new RpcServer(components, 'ledger')
+    this.calls = new RpcClient(components.connectionManager, { signer: init.signer })
+    this.checkpoints = gossipTopic(components.pubsub, {
+      topic: checkpointsTopic(init.meshId),
+      validate: checkpointValidator(init.meshId, init.isDenied, init.isGranted, () => this.rpc.guard, init.mayCharge),
+      onMessage: msg => { void this.handleCheckpointMessage(msg) }
+    })
   }
 
   async start (): Promise<void> {
+    this.abort = new AbortController()
     await this.rpc.register({ protocol: Protocols.ledger, handle: async (req, ctx) => await this.handleRequest(req, ctx.remotePeer) })
-    await this.rpc.register({ protocol: Protocols.ledgerSync, limits: { ratePoints: 50 }, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
+    await this.rpc.register({ protocol: Protocols.ledgerSync, stream: (req, ctx) => this.serveSync(req, ctx.remotePeer, ctx.signal) })
   }
 
   afterStart (): void {
-    const topic = checkpointsTopic(this.init.meshId)
-    this.components.pubsub.topicValidators.set(topic, checkpointValidator(this.init.meshId, this.init.isDenied, this.init.isGranted, () => this.rpc.guard, this.init.mayCharge))
-    this.components.pubsub.addEventListener('message', this.onMessage)
-    this.components.pubsub.subscribe(topic)
+    this.checkpoints.join()
   }
 
   async stop (): Promise<void> {
-    this.components.pubsub.removeEventListener('message', this.onMessage)
-    try { this.components.pubsub.unsubscribe(checkpointsTopic(this.init.meshId)) } catch {}
-    this.components.pubsub.topicValidators.delete(checkpointsTopic(this.init.meshId))
+    this.abort.abort()
+    this.checkpoints.leave()
     await this.rpc.unregisterAll()
   }
 
   /** Publishes a checkpoint of our own log. */
   async publish (note: string): Promise<void> {
     try {
-      await this.components.pubsub.publish(checkpointsTopic(this.init.meshId), CheckpointAnnouncement.encode({ note }))
+      await this.checkpoints.publish(CheckpointAnnouncement.encode({ note }))
     } catch (err) {
       this.log('publishing checkpoint failed: %s', (err as Error).message)
     }
@@ -118,7 +148,7 @@ export class LedgerService implements Startable, LedgerFetcher {
    * replica processes it exactly as one from gossip (signature, consistency, fork evidence); the
    * coordinator checks it against its own log. A bad signature throws (it proves nothing).
    */
-  async checkOutsideCheckpoint (note: string, signal: AbortSignal): Promise<{ log: string, size: number, verified: boolean, evidence: Array<{ kind: string, detail: string }> }> {
+  async checkOutsideCheckpoint (note: string, signal: AbortSignal): Promise<OutsideCheckpointResult> {
     const origin = note.slice(0, note.indexOf('\n'))
     const prefix = logOrigin(this.init.meshId, '')
     if (!origin.startsWith(prefix)) throw new UnknownLogError(`checkpoint origin "${origin.slice(0, 120)}" is not a log of mesh ${this.init.meshId}`)
@@ -144,14 +174,14 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   private async handleCheckpointMessage (msg: GossipMessage): Promise<void> {
-    if (msg.topic !== checkpointsTopic(this.init.meshId) || msg.type !== 'signed') return
+    if (msg.type !== 'signed') return
     const log = msg.from.toString()
     const replica = this.init.replica
     if (replica == null || !(this.tracked.has(log) || replica.has(log)) || !this.granted(log)) return
     try {
       const note = CheckpointAnnouncement.decode(msg.data).note
       const jitter = Math.floor(Math.random() * (this.init.checkpointJitterMs ?? 300))
-      if (jitter > 0) await new Promise(resolve => setTimeout(resolve, jitter).unref?.())
+      if (jitter > 0) await sleep(jitter, undefined, { signal: this.abort.signal, ref: false })
       const out = await replica.onCheckpoint(log, note)
       for (const e of out.evidence) this.init.onAlert?.(`${e.kind} in log ${e.log}: ${e.detail}`)
     } catch (err) {
@@ -246,9 +276,8 @@ export class LedgerService implements Startable, LedgerFetcher {
   }
 
   private async request (peer: PeerId, q: Partial<LedgerRequest>, signal: AbortSignal): Promise<LedgerResponse> {
-    const body = LedgerRequest.encode({ op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', wallet: false, ...q })
-    const env = await this.init.signer.sign(Domains.ledgerRequest, body, 60_000)
-    return LedgerResponse.decode(await rpcCall(this.components.connectionManager, peer, Protocols.ledger, env, { signal, timeoutMs: 30_000 }))
+    const request: LedgerRequest = { op: LedgerRequest.Op.CHECKPOINT, log: '', index: 0n, treeSize: 0n, fromSize: 0n, jobId: '', wallet: false, ...q }
+    return await this.calls.call(ProtocolTable.ledger, peer, request, { signal })
   }
 
   /**
@@ -307,13 +336,10 @@ export class LedgerService implements Startable, LedgerFetcher {
     let next = from
     while (next < to) {
       const end = Math.min(to, next + SYNC_REQUEST_ENTRIES)
-      const env = await this.init.signer.sign(Domains.ledgerSync, SyncRequest.encode({ log, from: BigInt(next), to: BigInt(end) }), 60_000)
       let got = 0
       let done = false
-      for await (const bytes of rpcStream(this.components.connectionManager, peer, Protocols.ledgerSync, env, { signal, timeoutMs: 120_000 })) {
+      for await (const f of this.calls.stream(ProtocolTable.ledgerSync, peer, { log, from: BigInt(next), to: BigInt(end) }, { signal })) {
         if (done) throw new MalformedMessageError('sync frame after the last one')
-        let f: SyncFrame
-        try { f = SyncFrame.decode(bytes) } catch (err) { throw new MalformedMessageError(`sync frame: ${(err as Error).message}`) }
         // after the last frame, read on to the end of the stream so that it closes cleanly
         if (f.done) { done = true; continue }
         if (f.entries.length === 0) continue
@@ -324,6 +350,11 @@ export class LedgerService implements Startable, LedgerFetcher {
       if (got === 0) break
     }
   }
+}
+
+/** The ledger service of a node (js-libp2p service factory). */
+export function ledgerService (init: LedgerServiceInit): (components: LedgerServiceComponents) => LedgerService {
+  return (components) => new DefaultLedgerService(components, init)
 }
 
 /** Gossip validator: a well-formed checkpoint note for this mesh, signed by the publishing coordinator. */

@@ -12,11 +12,8 @@ import { LedgerEntry } from '../wire/pb/ledger.js'
 import { AdminAction } from '../wire/pb/admission.js'
 import { Domains } from '../wire/domains.js'
 import { sha256, toHex, verifyEnvelope } from '../wire/signed.js'
-import { ProofMismatchError } from './audit.js'
-import { defineError, InvalidArgumentError } from '../errors/index.js'
+import { InvalidArgumentError, GrantAuditError, ProofMismatchError } from '../errors/index.js'
 
-/** A welcome grant the log cannot justify: doubled, unbacked, or backed by the wrong approval. */
-export const GrantAuditError = defineError('GrantAuditError')
 
 /** clock skew allowed between an approval's issue time and the grant that rests on it */
 const SKEW_MS = 60_000

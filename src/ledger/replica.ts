@@ -2,56 +2,24 @@
 // the signature, syncs the missing entries, recomputes the root over its own copy, checks consistency
 // with the checkpoint it held before, and proves that its receipts (results it was paid for) are in
 // the log. Anything that cannot be true becomes stored, exportable evidence and a loud alert — the
-// replica never repairs itself silently.
-import { Level, type BatchOperation } from 'level'
+// replica never repairs itself silently. Receipts, fetching and the evidence types are in files
+// beside this one.
+import { openLevel } from '../util/open-level.js'
+import { Level } from 'level'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { MerkleLog } from './merkle/merkle-log.js'
 import { openNote, parseCheckpoint, noteVerifierKey } from './merkle/checkpoint.js'
-import { leafHash, verifyInclusion } from './merkle/hash.js'
 import { Book } from './book.js'
 import { logOrigin } from './coordinator-ledger.js'
-import { LedgerEntry } from '../wire/pb/ledger.js'
-import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from './errors.js'
-import { DataDirError, DataDirLockedError } from '../errors/index.js'
-import { bytesEqual, toHex } from '../wire/signed.js'
+import { CheckpointMismatchError, LedgerInvariantError, ReplicaDamagedError, UnknownLogError } from '../errors/index.js'
+import { bytesEqual } from '../wire/signed.js'
 import { TypedEmitter } from '../util/typed-emitter.js'
+import { fetchEntries, type LedgerFetcher } from './replica-fetch.js'
+import { ReceiptStore } from './replica-receipts.js'
+import type { Evidence, EvidenceKind, Receipt } from './replica-evidence.js'
 
-/** What the replica needs from the network (implemented by LedgerService over libp2p). */
-export interface LedgerFetcher {
-  /**
-   * entries [from, to) of `log`, in order, in runs of consecutive entries (`index` is the first's),
-   * from the coordinator or any peer holding them; `from` names the peer that served the run
-   */
-  sync (log: string, from: number, to: number, signal: AbortSignal): AsyncIterable<{ index: number, entries: Uint8Array[], from?: string }>
-  latestCheckpoint (log: string, signal: AbortSignal): Promise<string>
-}
-
-// 'inconsistent' (a coordinator's consistency proof that failed) is no longer raised (see process());
-// it stays readable in evidence stored by earlier versions
-export type EvidenceKind = 'fork' | 'root-mismatch' | 'inconsistent' | 'invariant' | 'missing-receipt' | 'bad-checkpoint'
-
-export interface Evidence {
-  id: string
-  kind: EvidenceKind
-  log: string
-  detectedAt: string
-  detail: string
-  /** the signed notes involved, verbatim */
-  notes: string[]
-  receipt?: Receipt
-}
-
-export interface Receipt {
-  jobId: string
-  log: string
-  /** hex SHA-256 of our signed result's payload */
-  resultDigest: string
-  assignmentDigest: string
-  ackedAt: number
-  proven?: { index: number, treeSize: number, hashes: string[], note: string }
-  /** when its absence was stored as evidence (raised once, not at every checkpoint) */
-  reportedAt?: number
-}
+export type { LedgerFetcher } from './replica-fetch.js'
+export type { Evidence, EvidenceKind, Receipt } from './replica-evidence.js'
 
 interface LogState {
   merkle: MerkleLog
@@ -78,9 +46,6 @@ export interface ReplicaInit {
   onDamage?: (message: string) => void
 }
 
-/** entries stored per LevelDB batch while syncing */
-const WRITE_BATCH = 2000
-
 export interface ReplicaEvents extends Record<string, unknown> {
   /** a stored receipt was read to prove it (or to report it missing) */
   'receipt:examined': { log: string, jobId: string }
@@ -91,10 +56,7 @@ export interface CheckpointOutcome { log: string, size: number, verified: boolea
 export class LedgerReplica {
   private readonly db: Level<string, string>
   private readonly stateDb
-  private readonly receiptsDb
-  /** `<log>/<job id>` of every receipt neither proven nor reported missing: what a checkpoint looks at */
-  private readonly openReceiptsDb
-  private readonly metaDb
+  private readonly receiptStore: ReceiptStore
   private readonly evidenceDb
   private readonly logs = new Map<string, LogState>()
   /** what the replica does, for whoever watches (tests count the receipts a checkpoint reads) */
@@ -103,9 +65,7 @@ export class LedgerReplica {
   constructor (private readonly init: ReplicaInit) {
     this.db = new Level<string, string>(init.path, { valueEncoding: 'utf8' })
     this.stateDb = this.db.sublevel<string, string>('state', { valueEncoding: 'utf8' })
-    this.receiptsDb = this.db.sublevel<string, string>('receipts', { valueEncoding: 'utf8' })
-    this.openReceiptsDb = this.db.sublevel<string, string>('open-receipts', { valueEncoding: 'utf8' })
-    this.metaDb = this.db.sublevel<string, string>('meta', { valueEncoding: 'utf8' })
+    this.receiptStore = new ReceiptStore(this.db, init.self, init.receiptGraceMs ?? 30_000, (log, jobId) => { this.events.emit('receipt:examined', { log, jobId }) })
     this.evidenceDb = this.db.sublevel<string, string>('evidence', { valueEncoding: 'utf8' })
   }
 
@@ -113,27 +73,9 @@ export class LedgerReplica {
   get database (): Level<string, string> { return this.db }
 
   async open (): Promise<void> {
-    try {
-      await this.db.open()
-    } catch (err) {
-      const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-      if (/lock/i.test(msg)) throw new DataDirLockedError(`ledger replica ${this.init.path} is in use by another process`)
-      throw new DataDirError(`cannot open ledger replica ${this.init.path}: ${msg}`)
-    }
-    await this.indexOpenReceipts()
+    await openLevel(this.db, `ledger replica ${this.init.path}`)
+    await this.receiptStore.indexOpenReceipts()
     for await (const log of this.stateDb.keys()) await this.load(log)
-  }
-
-  /** A replica written before the open-receipt index existed gets it built once, in one batch. */
-  private async indexOpenReceipts (): Promise<void> {
-    if (await this.metaDb.get(RECEIPT_INDEX_KEY) != null) return
-    const ops: ReceiptOp[] = []
-    for await (const v of this.receiptsDb.values()) {
-      const r = JSON.parse(v) as Receipt
-      if (isOpen(r)) ops.push({ type: 'put', sublevel: this.openReceiptsDb, key: openKey(r.log, r.jobId), value: '' })
-    }
-    ops.push({ type: 'put', sublevel: this.metaDb, key: RECEIPT_INDEX_KEY, value: '1' })
-    await this.db.batch(ops)
   }
 
   async close (): Promise<void> {
@@ -182,28 +124,11 @@ export class LedgerReplica {
 
   /** Remembers a result this node was paid for, to prove it is in the log. */
   async addReceipt (r: Omit<Receipt, 'proven'>): Promise<void> {
-    await this.storeReceipt(r)
-  }
-
-  /**
-   * Writes a receipt and its place in the open-receipt index in one batch, so a crash never leaves
-   * an open receipt out of the index (it would never be proven) or a closed one in it.
-   */
-  private async storeReceipt (r: Receipt): Promise<void> {
-    const key = openKey(r.log, r.jobId)
-    await this.db.batch([
-      { type: 'put', sublevel: this.receiptsDb, key: r.jobId, value: JSON.stringify(r) },
-      isOpen(r) ? { type: 'put', sublevel: this.openReceiptsDb, key, value: '' } : { type: 'del', sublevel: this.openReceiptsDb, key }
-    ] satisfies ReceiptOp[])
+    await this.receiptStore.store(r)
   }
 
   async receipts (log?: string): Promise<Receipt[]> {
-    const out: Receipt[] = []
-    for await (const v of this.receiptsDb.values()) {
-      const r = JSON.parse(v) as Receipt
-      if (log == null || r.log === log) out.push(r)
-    }
-    return out
+    return await this.receiptStore.list(log)
   }
 
   async evidence (): Promise<Evidence[]> {
@@ -275,7 +200,7 @@ export class LedgerReplica {
     // who served the unverified entries: only the log's owner can be blamed for them
     const servedBy = new Set<string>()
     if (start > s.verifiedSize) servedBy.add('an earlier, interrupted sync')
-    if (start < size) out.fetched = await this.fetch(log, s, start, size, replay, servedBy, signal)
+    if (start < size) out.fetched = await fetchEntries(this.init.fetcher, s.merkle, log, start, size, replay, servedBy, signal)
     if (s.merkle.size < size) throw new CheckpointMismatchError(`replica has ${s.merkle.size} entries, checkpoint ${size}`)
     const ours = await s.merkle.root(size)
     if (!bytesEqual(ours, cp.rootHash) && [...servedBy].some(p => p !== log)) {
@@ -311,103 +236,9 @@ export class LedgerReplica {
     return out
   }
 
-  /**
-   * Fetches entries [start, size) into our copy of the log: each run goes to `replay` as it
-   * arrives, and is stored in LevelDB batches of WRITE_BATCH entries, one batch being written while
-   * the next runs arrive. Returns how many entries were stored.
-   */
-  private async fetch (log: string, s: LogState, start: number, size: number, replay: (index: number, entries: Uint8Array[]) => void, servedBy: Set<string>, signal: AbortSignal): Promise<number> {
-    let next = start
-    let stored = 0
-    let pending: Uint8Array[] = []
-    let writeErr: Error | undefined
-    // never rejects: a failed write is kept in writeErr and thrown at the next flush or at the end
-    let writing: Promise<void> = Promise.resolve()
-    const flush = async (): Promise<void> => {
-      await writing
-      if (writeErr != null) throw writeErr
-      const batch = pending
-      pending = []
-      writing = s.merkle.append(batch, { signal }).then(() => { stored += batch.length }, (err: Error) => { writeErr = err })
-    }
-    try {
-      for await (const run of this.init.fetcher.sync(log, start, size, signal)) {
-        if (run.index !== next) throw new CheckpointMismatchError(`sync sent entry ${run.index}, expected ${next}`)
-        if (run.entries.length > size - next) throw new CheckpointMismatchError(`sync sent entries past ${size}, the checkpoint's size`)
-        replay(run.index, run.entries)
-        servedBy.add(run.from ?? 'an unnamed source')
-        next += run.entries.length
-        for (const e of run.entries) pending.push(e)
-        if (pending.length >= WRITE_BATCH) await flush()
-      }
-      if (pending.length > 0) await flush()
-    } catch (err) {
-      // what arrived in order before the stream broke is kept, so the next sync resumes after it
-      if (pending.length > 0 && writeErr == null && !signal.aborted) await flush().catch(() => {})
-      throw err
-    } finally {
-      // the batch being written ends before we return, whatever happened
-      await writing
-    }
-    if (writeErr != null) throw writeErr
-    if (next < size) throw new CheckpointMismatchError(`sync ended at ${next}, the checkpoint has ${size} entries`)
-    return stored
-  }
-
-  /**
-   * Proves the open receipts of `log` against the tree of the checkpoint just verified, or reports
-   * them missing once their grace period is over. Only receipts in the open-receipt index are read:
-   * a proven (or reported) receipt is never looked at again, so a checkpoint costs what is still
-   * open, not the node's whole history.
-   */
+  /** Proves the open receipts of `log` against the checkpoint just verified (see ReceiptStore.prove). */
   private async proveReceipts (log: string, s: LogState, note: string, root: Uint8Array, signal: AbortSignal): Promise<{ proven: number, evidence: Evidence[] }> {
-    let proven = 0
-    const evidence: Evidence[] = []
-    const grace = this.init.receiptGraceMs ?? 30_000
-    const keys: string[] = []
-    for await (const k of this.openReceiptsDb.keys(openRange(log))) keys.push(k)
-    const jobIds = keys.map(k => k.slice(log.length + 1))
-    const values = jobIds.length === 0 ? [] : await this.receiptsDb.getMany(jobIds)
-    for (const [i, jobId] of jobIds.entries()) {
-      signal.throwIfAborted()
-      this.events.emit('receipt:examined', { log, jobId })
-      const v = values[i]
-      const r = v == null ? undefined : JSON.parse(v) as Receipt
-      if (r == null || r.log !== log || !isOpen(r)) {
-        // the receipt was replaced or removed since it was indexed: the index entry goes
-        await this.openReceiptsDb.del(keys[i])
-        continue
-      }
-      const missing = async (detail: string): Promise<void> => {
-        evidence.push(await this.raise(log, s, 'missing-receipt', detail, [note], r))
-        r.reportedAt = Date.now()
-        await this.storeReceipt(r)
-      }
-      const index = s.book.settledAt(r.jobId)
-      if (index == null) {
-        if (Date.now() - r.ackedAt > grace) await missing(`job ${r.jobId}: result ${r.resultDigest} acknowledged ${new Date(r.ackedAt).toISOString()} is not settled in the log at size ${s.verifiedSize}`)
-        continue
-      }
-      const entry = LedgerEntry.decode(await s.merkle.entry(index))
-      const st = entry.settlement
-      const paid = entry.postings.filter(p => p.account === this.init.self).reduce((a, p) => a + p.delta, 0n)
-      if (st == null || st.worker !== this.init.self || toHex(st.resultDigest) !== r.resultDigest) {
-        await missing(`job ${r.jobId} is settled at entry ${index} but not for our result ${r.resultDigest}`)
-        continue
-      }
-      if (paid <= 0n && st.price > st.fee) {
-        await missing(`job ${r.jobId} settled at entry ${index} without paying us`)
-        continue
-      }
-      const hashes = await s.merkle.inclusionProof(index, s.verifiedSize)
-      if (!verifyInclusion(leafHash(await s.merkle.entry(index)), index, s.verifiedSize, hashes, root)) {
-        throw new CheckpointMismatchError(`inclusion proof for entry ${index} does not verify against our own tree`)
-      }
-      r.proven = { index, treeSize: s.verifiedSize, hashes: hashes.map(b64), note }
-      await this.storeReceipt(r)
-      proven++
-    }
-    return { proven, evidence }
+    return await this.receiptStore.prove(log, s, note, root, signal, async (detail, r) => await this.raise(log, s, 'missing-receipt', detail, [note], r))
   }
 
   private async noteFor (s: LogState, _size: number): Promise<string> {
@@ -455,13 +286,3 @@ export class LedgerReplica {
 function b64 (b: Uint8Array): string {
   return Buffer.from(b).toString('base64')
 }
-
-const RECEIPT_INDEX_KEY = 'open-receipt-index'
-/** the open-receipt index key: log ids (base58 peer ids) contain no '/' */
-const openKey = (log: string, jobId: string): string => `${log}/${jobId}`
-/** every open-receipt key of `log` ('0' is the character after '/') */
-const openRange = (log: string): { gt: string, lt: string } => ({ gt: `${log}/`, lt: `${log}0` })
-/** a receipt a checkpoint still has to prove (or report missing) */
-const isOpen = (r: Receipt): boolean => r.proven == null && r.reportedAt == null
-
-type ReceiptOp = BatchOperation<Level<string, string>, string, string>

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises'
 import type { PeerId } from '@libp2p/interface'
 import { openNote, parseCheckpoint } from './merkle/checkpoint.js'
 import type { CoordinatorLedger } from './coordinator-ledger.js'
-import { STORES } from '../node/store-registry.js'
+import { STORES } from '../identity/store-registry.js'
 
 export interface RestoreGuardNetwork {
   /** peers to ask (connected now) */

@@ -2,7 +2,12 @@
 // credits held for its queued and running jobs, and what is available. The balance comes from the
 // verified replica when there is one; the holds (and, before the replica's first verified
 // checkpoint, the balance too) are the coordinator's own figures, shown as unverified.
-import type { EdgecoderNode } from '../node/create-node.js'
+import type { PeerId } from '@libp2p/interface'
+import type { Role } from '../identity/data-dir.js'
+import type { JobClient } from '../jobs/client.js'
+import type { CoordinatorLedger } from './coordinator-ledger.js'
+import type { LedgerReplica } from './replica.js'
+import type { LedgerService } from './ledger-service.js'
 
 export interface WalletLogJson {
   /** the coordinator whose log this is */
@@ -30,7 +35,17 @@ export interface WalletJson {
 }
 
 /** Asks each coordinator for its figures (at most `timeoutMs` each) and pairs them with the replica's. */
-export async function wallet (node: EdgecoderNode, opts: { log?: string, signal: AbortSignal, timeoutMs?: number }): Promise<WalletJson> {
+/** What a wallet is read from: the node's own ledger or its replicas, and the coordinators it asks. */
+export interface WalletSource {
+  peerId: PeerId
+  role: Role
+  ledger?: CoordinatorLedger
+  replica?: LedgerReplica
+  ledgerService: Pick<LedgerService, 'tracked' | 'walletAt'>
+  jobs: Pick<JobClient, 'awaitCoordinators'>
+}
+
+export async function wallet (node: WalletSource, opts: { log?: string, signal: AbortSignal, timeoutMs?: number }): Promise<WalletJson> {
   const account = node.peerId.toString()
   const own = node.ledger
   if (own != null && (opts.log == null || opts.log === account)) {

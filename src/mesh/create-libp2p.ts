@@ -5,7 +5,6 @@ import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
 import { webRTCDirect } from '@libp2p/webrtc'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@libp2p/yamux'
 import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { kadDHT, passthroughMapper, type KadDHT } from '@libp2p/kad-dht'
@@ -18,10 +17,7 @@ import { authorityTopic, checkpointsTopic, dhtProtocol, jobsTopic, policyTopic }
 import { denyPeerGater, type DenyPeer } from './deny-gater.js'
 import { gossipScoring, resolveLimits, type LimitsInput, type NodeLimits } from '../rpc/limits.js'
 import { PeerGuard, type PeerGuardComponents } from '../rpc/peer-guard.js'
-import { installYamuxWindowThreshold } from './yamux-window.js'
-
-// before any stream exists: yamux window updates once per half window, not once per frame
-installYamuxWindowThreshold()
+import { edgecoderYamux } from './yamux-window.js'
 
 export interface MeshServices extends ServiceMap {
   identify: Identify
@@ -31,6 +27,13 @@ export interface MeshServices extends ServiceMap {
   /** per-peer limits and penalties shared by every req/resp protocol */
   rpcGuard: PeerGuard
 }
+
+/**
+ * A factory per service, js-libp2p style. Each service states the components it needs; libp2p's own
+ * Components type is internal, so a factory's parameter is typed `never` here (any components type
+ * is accepted) and libp2p hands it the full set at start.
+ */
+export type ServiceFactories<S extends ServiceMap> = { [K in keyof S]: (components: never) => S[K] }
 
 export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
   privateKey: PrivateKey
@@ -50,7 +53,7 @@ export interface CreateMeshLibp2pOptions<S extends ServiceMap> {
    */
   leaf?: boolean
   /** role services keyed by name */
-  services: { [K in keyof S]: (components: any) => S[K] }
+  services: ServiceFactories<S>
   connectionGater?: ConnectionGater
   /** peers refused at every gate (operator isolation) */
   denyPeer?: DenyPeer
@@ -84,7 +87,9 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
     addresses: { listen: opts.listen },
     transports: [tcp(), ...(webrtcListen.length > 0 || process.env.EDGECODER_WEBRTC !== '0' ? [webRTCDirect()] : [])],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxEarlyStreams: 256 } as Parameters<typeof yamux>[0])],
+    // yamux whose streams send a window update per half window, not per frame (on this node's
+    // connections only: nothing else in the process is changed)
+    streamMuxers: [edgecoderYamux({ maxEarlyStreams: 256 } as Parameters<typeof edgecoderYamux>[0])],
     ...(opts.instrumentation?.metrics != null ? { metrics: opts.instrumentation.metrics } : {}),
     connectionGater: {
       // private and loopback addresses are the point on LANs and in tests
@@ -120,8 +125,8 @@ export async function createMeshLibp2p<S extends ServiceMap> (opts: CreateMeshLi
         ...gossipScoring(meshTopics(opts.meshId), limits.gossip, guard.gossipScore),
         maxInboundDataLength: 1024 * 1024,
         // a leaf's peers are coordinators, which hold every message it could advertise (they sent
-        // it). Lazy gossip (IHAVE to non-mesh peers, each message id for three heartbeats) from 100
-        // leaves was 2 control items per job at the coordinator; leaves still forward on their
+        // it), so lazy gossip (IHAVE to non-mesh peers) from leaves is control traffic the
+        // coordinator pays for and never needs (docs/benchmarks.md); leaves still forward on their
         // mesh and still answer IWANT
         ...(opts.leaf === true ? { Dlazy: 0, gossipFactor: 0 } : {}),
         ...(opts.instrumentation?.gossip != null ? { metricsRegister: opts.instrumentation.gossip, metricsTopicStrToLabel: new Map() } : {})

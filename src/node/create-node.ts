@@ -1,155 +1,42 @@
-// The embedding API: one call starts a coordinator, worker or client inside any app.
+// The composition root: builds the stores and services a role runs and wires them into one libp2p node. Apps use src/node/node.ts (the package's createNode), which wraps this.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, PrivateKey, PeerId } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
-import { createMeshLibp2p, VERSION, type MeshServices, type MeshInstrumentation } from '../mesh/create-libp2p.js'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { createMeshLibp2p, VERSION, type MeshServices } from '../mesh/create-libp2p.js'
+import type { CreateNodeOptions, EdgecoderNode, EdgecoderServices, EdgecoderServiceFactories } from './types.js'
 import { BootstrapDialer } from '../mesh/bootstrap-dialer.js'
 import { DEFAULT_MESH_ID, MESH_ID_PATTERN, loadBootstrapFile, parseBootstrapConfig, type BootstrapConfig } from '../mesh/bootstrap-file.js'
-import { createSigner, type Signer } from '../wire/signed.js'
-import { CoordinatorService, type CoordinatorComponents } from '../jobs/coordinator.js'
-import { WorkerService, type WorkerComponents } from '../jobs/worker.js'
+import { createSigner } from '../wire/signed.js'
+import { coordinatorService } from '../jobs/coordinator/index.js'
+import { workerService } from '../jobs/worker/index.js'
 import { JobClient, type MeshDialer } from '../jobs/client.js'
 import { JobStore } from '../jobs/job-store.js'
 import { TypedEmitter } from '../util/typed-emitter.js'
 import type { JobEvents } from '../jobs/events.js'
-import { createDefaultExecutors, type ExecutorRegistry } from '../executors/registry.js'
-import type { Executor } from '../executors/types.js'
-import type { Role } from '../identity/data-dir.js'
+import { createDefaultExecutors } from '../executors/registry.js'
 import { DataDirFiles } from '../identity/data-dir.js'
-import { DataDirLockedError, InvalidConfigError } from '../errors/index.js'
+import { DataDirLockedError, InvalidConfigError, InvalidStateError } from '../errors/index.js'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { CoordinatorLedger } from '../ledger/coordinator-ledger.js'
 import { LedgerReplica, type LedgerFetcher } from '../ledger/replica.js'
-import { LedgerService, type LedgerServiceComponents } from '../ledger/ledger-service.js'
-import { DEFAULT_POLICY, type Policy } from '../ledger/policy.js'
+import { ledgerService as ledgerServiceFactory, type LedgerService } from '../ledger/ledger-service.js'
+import { DEFAULT_POLICY } from '../ledger/policy.js'
 import { signAdminAction } from '../admission/admin-actions.js'
 import { AdmissionDb } from '../admission/db.js'
-import { AdmissionState, type AdmissionMode } from '../admission/admission-state.js'
-import { AdmissionService, statusName, type AdmissionServiceComponents } from '../admission/admission-service.js'
+import { AdmissionState } from '../admission/admission-state.js'
+import { admissionService, statusName } from '../admission/admission-service.js'
 import { AdminAction, EnrollResponse } from '../wire/pb/admission.js'
 import { signAuthorityAction } from '../admission/admin-actions.js'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { NodeOps, type OpsOptions } from '../ops/node-ops.js'
-import { OpsService, opsService } from '../ops/ops-service.js'
-import { parseAction } from '../ops/http.js'
-import type { LimitsInput } from '../rpc/limits.js'
-import { STORES, StoreRegistry } from './store-registry.js'
+import { NodeOps } from '../ops/node-ops/index.js'
+import { opsService } from '../ops/ops-service.js'
+import { parseAction } from '../ops/operator-action.js'
+import { STORES, StoreRegistry } from '../identity/store-registry.js'
 import { RestoreGuard } from '../ledger/restore-guard.js'
 import { heldLedgerGate } from '../jobs/dispatch-gate.js'
-
-export interface CreateNodeOptions {
-  role: Role
-  /** persistent state lives here (job store, submitted-jobs index); a temp dir when absent */
-  dataDir?: string
-  /** identity; a fresh Ed25519 key when absent */
-  privateKey?: PrivateKey
-  /** mesh to join; from the bootstrap config when given, else "edgecoder-local" */
-  meshId?: string
-  /**
-   * bootstrap peers: a config object (e.g. another node's `bootstrapConfig()`), a path to a
-   * bootstrap file, or multiaddr strings. Its `adminKeys` are the mesh's trust anchor.
-   */
-  bootstrap?: BootstrapConfig | { meshId: string, peers: Array<string | Multiaddr>, adminKeys?: string[] } | string | string[]
-  listen?: string[]
-  /**
-   * serve the kad-dht (answer discovery queries for others). Default: coordinators do, workers and
-   * clients only query it, so workers connect to coordinators rather than to every other worker.
-   * Turn it on for a directly reachable worker that should help others discover the mesh.
-   */
-  dhtServer?: boolean
-  /** worker: jobs at once */
-  slots?: number
-  /** worker: commands the process executor may run */
-  processAllowlist?: string[]
-  /** worker: extra executors (an app's own) */
-  executors?: Executor[]
-  /** worker: executors offered (default all) */
-  offer?: string[]
-  /** coordinator: lease length */
-  leaseMs?: number
-  /** coordinator: base retry backoff */
-  retryBackoffMs?: number
-  /**
-   * coordinator: the policy written into a new ledger (default DEFAULT_POLICY, with no welcome
-   * grant under open admission, where any key is admitted)
-   */
-  policy?: Policy
-  /** coordinator: checkpoint after this many entries or this long */
-  checkpointEvery?: number
-  checkpointIntervalMs?: number
-  /** worker: an acknowledged result missing from the log this long after is evidence */
-  receiptGraceMs?: number
-  /**
-   * coordinator: who may get work. 'token' (default): only nodes enrolled with a registration token
-   * and approved (by an admin, or at once with autoApprove or an auto-approve token); 'open': any
-   * peer not blacklisted.
-   */
-  admission?: { mode?: AdmissionMode, autoApprove?: boolean }
-  /**
-   * the mesh's admin keys (peer ids): the trust anchor every coordinator grant and admin action is
-   * checked against, with those of the bootstrap config. A worker or client that knows none gives
-   * work to no coordinator.
-   */
-  adminKeys?: string[]
-  /**
-   * coordinator: this node creates the mesh: its key becomes an admin key and it grants itself
-   * (once: a grant an admin later removes stays removed). Default: true for a coordinator that is
-   * given no admin keys (here or in the bootstrap config); a coordinator that joins a mesh is not an
-   * admin and gives no work until an admin grants it (`admin coordinator add`).
-   */
-  newMesh?: boolean
-  /**
-   * worker or client: registration token to enroll with at each coordinator. A client must be
-   * enrolled (and approved) before a coordinator in token mode accepts its jobs
-   */
-  token?: string
-  /** worker or client: a label shown to coordinator admins */
-  label?: string
-  /** self-healing thresholds and the metrics registry (src/ops/node-ops.ts) */
-  ops?: OpsOptions
-  /** libp2p's own metrics into `node.ops.metrics.registry` (prom-client keeps them per process: one such node per process) */
-  prometheus?: boolean
-  /** abuse limits: req/resp sizes, rates, streams, timeouts, peer penalties, gossip scoring (docs/protocols.md) */
-  limits?: LimitsInput
-  signal?: AbortSignal
-  /** counters for benchmarks and ops (libp2p metrics, gossipsub metrics register) */
-  instrumentation?: MeshInstrumentation
-}
-
-export interface EdgecoderNode {
-  readonly role: Role
-  readonly meshId: string
-  readonly peerId: PeerId
-  readonly libp2p: Libp2p<MeshServices & Record<string, unknown>>
-  readonly events: TypedEmitter<JobEvents>
-  readonly jobs: JobClient
-  readonly coordinator?: CoordinatorService
-  readonly worker?: WorkerService
-  readonly executors: ExecutorRegistry
-  /** coordinators: this node's own credit ledger */
-  readonly ledger?: CoordinatorLedger
-  /** other roles: replicas of the coordinators' logs this node deals with */
-  readonly replica?: LedgerReplica
-  readonly ledgerService: LedgerService
-  /** enrollment, admin actions, blacklist */
-  readonly admission: AdmissionService
-  readonly signer: Signer
-  /** operator state, self-healing, metrics, status */
-  readonly ops: NodeOps
-  /** every store of the data dir this node opened: what a backup holds (src/ops/backup.ts) */
-  readonly stores: StoreRegistry
-  /** coordinators: holds ledger appends after a restore until the log caught up */
-  readonly restoreGuard?: RestoreGuard
-  multiaddrs (): Multiaddr[]
-  /** A bootstrap config pointing at this node, carrying the mesh's admin keys (never this node's own unless it is an admin). */
-  bootstrapConfig (): { meshId: string, peers: string[], adminKeys: string[] }
-  /** Stops the node: workers hand back running work, stores close, nothing half-written. */
-  stop (): Promise<void>
-}
 
 export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNode> {
   opts.signal?.throwIfAborted()
@@ -177,13 +64,17 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
   let replica: LedgerReplica | undefined
   // the replica reaches the network through the ledger service, which exists only once libp2p does
   let ledgerService: LedgerService | undefined
+  const ledgerNetwork = (): LedgerService => {
+    if (ledgerService == null) throw new InvalidStateError('the ledger service is not started yet')
+    return ledgerService
+  }
   const fetcher: LedgerFetcher = {
-    sync: (log, from, to, signal) => (ledgerService as LedgerService).sync(log, from, to, signal),
-    latestCheckpoint: async (log, signal) => await (ledgerService as LedgerService).latestCheckpoint(log, signal)
+    sync: (log, from, to, signal) => ledgerNetwork().sync(log, from, to, signal),
+    latestCheckpoint: async (log, signal) => await ledgerNetwork().latestCheckpoint(log, signal)
   }
   let admissionState: AdmissionState
   let newMesh = false
-  let libp2pRef: Libp2p | undefined
+  let libp2pRef: Libp2p<MeshServices & EdgecoderServices> | undefined
   let guard: RestoreGuard | undefined
   // every store is opened through the registry, so a backup holds them all
   const stores = new StoreRegistry(dataDir)
@@ -207,7 +98,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
           const env = await signAdminAction(privateKey, meshId, { kind: 'APPROVE', target, reason })
           // an admin's approval admits the account at every granted coordinator (mesh-wide
           // admission); a granted coordinator that is not an admin approves for itself only
-          if (admissionState.isAdmin(self)) setTimeout(() => { void (libp2pRef?.services.admission as AdmissionService | undefined)?.publish(env) }, 0)
+          if (admissionState.isAdmin(self)) setTimeout(() => { void libp2pRef?.services.admission.publish(env) }, 0)
           return env
         }
         : undefined,
@@ -223,7 +114,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         events.emit('admin:applied', { kind: action.kind, target: action.target })
         // our own approval or rejection: every coordinator that holds it now answers differently
         if ((action.kind === AdminAction.Kind.APPROVE || action.kind === AdminAction.Kind.REJECT) && action.target === self && opts.role !== 'coordinator') {
-          setTimeout(() => { (libp2pRef?.services.admission as AdmissionService | undefined)?.standingChanged() }, 100)
+          setTimeout(() => { libp2pRef?.services.admission.standingChanged() }, 100)
         }
         if (action.kind === AdminAction.Kind.OPERATOR) {
           // pause, resume, drain, isolate, return: signed and audited like every admin action, so
@@ -237,6 +128,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     })
     await admissionState.open()
     closers.push(async () => { admissionState.authority.close() })
+    opts.signal?.throwIfAborted()
     if (newMesh && !admissionState.authority.hasGrantRecord(self)) {
       // the mesh's creator grants itself, once, like any admin grants a coordinator (audited)
       await admissionState.applyAction(await signAuthorityAction(privateKey, meshId, { kind: 'coordinator-grant', target: self, label: 'created the mesh' }))
@@ -270,7 +162,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
         dataDir,
         self: peer,
         log: (level, msg, fields) => { events.emit('ledger:restore', { level, msg, fields: fields ?? {} }) },
-        onCaughtUp: async () => { await (libp2pRef?.services.coordinator as CoordinatorService | undefined)?.reconcileLedger() }
+        onCaughtUp: async () => { await libp2pRef?.services.coordinator?.reconcileLedger() }
       })
       await guard.open()
     } else {
@@ -298,33 +190,34 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     throw err
   }
   const authority = admissionState.authority
-  const services: Record<string, (components: any) => unknown> = {} // eslint-disable-line @typescript-eslint/no-explicit-any -- libp2p's Components type is internal
+  const services: EdgecoderServiceFactories = {
+    ops: opsService({ meshId, signer }),
+    ledger: ledgerServiceFactory({ meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) }),
+    admission: admissionService({
+      meshId,
+      signer,
+      state: admissionState,
+      serveEnrollment: opts.role === 'coordinator',
+      token: opts.role !== 'coordinator' ? opts.token : undefined,
+      role: opts.role === 'client' ? 'client' : 'worker',
+      label: opts.label,
+      executors: () => opts.offer ?? executors.names(),
+      onStatus: (coordinator, status, reason) => {
+        events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
+        // admitted: ask for work now rather than waiting for the next announcement
+        if (status === EnrollResponse.Status.ACTIVE) libp2pRef?.services.worker?.admittedBy(coordinator)
+      }
+    })
+  }
   if (opts.role === 'coordinator' && store != null) {
-    const s = store
-    services.coordinator = (components: CoordinatorComponents) => new CoordinatorService(components, { meshId, signer, store: s, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
+    services.coordinator = coordinatorService({ meshId, signer, store, events, leaseMs: opts.leaseMs, retryBackoffMs: opts.retryBackoffMs, ledger, admission: admissionState, dispatch: heldLedgerGate(ops.gate, ledger), authority, writes: stores })
   }
   if (opts.role === 'worker') {
-    services.worker = (components: WorkerComponents) => new WorkerService(components, { meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
+    services.worker = workerService({ meshId, signer, executors, events, slots: opts.slots, offer: opts.offer, admission: admissionState, authority })
   }
-  services.ops = opsService({ meshId, signer })
-  services.ledger = (components: LedgerServiceComponents) => new LedgerService(components, { meshId, signer, own: ledger, jobs: store, replica, isDenied: p => admissionState.isDenied(p), isGranted: p => authority.isGranted(p), mayCharge: p => authority.mayCharge(p, selfId) })
-  services.admission = (components: AdmissionServiceComponents) => new AdmissionService(components, {
-    meshId,
-    signer,
-    state: admissionState,
-    serveEnrollment: opts.role === 'coordinator',
-    token: opts.role !== 'coordinator' ? opts.token : undefined,
-    role: opts.role === 'client' ? 'client' : 'worker',
-    label: opts.label,
-    executors: () => opts.offer ?? executors.names(),
-    onStatus: (coordinator, status, reason) => {
-      events.emit('admission:status', { coordinator: coordinator.toString(), status: statusName(status), reason })
-      // admitted: ask for work now rather than waiting for the next announcement
-      if (status === EnrollResponse.Status.ACTIVE) (libp2pRef?.services as { worker?: WorkerService } | undefined)?.worker?.admittedBy(coordinator)
-    }
-  })
-  let libp2p: Libp2p<MeshServices & Record<string, unknown>>
+  let libp2p: Libp2p<MeshServices & EdgecoderServices>
   try {
+    opts.signal?.throwIfAborted()
     libp2p = await createMeshLibp2p({
       privateKey,
       meshId,
@@ -339,13 +232,13 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       denyPeer: peer => admissionState.isDenied(peer.toString()) || ops.state.isDenied(peer.toString()),
       metrics: opts.prometheus === true ? prometheusMetrics({ registry: ops.metrics.registry }) : undefined,
       instrumentation: opts.instrumentation
-    }) as Libp2p<MeshServices & Record<string, unknown>>
+    })
     libp2pRef = libp2p
   } catch (err) {
     await closeAll()
     throw err
   }
-  ledgerService = libp2p.services.ledger as LedgerService
+  ledgerService = libp2p.services.ledger
   // a worker follows the logs of the coordinators that pay it, and keeps its receipts
   events.on('work:acked', d => {
     ledgerService?.track(d.coordinator)
@@ -354,9 +247,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     if (!d.payable) return
     void replica?.addReceipt({ jobId: d.jobId, log: d.coordinator, resultDigest: d.resultDigest, assignmentDigest: d.assignmentDigest, ackedAt: Date.now() })
   })
-  const admission = libp2p.services.admission as AdmissionService
-  const coordinator = libp2p.services.coordinator as CoordinatorService | undefined
-  const worker = libp2p.services.worker as WorkerService | undefined
+  const { admission, coordinator, worker } = libp2p.services
   const jobs = new JobClient({
     meshId,
     signer,
@@ -375,8 +266,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     // another process holds this data dir: leave nothing running behind the error
     await libp2p.stop()
     await closeAll()
-    const msg = `${(err as Error).message} ${((err as { cause?: Error }).cause)?.message ?? ''}`
-    throw /lock/i.test(msg) ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`) : err
+    throw err instanceof DataDirLockedError ? new DataDirLockedError(`data dir ${dataDir} is in use by another process`, { cause: err }) : err
   }
   // a grant given, removed or lapsed reaches every service at once (within the 5 s the docs promise)
   const offAuthority = authority.onChange(() => {
@@ -393,7 +283,7 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
     checkpointFrom: async (peer, log, signal) => await ls.checkpointFrom(peer, log, signal),
     syncFrom: (peer, log, from, to, signal) => ls.entriesFrom(peer, log, from, to, signal)
   })
-  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops as OpsService, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
+  ops.attach({ libp2p, events, jobs, service: libp2p.services.ops, coordinator, worker, ledger, bootstrapPeers: boot?.peers.length ?? 0, awaitingApproval: () => admissionState.nodes('pending').map(n => n.peerId), authority, enrollment: opts.role === 'coordinator' ? undefined : () => admission.standing() })
 
   let stopped = false
   const node: EdgecoderNode = {
@@ -429,7 +319,12 @@ export async function createNode (opts: CreateNodeOptions): Promise<EdgecoderNod
       if (tempDir != null) await rm(tempDir, { recursive: true, force: true })
     }
   }
-  opts.signal?.addEventListener('abort', () => { void node.stop() }, { once: true })
+  // `signal` aborts the start, as AbortSignal does everywhere: aborted before we got here, the node
+  // started so far is stopped and the start fails with the signal's reason
+  if (opts.signal?.aborted === true) {
+    await node.stop()
+    opts.signal.throwIfAborted()
+  }
   return node
 }
 
@@ -451,3 +346,4 @@ async function resolveBootstrap (opts: CreateNodeOptions): Promise<BootstrapConf
 }
 
 export { VERSION }
+export type { CreateNodeOptions, EdgecoderNode, EdgecoderServices } from './types.js'

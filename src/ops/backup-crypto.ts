@@ -6,7 +6,7 @@ import { open, readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { Decrypter, Encrypter } from 'age-encryption'
-import { BackupCorruptError, BackupPassphraseError } from './errors.js'
+import { BackupCorruptError, BackupPassphraseError } from '../errors/index.js'
 import { InvalidArgumentError } from '../errors/index.js'
 
 const AGE_MAGIC = 'age-encryption.org/v1\n'

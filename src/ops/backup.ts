@@ -1,6 +1,6 @@
 // Backup of a running node and restore into an empty data dir.
 //
-// Every store comes from the node's StoreRegistry (src/node/store-registry.ts): each LevelDB the
+// Every store comes from the node's StoreRegistry (src/identity/store-registry.ts): each LevelDB the
 // node opened (admission, ledger, jobs, replica, client index) and the catalogue's files (identity
 // key, config, operator state, restore marker). The running daemon takes the snapshot (its
 // databases are locked to it): it waits until no grouped write is half done (a job's result and
@@ -19,10 +19,10 @@ import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Level } from 'level'
-import type { EdgecoderNode } from '../node/create-node.js'
+import type { PeerId } from '@libp2p/interface'
 import { writeFileAtomic } from '../identity/data-dir.js'
-import { STORES, fileSpec, isDatabaseName } from '../node/store-registry.js'
-import { BackupCorruptError, RestoreTargetNotEmptyError } from './errors.js'
+import { STORES, fileSpec, isDatabaseName, type StoreRegistry } from '../identity/store-registry.js'
+import { BackupCorruptError, RestoreTargetNotEmptyError } from '../errors/index.js'
 import { DataDirError } from '../errors/index.js'
 import { openPlaintext } from './backup-crypto.js'
 
@@ -50,8 +50,20 @@ interface FileLine { file: string, mode: number, data: string }
 interface DbLine { db: string, k: string, v: string }
 interface Trailer { end: true, lines: number, sha256: string }
 
+/** What a backup reads of the running node (an EdgecoderNode is one). */
+export interface BackupSource {
+  readonly peerId: PeerId
+  readonly role: string
+  readonly meshId: string
+  /** every store the node opened */
+  readonly stores: StoreRegistry
+  /** a coordinator's own log: its size goes into the header and the restore marker */
+  readonly ledger?: { readonly size: number, readonly checkpointSize: number }
+  readonly coordinator?: { readonly store: { countsByState: () => Record<string, number> } }
+}
+
 /** The backup of a running node, as chunks to write out in order. */
-export async function * createBackup (node: EdgecoderNode, signal?: AbortSignal): AsyncGenerator<string> {
+export async function * createBackup (node: BackupSource, signal?: AbortSignal): AsyncGenerator<string> {
   const registry = node.stores
   // every snapshot in one synchronous step, when no grouped write is half done (see above)
   const snap = await registry.snapshot(() => ({

@@ -1,9 +1,9 @@
 // What the daemon adds for operations: self-healing thresholds from the environment (so the
 // systemd/launchd environment file can tune them), and JSON log lines for every operator and
 // self-healing action, with peer and job ids as correlation fields.
-import type { EdgecoderNode } from '../node/create-node.js'
 import type { Logger } from './logger.js'
-import type { OpsOptions } from './node-ops.js'
+import type { TypedEmitter } from '../util/typed-emitter.js'
+import type { OpsEvents, OpsOptions } from './node-ops/index.js'
 import { InvalidConfigError } from '../errors/index.js'
 
 const ENV: Record<string, keyof Omit<OpsOptions, 'registry'>> = {
@@ -25,14 +25,15 @@ export function opsOptionsFromEnv (env: NodeJS.ProcessEnv): OpsOptions {
   return out
 }
 
-export function logOpsEvents (node: EdgecoderNode, log: Logger): void {
-  const ops = log.child('ops')
-  node.ops.events.on('ops:action', e => {
+/** `ops`: the node's operations (node.ops) */
+export function logOpsEvents (ops: { readonly events: TypedEmitter<OpsEvents> }, log: Logger): void {
+  const opsLog = log.child('ops')
+  ops.events.on('ops:action', e => {
     const fields = { action: e.action, by: e.by, ...(e.peer != null ? { peerId: e.peer } : {}), ...(e.jobId != null ? { jobId: e.jobId } : {}), detail: e.detail }
-    if (e.by === 'self-healing' || e.action === 'isolate') ops.warn(`ops ${e.action}`, fields)
-    else ops.info(`ops ${e.action}`, fields)
+    if (e.by === 'self-healing' || e.action === 'isolate') opsLog.warn(`ops ${e.action}`, fields)
+    else opsLog.info(`ops ${e.action}`, fields)
   })
-  node.ops.events.on('ops:error', e => {
-    ops.warn(e.msg, { error: e.error, ...(e.peer != null ? { peerId: e.peer } : {}), ...(e.jobId != null ? { jobId: e.jobId } : {}) })
+  ops.events.on('ops:error', e => {
+    opsLog.warn(e.msg, { error: e.error, ...(e.peer != null ? { peerId: e.peer } : {}), ...(e.jobId != null ? { jobId: e.jobId } : {}) })
   })
 }

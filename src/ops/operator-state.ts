@@ -4,7 +4,7 @@
 // few internal methods below. Everything is persisted (a coordinator's LevelDB, else a file in the
 // data dir) before apply resolves, so it survives restarts.
 import { InvalidArgumentError } from '../errors/index.js'
-import { UnknownNodeError } from './errors.js'
+import { UnknownNodeError } from '../errors/index.js'
 
 export interface StagedRamp {
   /** assignments per second in the first step */

@@ -1,6 +1,6 @@
 // The /edgecoder/ops/1.0.0 protocol: a coordinator tells a worker to drain or to come back, and
 // the worker reports back once it has drained. Transport only: what a notice means is decided by
-// the handler the node wires in (src/ops/node-ops.ts).
+// the handler the node wires in (src/ops/node-ops/operator-effects.ts).
 import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { RpcServer, rpcCall } from '../rpc/reqresp.js'
@@ -8,9 +8,10 @@ import { ReplayGuard, verifyEnvelope, type Signer } from '../wire/signed.js'
 import type { SignedEnvelope } from '../wire/pb/envelope.js'
 import { OpsNotice, OpsNoticeAck } from '../wire/pb/ops.js'
 import { MalformedMessageError } from '../errors/index.js'
+import { Domains, Protocols } from '../wire/domains.js'
 
-export const OPS_PROTOCOL = '/edgecoder/ops/1.0.0'
-export const OPS_NOTICE_DOMAIN = '/edgecoder/ops-notice/1.0.0'
+export const OPS_PROTOCOL = Protocols.ops
+export const OPS_NOTICE_DOMAIN = Domains.opsNotice
 
 export interface OpsNoticeHandler {
   (kind: OpsNotice.Kind, from: PeerId, reason: string): Promise<OpsNoticeAck>
@@ -29,7 +30,15 @@ export interface OpsServiceComponents {
   metrics?: Metrics
 }
 
-export class OpsService implements Startable {
+/** The ops-notice transport of one node. */
+export interface OpsService {
+  /** set by the node once its operator state exists; notices before that are refused */
+  handler?: OpsNoticeHandler
+  /** Sends a signed notice and returns the peer's answer. */
+  send (peer: PeerId, kind: OpsNotice.Kind, reason?: string, signal?: AbortSignal): Promise<OpsNoticeAck>
+}
+
+class DefaultOpsService implements OpsService, Startable {
   readonly [Symbol.toStringTag] = 'edgecoder/ops'
   readonly [serviceCapabilities] = ['@edgecoder/ops']
   readonly [serviceDependencies] = ['@libp2p/identify']
@@ -38,7 +47,6 @@ export class OpsService implements Startable {
   private readonly rpc: RpcServer
   private readonly replay = new ReplayGuard()
   private readonly abort = new AbortController()
-  /** set by the node once its operator state exists; notices before that are refused */
   handler?: OpsNoticeHandler
 
   constructor (private readonly components: OpsServiceComponents, private readonly init: OpsServiceInit) {
@@ -47,7 +55,7 @@ export class OpsService implements Startable {
   }
 
   async start (): Promise<void> {
-    await this.rpc.register({ protocol: OPS_PROTOCOL, limits: { ratePoints: 20 }, handle: async (req, ctx) => await this.handle(req, ctx.remotePeer) })
+    await this.rpc.register({ protocol: OPS_PROTOCOL, handle: async (req, ctx) => await this.handle(req, ctx.remotePeer) })
   }
 
   async stop (): Promise<void> {
@@ -55,11 +63,10 @@ export class OpsService implements Startable {
     await this.rpc.unregisterAll()
   }
 
-  /** Sends a signed notice and returns the peer's answer. */
   async send (peer: PeerId, kind: OpsNotice.Kind, reason = '', signal?: AbortSignal): Promise<OpsNoticeAck> {
     const env = await this.init.signer.sign(OPS_NOTICE_DOMAIN, OpsNotice.encode({ kind, reason }), 60_000)
     const s = signal != null ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal
-    return OpsNoticeAck.decode(await rpcCall(this.components.connectionManager, peer, OPS_PROTOCOL, env, { signal: s, timeoutMs: 5_000 }))
+    return OpsNoticeAck.decode(await rpcCall(this.components.connectionManager, peer, OPS_PROTOCOL, env, { signal: s }))
   }
 
   private async handle (req: SignedEnvelope, remote: PeerId): Promise<Uint8Array> {
@@ -77,5 +84,5 @@ export class OpsService implements Startable {
 }
 
 export function opsService (init: OpsServiceInit): (components: OpsServiceComponents) => OpsService {
-  return (components) => new OpsService(components, init)
+  return (components) => new DefaultOpsService(components, init)
 }

@@ -2,56 +2,24 @@
 // and peer penalties to every request/response protocol (the shape of Lodestar's req/resp). A method
 // is one signed request and one RpcResponse on a fresh stream; handlers see a decoded envelope and
 // return response bytes or throw a typed error, which the caller receives as the same error class.
-// Every refused request is charged to its sender in the node's PeerGuard (see peer-guard.ts).
+// Every refused request is charged to its sender in the node's PeerGuard (see peer-guard.ts). What
+// a protocol's limits and a caller's timeout are is the protocol table's (protocol-table.ts).
 import { pbStream, RateLimiter } from '@libp2p/utils'
-import type { Connection, PeerId, Stream, Logger, ComponentLogger, Metrics, Counter } from '@libp2p/interface'
+import { AbortError, type Connection, type PeerId, type Stream, type Logger, type ComponentLogger, type Metrics, type Counter } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 import { SignedEnvelope } from '../wire/pb/envelope.js'
 import { RpcResponse } from '../wire/pb/rpc.js'
 import { ownBytes } from '../wire/signed.js'
-import { errorClasses, errorFromName, MessageTooLargeError, RateLimitedError, RpcTimeoutError, MalformedMessageError } from '../errors/index.js'
+import { errorClasses, errorFromName, MessageTooLargeError, RateLimitedError, RpcTimeoutError } from '../errors/index.js'
 import { DEFAULT_RPC_LIMITS, protocolLimits, resolveLimits, type RpcLimits } from './limits.js'
 import { PeerGuard } from './peer-guard.js'
-import { sessionRouterOf } from './session.js'
+import { sessionRouterOf } from './session-server.js'
+import { callerTimeoutMs, protocolEntry } from './protocol-table.js'
+import { LENGTH_PREFIX_SLACK, STREAM_GONE, asWireError, isEndOfStream, toError } from './framing.js'
+import type { RegisteredMethod, RpcCallOptions, RpcContext, RpcDialer, RpcMethod, RpcStreamMethod } from './types.js'
 
 export { DEFAULT_RPC_LIMITS, type RpcLimits } from './limits.js'
-
-export interface RpcContext {
-  remotePeer: PeerId
-  connection: Connection
-  signal: AbortSignal
-  /** when the exchange times out (epoch ms): a handler that waits for something waits less */
-  deadline: number
-  /** the request came on a session stream (session.ts), where the caller can cancel it */
-  session: boolean
-}
-
-export interface RpcMethod {
-  protocol: string
-  limits?: Partial<RpcLimits>
-  /** also served on session streams (session.ts): for a method a peer calls often */
-  session?: boolean
-  handle (request: SignedEnvelope, ctx: RpcContext): Promise<Uint8Array>
-}
-
-/** A method as registered: its resolved limits and its per-peer rate limiter (shared by every path in). */
-export interface RegisteredMethod {
-  method: RpcMethod
-  limits: RpcLimits
-  limiter: RateLimiter
-  server: RpcServer
-}
-
-/**
- * A method whose response is a stream: each yielded body goes out as its own RpcResponse frame
- * (backpressure from the stream), an error as a final frame carrying the error. The caller reads
- * frames until the stream ends.
- */
-export interface RpcStreamMethod {
-  protocol: string
-  limits?: Partial<RpcLimits>
-  stream (request: SignedEnvelope, ctx: RpcContext): AsyncIterable<Uint8Array>
-}
+export type { RegisteredMethod, RpcCallOptions, RpcContext, RpcDialer, RpcMethod, RpcStreamMethod } from './types.js'
 
 export interface RpcServerComponents {
   registrar: Registrar
@@ -77,12 +45,6 @@ function guardOf (components: RpcServerComponents): PeerGuard {
   return own
 }
 
-/** varint length prefix of the largest frame, plus slack: what a stream may buffer beyond one frame */
-const LENGTH_PREFIX_SLACK = 16
-
-/** Stream failures caused by the remote going away: nothing to answer, nothing to charge. */
-const STREAM_GONE = new Set(['StreamResetError', 'StreamAbortedError', 'StreamClosedError', 'StreamStateError', 'ConnectionClosedError', 'MuxerClosedError'])
-
 /** Serves a set of methods; register them in a service's start() and unregister in stop(). */
 export class RpcServer {
   private readonly log: Logger
@@ -103,9 +65,12 @@ export class RpcServer {
     return this.guardInstance
   }
 
-  /** The limits a protocol runs with: node defaults < the method's own < configured for that protocol. */
+  /**
+   * The limits a protocol runs with: node defaults < the protocol table's < the registration's own
+   * < configured for that protocol.
+   */
   limitsFor (method: { protocol: string, limits?: Partial<RpcLimits> }): RpcLimits {
-    return protocolLimits(this.guard.limits, method.protocol, method.limits)
+    return protocolLimits(this.guard.limits, method.protocol, { ...protocolEntry(method.protocol)?.limits, ...method.limits })
   }
 
   async register (method: RpcMethod | RpcStreamMethod): Promise<void> {
@@ -115,7 +80,7 @@ export class RpcServer {
       void this.serve(method, limits, limiter, stream, connection)
     }, { maxInboundStreams: limits.maxInboundStreams, maxOutboundStreams: limits.maxInboundStreams })
     this.registered.push(method.protocol)
-    if (!('stream' in method) && method.session === true) {
+    if (!('stream' in method) && (method.session ?? servedOnSessions(method.protocol))) {
       await sessionRouterOf(this.components, () => this.guard).add({ method, limits, limiter, server: this })
     }
   }
@@ -139,7 +104,7 @@ export class RpcServer {
       const body = await entry.method.handle(request, ctx)
       return { errorName: '', errorMessage: '', body: ownBytes(body) }
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err))
+      const e = toError(err)
       return this.errorResponse(ctx.signal.aborted && e.name !== 'RateLimitedError' ? new RpcTimeoutError('request timed out or was cancelled') : e, ctx.remotePeer, entry.method.protocol)
     }
   }
@@ -205,7 +170,7 @@ export class RpcServer {
       const body = await method.handle(request, ctx)
       response = { errorName: '', errorMessage: '', body: ownBytes(body) }
     } catch (err) {
-      const e = err instanceof Error ? err : new Error(String(err))
+      const e = toError(err)
       if (signal.aborted) {
         this.errors?.increment()
         // half-sent or never-finished requests end here
@@ -215,7 +180,8 @@ export class RpcServer {
       }
       if (STREAM_GONE.has(e.name) || stream.status !== 'open') {
         this.errors?.increment()
-        this.guard.reject(remotePeer, method.protocol, 'StreamGone')
+        // a frame that overran the stream's buffer cut the stream itself: still the sender's doing
+        this.guard.reject(remotePeer, method.protocol, e.name === MessageTooLargeError.name ? e.name : 'StreamGone')
         stream.abort(e)
         return
       }
@@ -225,9 +191,15 @@ export class RpcServer {
       await pb.write(response, RpcResponse, { signal })
       await finish(stream, signal)
     } catch (err) {
-      stream.abort(err instanceof Error ? err : new Error(String(err)))
+      stream.abort(toError(err))
     }
   }
+}
+
+/** whether the protocol table offers a method on session streams too */
+function servedOnSessions (protocol: string): boolean {
+  const entry = protocolEntry(protocol)
+  return entry?.kind === 'request' && entry.session
 }
 
 /**
@@ -255,63 +227,78 @@ function consumeRate (limiter: RateLimiter, limits: RpcLimits, protocol: string,
   }
 }
 
-/** Frames that do not decode, or are too long, become one typed error. */
-function asWireError (err: unknown): Error {
-  const e = err instanceof Error ? err : new Error(String(err))
-  if (e.name === 'InvalidDataLengthError' || e.name === 'InvalidMessageLengthError' || e.name === 'InvalidDataLengthLengthError' || e.name === 'StreamBufferError') {
-    return new MessageTooLargeError(e.message)
-  }
-  if (e.name === 'AbortError' || e.name === 'TimeoutError' || STREAM_GONE.has(e.name)) return e
-  return new MalformedMessageError(`request frame: ${e.message}`)
-}
-
-export interface RpcCallOptions {
-  signal?: AbortSignal
-  timeoutMs?: number
-  maxResponseBytes?: number
-}
-
 /** the response frame limit, and a stream buffer that can hold one such frame (the default holds 4 MiB) */
 function responseFraming (options: RpcCallOptions): { maxDataLength: number, maxBufferSize: number } {
   const max = options.maxResponseBytes ?? DEFAULT_RPC_LIMITS.maxResponseBytes
   return { maxDataLength: max, maxBufferSize: max + LENGTH_PREFIX_SLACK }
 }
 
-export interface RpcDialer {
-  openStream (peer: PeerId, protocol: string, options: { signal: AbortSignal, maxOutboundStreams?: number, negotiateFully?: boolean }): Promise<Stream>
+/** One exchange's deadline: the caller's timeout, else the protocol table's, else the node default. */
+class CallDeadline {
+  readonly ms: number
+  readonly signal: AbortSignal
+  private readonly timeout: AbortSignal
+
+  constructor (private readonly protocol: string, private readonly peer: PeerId, private readonly options: RpcCallOptions) {
+    this.ms = Math.max(1, Math.ceil(options.timeoutMs ?? callerTimeoutMs(protocol) ?? DEFAULT_RPC_LIMITS.timeoutMs))
+    this.timeout = AbortSignal.timeout(this.ms)
+    this.signal = options.signal != null ? AbortSignal.any([options.signal, this.timeout]) : this.timeout
+  }
+
+  /** what the caller is told: our own timeout as RpcTimeoutError, its abort and anything else as they are */
+  failure (err: unknown): Error {
+    if (this.timeout.aborted && this.options.signal?.aborted !== true) return new RpcTimeoutError(`${this.protocol} to ${this.peer.toString()} timed out after ${this.ms} ms`)
+    return toError(err)
+  }
+}
+
+/** Ends our side of a finished exchange; a stream that cannot even do that is cut. */
+async function closeOrAbort (stream: Stream, signal: AbortSignal): Promise<void> {
+  try {
+    await stream.close({ signal })
+  } catch (err) {
+    stream.abort(toError(err))
+  }
 }
 
 /** Sends one signed request and returns the response body, or throws the remote's typed error. */
 export async function rpcCall (dialer: RpcDialer, peer: PeerId, protocol: string, request: SignedEnvelope, options: RpcCallOptions = {}): Promise<Uint8Array> {
-  const timeoutMs = Math.max(1, Math.ceil(options.timeoutMs ?? DEFAULT_RPC_LIMITS.timeoutMs))
-  const timeout = AbortSignal.timeout(timeoutMs)
-  const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
+  const deadline = new CallDeadline(protocol, peer, options)
+  const signal = deadline.signal
   let stream: Stream | undefined
+  let response: RpcResponse
   try {
     // lazy negotiation: the protocol id travels with the request, saving a round trip
     stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
     const pb = pbStream(stream, responseFraming(options))
     await pb.write(request, SignedEnvelope, { signal })
-    const response = await pb.read(RpcResponse, { signal })
-    await stream.close({ signal }).catch(() => {})
-    if (response.errorName !== '') throw errorFromName(response.errorName, response.errorMessage)
-    return response.body
+    response = await pb.read(RpcResponse, { signal })
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err))
+    const e = deadline.failure(err)
     stream?.abort(e)
-    if (timeout.aborted && options.signal?.aborted !== true) {
-      throw new RpcTimeoutError(`${protocol} to ${peer.toString()} timed out after ${timeoutMs} ms`)
-    }
     throw e
   }
+  // the answer is in, whatever it says: the exchange is over
+  await closeOrAbort(stream, signal)
+  if (response.errorName !== '') throw errorFromName(response.errorName, response.errorMessage)
+  return response.body
 }
 
-/** Sends one signed request to a streaming method and yields each response body as it arrives. */
+/**
+ * Sends one signed request to a streaming method and yields each response body as it arrives. A
+ * caller that stops early (a `break` out of its `for await`) aborts the stream: the server stops
+ * sending and neither end holds it open.
+ */
 export async function * rpcStream (dialer: RpcDialer, peer: PeerId, protocol: string, request: SignedEnvelope, options: RpcCallOptions = {}): AsyncGenerator<Uint8Array> {
-  const timeoutMs = Math.max(1, Math.ceil(options.timeoutMs ?? 120_000))
-  const timeout = AbortSignal.timeout(timeoutMs)
-  const signal = options.signal != null ? AbortSignal.any([options.signal, timeout]) : timeout
-  const stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
+  const deadline = new CallDeadline(protocol, peer, options)
+  const signal = deadline.signal
+  let stream: Stream
+  try {
+    stream = await dialer.openStream(peer, protocol, { signal, maxOutboundStreams: 1024, negotiateFully: false })
+  } catch (err) {
+    throw deadline.failure(err)
+  }
+  let state: 'reading' | 'ended' | 'failed' = 'reading'
   try {
     const pb = pbStream(stream, responseFraming(options))
     await pb.write(request, SignedEnvelope, { signal })
@@ -321,17 +308,21 @@ export async function * rpcStream (dialer: RpcDialer, peer: PeerId, protocol: st
         frame = await pb.read(RpcResponse, { signal })
       } catch (err) {
         // the server closing its side after the last frame ends the stream
-        if ((err as Error).name === 'UnexpectedEOFError' || (err as Error).name === 'StreamClosedError' || /end of|ended/i.test((err as Error).message)) break
+        if (isEndOfStream(toError(err))) break
         throw err
       }
       if (frame.errorName !== '') throw errorFromName(frame.errorName, frame.errorMessage)
       yield frame.body
     }
-    await stream.close({ signal }).catch(() => {})
+    state = 'ended'
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err))
+    state = 'failed'
+    const e = deadline.failure(err)
     stream.abort(e)
-    if (timeout.aborted && options.signal?.aborted !== true) throw new RpcTimeoutError(`${protocol} to ${peer.toString()} timed out after ${timeoutMs} ms`)
     throw e
+  } finally {
+    if (state === 'ended') await closeOrAbort(stream, signal)
+    // the caller stopped reading before the end
+    else if (state === 'reading') stream.abort(new AbortError('the caller stopped reading'))
   }
 }

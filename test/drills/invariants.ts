@@ -3,9 +3,10 @@
 //  2. no job settled twice, every paid job paid once to the worker whose result was accepted, and no
 //     job paid that produced no accepted result;
 //  3. every replica's recomputed root equals the signed checkpoint it holds, that checkpoint is a
-//     prefix of the coordinator's log (consistency proof), and no replica stored evidence.
+//     prefix of the coordinator's log (consistency proof), and no replica stored evidence; every
+//     worker the log pays holds such a replica, and at least one was checked.
 import assert from 'node:assert/strict'
-import type { EntryJson } from '../../src/ledger/ledger-view.js'
+import type { EntryJson } from '../../src/api/ledger-view.js'
 import { verifyConsistency } from '../../src/ledger/merkle/hash.js'
 import { waitFor } from '../helpers.js'
 import type { DrillMesh, DrillNode, JobJson } from './mesh.js'
@@ -116,7 +117,8 @@ export async function checkInvariants (mesh: DrillMesh, opts: { timeoutMs?: numb
   // 3. replicas: every root equals the checkpoint held, and that checkpoint is the coordinator's
   const replicasVerified: string[] = []
   const replicasWithoutLog: string[] = []
-  for (const w of opts.replicas ?? mesh.workers.filter(n => mesh.running(n))) {
+  const checked = opts.replicas ?? mesh.workers.filter(n => mesh.running(n))
+  for (const w of checked) {
     const { outcomes } = await mesh.api<{ outcomes: Array<{ log: string, verified: boolean, evidence?: unknown[] }> }>(w, 'POST', '/v1/ledger/reconcile', undefined, 120_000)
     const { receipts } = await mesh.api<{ receipts: Array<{ jobId: string, proven?: { index: number } }> }>(w, 'GET', '/v1/ledger/receipts')
     if (outcomes.length === 0) {
@@ -143,5 +145,11 @@ export async function checkInvariants (mesh: DrillMesh, opts: { timeoutMs?: numb
     }
     replicasVerified.push(w.name)
   }
+  // the replica checks checked something: every checked worker the log pays holds a replica that
+  // verified (a paid worker without one would otherwise pass as "no log yet"), and there is one
+  const paidWorkers = new Set([...settled.values()].map(list => list[0].settlement?.worker))
+  const owedReplicas = checked.filter(n => paidWorkers.has(n.peerId)).map(n => n.name)
+  assert.deepEqual(owedReplicas.filter(n => !replicasVerified.includes(n)), [], `paid workers whose replica was not verified (verified: ${replicasVerified.join(', ') || 'none'}; without a log: ${replicasWithoutLog.join(', ') || 'none'})`)
+  assert.ok(replicasVerified.length > 0, `no replica was checked: ${checked.length} nodes, without a log: ${replicasWithoutLog.join(', ') || 'none'}`)
   return { submitted: mesh.submitted.length, succeeded: succeeded.length, failedWithReason: failed.length, settlements: settled.size, replicasVerified, replicasWithoutLog }
 }

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from '../../errors/index.js'
 import { HASH_SIZE } from './hash.js'
 import {
   InvalidNoteSignatureError, MalformedCheckpointError, MalformedNoteError, MalformedVerifierKeyError, UnknownNoteKeyError
-} from './errors.js'
+} from '../../errors/index.js'
 
 /** Largest signed note (text and signatures, UTF-8 bytes) accepted or produced. */
 export const MAX_NOTE_BYTES = 64 * 1024

@@ -7,8 +7,8 @@ import { hash as oneShot } from 'node:crypto'
 export const HASH_SIZE = 32
 
 function sha256 (data: Uint8Array): Uint8Array {
-  // a latin1 ('binary') string and a copy loop: twice as fast as asking node:crypto for a Buffer
-  // (Node 24: ~0.8 µs against ~2 µs per 65-byte hash), and hashing is a third of an append's cost
+  // a latin1 ('binary') string and a copy loop is faster than asking node:crypto for a Buffer, and
+  // hashing is a large part of an append's cost (docs/benchmarks.md)
   const s = oneShot('sha256', data, 'binary')
   const out = new Uint8Array(HASH_SIZE)
   for (let i = 0; i < HASH_SIZE; i++) out[i] = s.charCodeAt(i)

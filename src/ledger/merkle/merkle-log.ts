@@ -24,7 +24,7 @@
 // see the timing test in test/ledger-merkle.spec.ts.
 import type { Level } from 'level'
 import { leafHash, nodeHash, bytesEqual, splitPoint, EMPTY_ROOT, HASH_SIZE } from './hash.js'
-import { LogCorruptError, LogRangeError } from './errors.js'
+import { LogCorruptError, LogRangeError } from '../../errors/index.js'
 import { InvalidArgumentError } from '../../errors/index.js'
 
 declare const parent: Level<string, string>
