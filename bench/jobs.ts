@@ -86,12 +86,16 @@ export interface ThroughputRound {
   jobsPerSec: number
   /** CPU (user + system) of the coordinator's own process per settled job */
   coordCpuMsPerJob: number
+  /** CPU of the bench process (client, feeder, bookkeeping, its IPC ends) per settled job: not the coordinator's */
+  benchCpuMsPerJob: number
   messages: MessageBreakdown
   /** every message at the coordinator in the round, per settled job */
   messagesPerJob: number
   /** the same less the idle mesh's background (gossipsub heartbeat traffic) for as long as the round */
   jobMessagesPerJob: number
   ledgerEntries: number
+  /** jobs queued at the coordinator at the round's start and end: a backlog means the feeder kept up */
+  queueDepth: [number, number]
 }
 
 export interface ThroughputResult {
@@ -100,6 +104,8 @@ export interface ThroughputResult {
   window: number
   jobsPerSec: number
   coordCpuMsPerJob: number
+  /** the bench process's CPU per job (median of rounds), to show what coordCpuMsPerJob leaves out */
+  benchCpuMsPerJob: number
   messagesPerJob: number
   /**
    * messages the jobs caused: `messagesPerJob` less what the same mesh sends per second when idle
@@ -139,14 +145,23 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
   const ours = new Set<string>()
   let stop = false
   let inflight = 0
-  const onDone = (id: string): void => { outstanding.delete(id) }
+  let wake: (() => void) | undefined
+  const onDone = (id: string): void => { outstanding.delete(id); wake?.() }
   mesh.onEnded.add(onDone)
+  // waits for a job to end (or 50 ms, to see `stop`) rather than polling: this process shares the
+  // machine's cores with the coordinator and the workers it measures
+  const roomMade = async (): Promise<void> => {
+    await new Promise<void>(resolve => {
+      const t = setTimeout(() => { wake = undefined; resolve() }, 50)
+      wake = () => { clearTimeout(t); wake = undefined; resolve() }
+    })
+  }
   // the feeder: tops the window up whenever jobs settle
   const feeder = (async () => {
     while (!stop) {
       opts.signal.throwIfAborted()
       const room = opts.window - outstanding.size - inflight
-      if (room <= 0 || mesh.presigned === 0) { await sleep(1); continue }
+      if (room <= 0 || mesh.presigned === 0) { await roomMade(); continue }
       const batch = Math.min(room, 64, mesh.presigned)
       inflight += batch
       const ids = await mesh.submitMany(batch)
@@ -166,9 +181,11 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     await waitUntil(() => mesh.completed.size - settled0 >= opts.window, 120_000, 'the warmup window to settle', opts.signal)
     for (let r = 0; r < opts.rounds; r++) {
       // both ends of a round are instants in the coordinator's process: its clock, CPU, completions
+      const b0 = process.cpuUsage()
       const s0 = await mesh.sample()
       await sleep(opts.roundSec * 1000, opts.signal)
-      rounds.push(roundOf(s0, await mesh.sample(), idleRate))
+      const s1 = await mesh.sample()
+      rounds.push(roundOf(s0, s1, idleRate, process.cpuUsage(b0)))
       if (mesh.presigned === 0) throw new Error('bench: ran out of presigned specs; raise expectPerSec')
     }
   } finally {
@@ -203,6 +220,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
     window: opts.window,
     jobsPerSec: round(median(rounds.map(r => r.jobsPerSec)), 1),
     coordCpuMsPerJob: round(median(rounds.map(r => r.coordCpuMsPerJob)), 3),
+    benchCpuMsPerJob: round(median(rounds.map(r => r.benchCpuMsPerJob)), 3),
     messagesPerJob: round(median(rounds.map(r => r.messagesPerJob))),
     jobMessagesPerJob: round(median(rounds.map(r => r.jobMessagesPerJob))),
     idleMessagesPerSec: round(idleRate, 1),
@@ -216,7 +234,7 @@ export async function sustainedThroughput (mesh: BenchMesh, opts: { window: numb
 }
 
 /** One timed round from two samples of the coordinator process. */
-function roundOf (s0: CoordinatorSample, s1: CoordinatorSample, idleRate: number): ThroughputRound {
+function roundOf (s0: CoordinatorSample, s1: CoordinatorSample, idleRate: number, bench: NodeJS.CpuUsage): ThroughputRound {
   const jobs = s1.completed - s0.completed
   const seconds = (s1.t - s0.t) / 1000
   const messages = messageBreakdown(diffSnapshots(s0.counters, s1.counters))
@@ -225,10 +243,12 @@ function roundOf (s0: CoordinatorSample, s1: CoordinatorSample, idleRate: number
     seconds: round(seconds, 3),
     jobsPerSec: round(jobs / seconds, 1),
     coordCpuMsPerJob: round((s1.cpuMicros - s0.cpuMicros) / 1000 / Math.max(1, jobs), 3),
+    benchCpuMsPerJob: round((bench.user + bench.system) / 1000 / Math.max(1, jobs), 3),
     messages,
     messagesPerJob: round(messages.total / Math.max(1, jobs), 2),
     jobMessagesPerJob: round(Math.max(0, messages.total - idleRate * seconds) / Math.max(1, jobs), 2),
-    ledgerEntries: s1.ledgerSize - s0.ledgerSize
+    ledgerEntries: s1.ledgerSize - s0.ledgerSize,
+    queueDepth: [s0.queueDepth, s1.queueDepth]
   }
 }
 

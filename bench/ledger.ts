@@ -19,7 +19,7 @@ export interface LedgerResult {
   ledgerAppendsPerSec: number
   /** a fresh worker in its own process catches up with the coordinator's log: as deployed */
   catchup100kMs: number
-  /** the same with the worker in the coordinator's process, both on one thread (the figure before) */
+  /** the same with the worker in the coordinator's process, both on one thread: what sharing one thread costs */
   catchup100kInProcessMs: number
   catchupEntries: number
   proofsGeneratedPerSec: number

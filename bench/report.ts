@@ -3,15 +3,18 @@ import type { BenchResults } from './lib/results.js'
 
 const f = (v: number | undefined, unit = ''): string => (v == null || Number.isNaN(v) ? '—' : `${v}${unit}`)
 
+/** What the job figures measure, said next to them: a reader comparing them to a client's view needs it. */
+const MEASURED_PATH = 'measured: the coordinator\'s submit call (spec verified, priced, queued) → a waiting claim, or announce → claim → signed assignment → the worker runs the job → signed result → verified, stored and settled in the ledger, durable; not measured: client-side spec signing (specs are signed before the run) and the client\'s submit RPC (submit is called in the coordinator\'s process)'
+
 export function renderMarkdown (r: BenchResults): string {
   const out: string[] = []
   out.push(`# edgecoder-node bench ${r.quick ? '(quick) ' : ''}— ${r.startedAt}`, '')
   out.push(`Machine: ${r.machine.cpus} × ${r.machine.model}, ${r.machine.memGb} GB, ${r.machine.platform}, Node ${r.machine.node}, commit ${r.machine.commit}; load average ${r.machine.loadAvgStart.join(' ')} at start, ${r.machine.loadAvgEnd.join(' ')} at end; ${r.durationSec} s.`, '')
   out.push('| figure | value | baseline (same run) | ratio |', '|---|---|---|---|')
   const b = r.baseline
-  out.push(`| dispatch p50 / p95 / p99 (submit → execution start, 10 workers, one job at a time) | ${f(r.dispatch?.p50Ms)} / ${f(r.dispatch?.p95Ms)} / ${f(r.dispatch?.p99Ms)} ms | gossip 1 hop p50 / p99 ${f(b?.gossipP50Ms)} / ${f(b?.gossipP99Ms)} ms; rpc round trip ${f(b?.rawRpcSeqMedianMs)} ms | p50 ${f(r.ratios?.dispatchP50ToGossipP50)}× gossip p50, ${f(r.ratios?.dispatchP50ToRawRpcMedian)}× rpc; p99 ${f(r.ratios?.dispatchP99ToGossipP99)}× gossip p99 |`)
-  out.push(`| settled noop jobs/s (signed assignment + signed result + ledger entry each) | ${f(r.jobsPerSec)} | raw rpc ${f(b?.rawRpcPerSec)} round trips/s (fresh streams, ${f(b?.concurrency)} concurrent) | ${f(r.ratios?.jobsPerSecToRawRpcPerSec)} |`)
-  out.push(`| coordinator CPU per job (10 workers) | ${f(r.throughput?.coordCpuMsPerJob)} ms | | |`)
+  out.push(`| dispatch p50 / p95 / p99 (coordinator's submit call → execution start at the worker, ${f(r.dispatch?.workers)} workers, one job at a time) | ${f(r.dispatch?.p50Ms)} / ${f(r.dispatch?.p95Ms)} / ${f(r.dispatch?.p99Ms)} ms | gossip 1 hop p50 / p99 ${f(b?.gossipP50Ms)} / ${f(b?.gossipP99Ms)} ms; rpc round trip ${f(b?.rawRpcSeqMedianMs)} ms | p50 ${f(r.ratios?.dispatchP50ToGossipP50)}× gossip p50, ${f(r.ratios?.dispatchP50ToRawRpcMedian)}× rpc; p99 ${f(r.ratios?.dispatchP99ToGossipP99)}× gossip p99 |`)
+  out.push(`| settled noop jobs/s, ${f(r.throughput?.workers)} workers — ${MEASURED_PATH} | ${f(r.jobsPerSec)} | raw rpc ${f(b?.rawRpcPerSec)} round trips/s (fresh streams, ${f(b?.concurrency)} concurrent) | ${f(r.ratios?.jobsPerSecToRawRpcPerSec)} |`)
+  out.push(`| coordinator CPU per job, ${f(r.throughput?.workers)} workers (the coordinator's own process: its libp2p stack, job store, ledger and their threads; not the feeder, the client or the workers) | ${f(r.throughput?.coordCpuMsPerJob)} ms | | |`)
   out.push(`| ledger settlements appended/s | ${f(r.ledger?.ledgerAppendsPerSec)} | | |`)
   out.push(`| replica catch-up of ${f(r.ledger?.catchupEntries)} entries (fresh worker in its own process) | ${f(r.ledger?.catchup100kMs)} ms | | |`)
   out.push(`| the same, worker in the coordinator's process (one thread for both) | ${f(r.ledger?.catchup100kInProcessMs)} ms | | |`)

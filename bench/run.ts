@@ -155,7 +155,7 @@ async function main (): Promise<string[]> {
               }
             })
           }
-          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, messagesPerJob: tp.messagesPerJob, jobMessagesPerJob: tp.jobMessagesPerJob, idleMessagesPerSec: tp.idleMessagesPerSec, failed: Object.values(tp.failedJobs).reduce((a, n) => a + n, 0), perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
+          log(`  ${JSON.stringify({ jobsPerSec: tp.jobsPerSec, cpuMsPerJob: tp.coordCpuMsPerJob, benchCpuMsPerJob: tp.benchCpuMsPerJob, messagesPerJob: tp.messagesPerJob, jobMessagesPerJob: tp.jobMessagesPerJob, idleMessagesPerSec: tp.idleMessagesPerSec, failed: Object.values(tp.failedJobs).reduce((a, n) => a + n, 0), perJob: tp.perJob, rssPerWorkerMb: tp.rssPerWorkerMb })}`)
           if (only.has('scale')) res.scale?.push(step)
         } finally {
           await mesh.stop()

@@ -34,6 +34,7 @@ async function main (): Promise<void> {
   await node.admission.state.enroll(cfg.client, { token: clientToken.token, label: 'bench client', executors: [], role: 'client' })
 
   const specs: SignedEnvelope[] = []
+  let nextSpec = 0
   let completed = 0
   let record = false
   let batch: Extract<FromCoordinator, { type: 'events' }> = { type: 'events', completed: [], failed: [], queued: [], assigned: [] }
@@ -53,7 +54,7 @@ async function main (): Promise<void> {
 
   const sample = (): CoordinatorSample => {
     const cpu = process.cpuUsage()
-    return { t: nowMs(), cpuMicros: cpu.user + cpu.system, completed, ledgerSize: node.ledger?.size ?? 0, counters: counters.snapshot(), rssBytes: process.memoryUsage().rss }
+    return { t: nowMs(), cpuMicros: cpu.user + cpu.system, completed, ledgerSize: node.ledger?.size ?? 0, queueDepth: service.queueDepth(), counters: counters.snapshot(), rssBytes: process.memoryUsage().rss }
   }
   // asked to stop, or the bench is gone: once either way
   let stopping: Promise<void> | undefined
@@ -75,7 +76,10 @@ async function main (): Promise<void> {
       case 'specs': specs.push(...m.specs); send({ type: 'specs', id: m.id }); break
       case 'submit':
         reply('submit', m.id, async () => {
-          const envs = specs.splice(0, m.n)
+          const envs = specs.slice(nextSpec, nextSpec + m.n)
+          nextSpec += envs.length
+          // drop the used ones now and then, not on every batch (a splice moves the whole array)
+          if (nextSpec >= 4096) { specs.splice(0, nextSpec); nextSpec = 0 }
           if (envs.length < m.n) throw new Error(`bench: ${m.n} submits asked for, ${envs.length} presigned specs left`)
           return { jobs: await Promise.all(envs.map(async (env): Promise<[string, number]> => { const t = nowMs(); return [await service.submit(env), t] })) }
         })

@@ -51,6 +51,8 @@ export interface CoordinatorSample {
   /** job:completed events so far */
   completed: number
   ledgerSize: number
+  /** jobs queued at the coordinator, not yet assigned: > 0 while the feeder keeps it busy */
+  queueDepth: number
   counters: CounterSnapshot
   rssBytes: number
 }
