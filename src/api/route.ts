@@ -1,6 +1,8 @@
 // What a route of the HTTP API is: a method and a path pattern, and a handler that returns a reply
-// or throws a typed error. Handlers never write to the response: the server does, in one place
-// (src/api/control-server.ts), so the status of every error is decided by one map.
+// or throws a typed error. The server (src/api/control-server.ts) registers each on its Hono app,
+// in order, so the first route that matches answers. Handlers never write to the response: the
+// server turns their replies into responses, and every error into one, so the status of every
+// error is decided by one map.
 import type { EdgecoderNode } from '../node/create-node.js'
 
 export type Method = 'GET' | 'POST'
@@ -12,7 +14,7 @@ export interface RequestContext {
   readonly path: string
   /** the path's non-empty segments */
   readonly parts: readonly string[]
-  /** the segments the route's `:name` placeholders matched */
+  /** the segments the route's `:name` placeholders matched (percent-decoded, as Hono gives them) */
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   /** bounds the work of one request */
@@ -45,41 +47,12 @@ export interface Route {
   /** '*': any method (a fallback that names what is wrong with a path under a known prefix) */
   readonly method: Method | '*'
   /**
-   * Segments separated by '/': a literal, `:name` (one segment, into `params`), or a final `*`
-   * (any number of segments). A public route matches its path exactly.
+   * Hono's path syntax, as much of it as the routes use: literal segments, `:name` (one segment,
+   * into `params`), and a final `*` (any number of segments, none included). A public route
+   * matches its path exactly: no trailing slash, no empty segment.
    */
   readonly path: string
   /** served without the bearer credential: the probes and the metrics page */
   readonly public?: boolean
   readonly handle: (ctx: RequestContext) => Promise<Reply>
-}
-
-/** The first route, in order, that matches; undefined when none does. */
-export function matchRoute (routes: readonly Route[], method: string, parts: readonly string[]): { route: Route, params: Record<string, string> } | undefined {
-  for (const route of routes) {
-    if (route.public === true || (route.method !== '*' && route.method !== method)) continue
-    const params = matchPath(route.path, parts)
-    if (params != null) return { route, params }
-  }
-  return undefined
-}
-
-/** The public route for this exact request, if any: public routes are GETs of one exact path. */
-export function matchPublicRoute (routes: readonly Route[], method: string, path: string): Route | undefined {
-  if (method !== 'GET') return undefined
-  return routes.find(r => r.public === true && r.path === path)
-}
-
-function matchPath (pattern: string, parts: readonly string[]): Record<string, string> | undefined {
-  const want = pattern.split('/').filter(Boolean)
-  const params: Record<string, string> = {}
-  for (let i = 0; i < want.length; i++) {
-    const w = want[i]
-    if (w === '*' && i === want.length - 1) return params
-    const got = parts[i]
-    if (got == null) return undefined
-    if (w.startsWith(':')) params[w.slice(1)] = got
-    else if (w !== got) return undefined
-  }
-  return want.length === parts.length ? params : undefined
 }
