@@ -2,7 +2,7 @@
 // script: bash -e, real daemons in their own processes. Only the data-dir root, the two fixed ports
 // and the repository's path are substituted, so the blocks cannot drift from what works.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { Fixture, freePort } from './helpers.js'
@@ -45,6 +45,9 @@ describe('README: the commands run as written', function () {
       const t = setTimeout(() => { child.kill('SIGKILL') }, 200_000)
       child.once('exit', c => { clearTimeout(t); resolve(c) })
     })
+    // the README starts daemons with `&` through a shell function, so each is a child of a subshell
+    // that the script's `kill $(jobs -p)` ends without it: stop every daemon of this run's data dirs
+    spawnSync('pkill', ['-TERM', '-f', `data-dir ${root}/`])
     const said = out.split('\n').filter(l => !l.startsWith('{')).join('\n')
     if (process.env.README_SPEC_PRINT === "1") console.log(said)
     assert.equal(code, 0, said.slice(-4000))
