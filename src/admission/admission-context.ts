@@ -1,7 +1,6 @@
 // What the admission service's parts share: init, components, signed-call client, replay guard, stop signal.
-import type { PeerId, ComponentLogger, Logger, Metrics, PeerStore, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { GossipSub } from '@libp2p/gossipsub'
+import type { MeshServiceComponents } from '../mesh/service-components.js'
+import type { PeerId, Logger, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 import type { RpcClient } from '../rpc/client.js'
 import type { ReplayGuard, Signer } from '../wire/signed.js'
 import type { EnrollResponse } from '../wire/pb/admission.js'
@@ -25,14 +24,7 @@ export interface AdmissionServiceInit {
   pendingRetryMs?: number
 }
 
-export interface AdmissionServiceComponents {
-  peerId: PeerId
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  logger: ComponentLogger
-  metrics?: Metrics
-  pubsub: GossipSub
+export interface AdmissionServiceComponents extends MeshServiceComponents {
   events: TypedEventTarget<Libp2pEvents>
 }
 

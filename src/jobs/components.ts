@@ -1,16 +1,8 @@
 // What libp2p hands the job services: both the coordinator and the worker dial, serve, gossip and
 // look coordinators up in the DHT.
-import type { PeerId, ComponentLogger, Metrics, PeerStore, ContentRouting } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { GossipSub } from '@libp2p/gossipsub'
+import type { MeshServiceComponents } from '../mesh/service-components.js'
+import type { ContentRouting } from '@libp2p/interface'
 
-export interface JobServiceComponents {
-  peerId: PeerId
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
+export interface JobServiceComponents extends MeshServiceComponents {
   contentRouting: ContentRouting
-  logger: ComponentLogger
-  metrics?: Metrics
-  pubsub: GossipSub
 }

@@ -2,12 +2,12 @@
 // evidence) and /edgecoder/ledger-sync (streamed, resumable entry ranges) protocols. A coordinator
 // serves its own log; every other node serves the entries it has verified, so a replica can catch up
 // from any peer that holds them.
+import type { MeshServiceComponents } from '../mesh/service-components.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type ComponentLogger, type Logger, type Metrics, type PeerStore } from '@libp2p/interface'
-import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { serviceCapabilities, serviceDependencies, type PeerId, type Startable, type Logger } from '@libp2p/interface'
 import { gossipTopic, type GossipTopic } from '../mesh/gossip-topic.js'
-import { TopicValidatorResult, type GossipSub, type Message as GossipMessage } from '@libp2p/gossipsub'
+import { TopicValidatorResult, type Message as GossipMessage } from '@libp2p/gossipsub'
 import { RpcServer } from '../rpc/reqresp.js'
 import { RpcClient } from '../rpc/client.js'
 import { ProtocolTable } from '../rpc/protocol-table.js'
@@ -48,15 +48,7 @@ export interface LedgerServiceInit {
   checkpointJitterMs?: number
 }
 
-export interface LedgerServiceComponents {
-  peerId: PeerId
-  registrar: Registrar
-  connectionManager: ConnectionManager
-  peerStore: PeerStore
-  logger: ComponentLogger
-  metrics?: Metrics
-  pubsub: GossipSub
-}
+export type LedgerServiceComponents = MeshServiceComponents
 
 /** entries asked for in one sync request (one stream): the server's exchange timeout bounds it */
 const SYNC_REQUEST_ENTRIES = 32_768
